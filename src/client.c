@@ -1,0 +1,723 @@
+/*
+ * client.c - one WebSocket connection driven by libwebsockets: connect
+ * (TLS, proxy, Unix socket, redirects), write the send queue, stream
+ * received messages to the output, and close without dropping late data.
+ */
+#include "client.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "headers.h"
+#include "input.h"
+#include "log.h"
+
+#define MS 1000LL   // lws timers count microseconds
+
+/*
+ * lws_write() type for a Close frame written by us. lws keeps it private
+ * (LWS_WRITE_CLOSE = 4 in lib/roles/ws), but writing Close ourselves is what
+ * keeps lws from entering its close states, which drop late data.
+ */
+#define WSC_LWS_WRITE_CLOSE ((enum lws_write_protocol)4)
+
+static struct wsc *from_sul(lws_sorted_usec_list_t *sul, size_t offset)
+{
+	return (struct wsc *)(void *)((char *)sul - offset);
+}
+
+#define WSC_OF(sul, member) from_sul(sul, offsetof(struct wsc, member))
+
+static void schedule(struct wsc *w, lws_sorted_usec_list_t *sul,
+		sul_cb_t cb, long ms)
+{
+	lws_sul_schedule(w->ctx, 0, sul, cb, (lws_usec_t)ms * MS);
+}
+
+/* --- output --- */
+
+static void on_output_gone(struct wsc *w);
+
+static void flush_output(struct wsc *w)
+{
+	if (output_pending(&w->out) && !output_flush(&w->out)) {
+		on_output_gone(w);
+	}
+}
+
+static void flush_cb(lws_sorted_usec_list_t *sul)
+{
+	struct wsc *w = WSC_OF(sul, sul_flush);
+
+	w->flush_scheduled = false;
+	flush_output(w);
+}
+
+// Batch writes to stdout, but flush before the loop next sleeps.
+static void schedule_flush(struct wsc *w)
+{
+	if (w->out.tty) {
+		flush_output(w);
+		return;
+	}
+	if (!w->flush_scheduled && output_pending(&w->out)) {
+		w->flush_scheduled = true;
+		lws_sul_schedule(w->ctx, 0, &w->sul_flush, flush_cb, 1);
+	}
+}
+
+/* --- closing --- */
+
+// Queue our Close; lws's own close flow would drop replies still coming.
+static void start_close(struct wsc *w, unsigned code, const char *reason)
+{
+	if (w->closing || w->st.close_received) {
+		return;
+	}
+	w->closing = true;
+	input_stop(w);
+	if (!w->conn || w->st.ready != WSC_OPEN) {
+		w->done = true;
+		return;
+	}
+	if (!sendq_push_close(&w->q, code, reason)) {
+		w->done = true;
+		return;
+	}
+	lws_callback_on_writable(w->conn);
+}
+
+static void on_output_gone(struct wsc *w)
+{
+	if (w->st.quiet_exit) {
+		return;
+	}
+	w->st.quiet_exit = true;
+	start_close(w, 1001, "");
+}
+
+static void close_timeout_cb(lws_sorted_usec_list_t *sul)
+{
+	struct wsc *w = WSC_OF(sul, sul_close);
+
+	if (!w->conn || w->st.close_received) {
+		return;
+	}
+	w->close_timed_out = true;
+	lws_set_timeout(w->conn, PENDING_TIMEOUT_CLOSE_ACK, LWS_TO_KILL_ASYNC);
+}
+
+static void wait_cb(lws_sorted_usec_list_t *sul)
+{
+	start_close(WSC_OF(sul, sul_wait), 1000, "");
+}
+
+// Input is over and all of it went out: close now, later, or never (-w).
+static void maybe_finish(struct wsc *w)
+{
+	if (!w->input_done || !sendq_empty(&w->q) || w->closing ||
+			w->st.ready != WSC_OPEN) {
+		return;
+	}
+	if (w->opts->wait_ms == 0) {
+		start_close(w, 1000, "");
+	} else if (w->opts->wait_ms > 0 && !w->sul_wait.list.owner) {
+		schedule(w, &w->sul_wait, wait_cb, w->opts->wait_ms);
+	}
+}
+
+void client_wake(struct wsc *w)
+{
+	if (w->conn && w->st.ready == WSC_OPEN) {
+		if (!sendq_empty(&w->q)) {
+			lws_callback_on_writable(w->conn);
+		} else {
+			maybe_finish(w);
+		}
+	}
+}
+
+void client_signal(struct wsc *w, int signo)
+{
+	if (++w->signals > 1 || w->st.ready != WSC_OPEN) {
+		w->st.failed = w->st.ready != WSC_OPEN;
+		if (w->st.failed) {
+			log_err("interrupted");
+		}
+		w->done = true;
+		lws_cancel_service(w->ctx);
+		return;
+	}
+	start_close(w, 1001, "");
+}
+
+/* --- connecting --- */
+
+static void connect_timeout_cb(lws_sorted_usec_list_t *sul)
+{
+	struct wsc *w = WSC_OF(sul, sul_connect);
+
+	if (w->conn && w->st.ready == WSC_CONNECTING) {
+		w->timed_out = true;
+		lws_set_timeout(w->conn, PENDING_TIMEOUT_SENT_CLIENT_HANDSHAKE,
+			LWS_TO_KILL_ASYNC);
+	}
+}
+
+static const char *status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 204: return "No Content";
+	case 301: return "Moved Permanently";
+	case 302: return "Found";
+	case 303: return "See Other";
+	case 307: return "Temporary Redirect";
+	case 308: return "Permanent Redirect";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 426: return "Upgrade Required";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	}
+	return "";
+}
+
+// Say why the connection could not be made, in wsc's words.
+static void report_connect_error(struct wsc *w, struct lws *wsi,
+		const char *cce)
+{
+	const char *url = w->opts->url_text;
+	char proto[128] = "";
+	int status;
+
+	if (!cce) {
+		cce = "";
+	}
+	if (w->timed_out) {
+		log_err("%s: timed out after %.3g s (--connect-timeout)", url,
+			(double)w->opts->connect_timeout_ms / 1000.0);
+		return;
+	}
+	if (w->too_many_redirects) {
+		log_err("%s: too many redirects (more than %u); last to %s", url,
+			w->opts->max_redirects, w->location);
+		return;
+	}
+	if (w->redirect_status) {
+		log_err("handshake rejected: HTTP %d %s: redirect to %s "
+			"(use -L to follow)", w->redirect_status,
+			status_text(w->redirect_status), w->location);
+		return;
+	}
+	status = wsi ? lws_http_client_http_response(wsi) : 0;
+	if (strstr(cce, "not 101") || strstr(cce, "unauthorized")) {
+		log_err("handshake rejected: HTTP %d%s%s%s", status,
+			*status_text(status) ? " " : "", status_text(status),
+			status >= 200 && status < 300 ?
+			" (not upgraded: is this a WebSocket endpoint?)" : "");
+		return;
+	}
+	if (strstr(cce, "ACCEPT missing")) {
+		log_err("handshake failed: response has no Sec-WebSocket-Accept");
+		return;
+	}
+	if (strstr(cce, "Accept hash wrong")) {
+		log_err("handshake failed: Sec-WebSocket-Accept does not match "
+			"the key sent");
+		return;
+	}
+	if (strstr(cce, "UPGRADE missing") || strstr(cce, "Upgrade to")) {
+		log_err("handshake failed: response lacks 'Upgrade: websocket'");
+		return;
+	}
+	if (strstr(cce, "PROTOCOL malformed")) {
+		if (wsi) {
+			lws_hdr_copy(wsi, proto, sizeof(proto), WSI_TOKEN_PROTOCOL);
+		}
+		log_err("handshake failed: server chose subprotocol '%s', which "
+			"was not offered", proto);
+		return;
+	}
+	if (strstr(cce, "EXT")) {
+		log_err("handshake failed: server chose an extension that was "
+			"not offered");
+		return;
+	}
+	char msg[256];
+
+	snprintf(msg, sizeof(msg), "%s", *cce ? cce : "connection failed");
+	msg[0] = (char)tolower((unsigned char)msg[0]);
+	log_err("%s: %s", url, msg);
+}
+
+static bool append_header(char **p, char *end, const char *line)
+{
+	size_t n = strlen(line);
+
+	if ((size_t)(end - *p) < n + 3) {
+		return false;
+	}
+	memcpy(*p, line, n);
+	memcpy(*p + n, "\r\n", 2);
+	*p += n + 2;
+	return true;
+}
+
+static bool is_header(const char *line, const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strncasecmp(line, name, n) && line[n] == ':';
+}
+
+static int add_headers(struct wsc *w, char **p, size_t len)
+{
+	char *end = *p + len;
+
+	for (size_t i = 0; i < w->opts->n_headers; i++) {
+		const char *h = w->opts->headers[i];
+
+		if (is_header(h, "Host") || is_header(h, "Origin")) {
+			continue;   // given to lws as connect info instead
+		}
+		if (!append_header(p, end, h)) {
+			log_err("--header: request headers too long");
+			return -1;
+		}
+	}
+	if (*w->authorization) {
+		char line[1100];
+
+		snprintf(line, sizeof(line), "Authorization: %s", w->authorization);
+		if (!append_header(p, end, line)) {
+			log_err("--auth: request headers too long");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void report_open(struct wsc *w, struct lws *wsi)
+{
+	char proto[128] = "";
+
+	lws_hdr_copy(wsi, proto, sizeof(proto), WSI_TOKEN_PROTOCOL);
+	if (*w->opts->protocols) {
+		if (*proto) {
+			log_info("subprotocol: %s", proto);
+		} else {
+			log_info("server chose no subprotocol (offered %s)",
+				w->opts->protocols);
+		}
+	}
+	state_set(&w->st, WSC_OPEN, "%s%s", *proto ? "subprotocol " : "",
+		proto);
+}
+
+/* --- receiving --- */
+
+static int on_receive(struct wsc *w, struct lws *wsi, const void *in,
+		size_t len)
+{
+	bool first = lws_is_first_fragment(wsi);
+	bool last = lws_is_final_fragment(wsi);
+
+	if (w->closing && w->st.quiet_exit) {
+		return 0;   // nobody is reading any more
+	}
+	if (w->opts->count && w->received >= w->opts->count) {
+		return 0;   // -n reached: the rest is not ours to print
+	}
+	if (first) {
+		w->rx_bytes = 0;
+	}
+	w->rx_bytes += len;
+	if (w->opts->max_size &&
+			w->rx_bytes + lws_remaining_packet_payload(wsi) >
+			w->opts->max_size) {
+		w->too_big = true;
+		log_err("message larger than --max-size (%llu bytes); closing "
+			"with 1009", w->opts->max_size);
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+			(unsigned char *)"message too big", 15);
+		return -1;
+	}
+	if (first) {
+		output_begin(&w->out, lws_frame_is_binary(wsi));
+	}
+	output_data(&w->out, in, len);
+	if (last) {
+		output_end(&w->out);
+		w->received++;
+		schedule_flush(w);
+		if (w->opts->count && w->received >= w->opts->count) {
+			start_close(w, 1000, "");
+		}
+	}
+	return 0;
+}
+
+static void on_peer_close(struct wsc *w, const unsigned char *p, size_t len)
+{
+	size_t rlen;
+
+	w->st.close_received = true;
+	w->st.code = len >= 2 ? (unsigned)(p[0] << 8 | p[1]) : 1005;
+	rlen = len > 2 ? len - 2 : 0;
+	if (rlen >= sizeof(w->st.reason)) {
+		rlen = sizeof(w->st.reason) - 1;
+	}
+	memcpy(w->st.reason, p + 2 - (len < 2 ? 2 - len : 0), rlen);
+	w->st.reason[rlen] = '\0';
+	for (size_t i = 0; i < rlen; i++) {
+		if ((unsigned char)w->st.reason[i] < 0x20) {
+			w->st.reason[i] = '?';  // keep the diagnostic one line
+		}
+	}
+	if (!w->closing) {
+		input_stop(w);
+		state_set(&w->st, WSC_CLOSING, "server sent Close %u %s", w->st.code,
+			w->st.reason);
+	}
+}
+
+static void report_closed(struct wsc *w)
+{
+	const struct wsc_state *s = &w->st;
+	const char *who = w->closing ? "we closed" : "server closed";
+
+	if (s->close_received) {
+		state_set(&w->st, WSC_CLOSED, "%s, code %u%s%s, clean", who,
+			s->code, *s->reason ? " reason " : "", s->reason);
+		if (state_exit_status(s) == WSC_EXIT_PEER_CLOSE) {
+			log_err("server closed the connection: %u%s%s%s%s%s", s->code,
+				*state_close_name(s->code) ? " (" : "",
+				state_close_name(s->code),
+				*state_close_name(s->code) ? ")" : "",
+				*s->reason ? ": " : "", s->reason);
+		}
+		return;
+	}
+	state_set(&w->st, WSC_CLOSED, "code 1006, not clean");
+	if (s->quiet_exit || w->too_big || w->signals) {
+		return;
+	}
+	if (w->close_timed_out) {
+		log_err("no Close from the server within %.3g s (--close-timeout)",
+			(double)w->opts->close_timeout_ms / 1000.0);
+	} else {
+		log_err("connection closed abnormally (1006)");
+	}
+}
+
+/* --- the protocol callback --- */
+
+static int write_next(struct wsc *w, struct lws *wsi)
+{
+	struct wsc_sendq_item *it;
+	int budget = 64;    // frames per writable callback
+
+	while ((it = sendq_peek(&w->q)) && budget--) {
+		enum lws_write_protocol wp;
+		int n;
+
+		switch (it->kind) {
+		case WSC_FRAME_TEXT:
+			wp = (enum lws_write_protocol)lws_write_ws_flags(
+				LWS_WRITE_TEXT, it->first, it->last);
+			break;
+		case WSC_FRAME_BINARY:
+			wp = (enum lws_write_protocol)lws_write_ws_flags(
+				LWS_WRITE_BINARY, it->first, it->last);
+			break;
+		case WSC_FRAME_PING:
+			wp = LWS_WRITE_PING;
+			break;
+		case WSC_FRAME_PONG:
+			wp = LWS_WRITE_PONG;
+			break;
+		default:
+			wp = WSC_LWS_WRITE_CLOSE;
+			break;
+		}
+		if (it->kind == WSC_FRAME_CLOSE) {
+			// read before lws_write(), which masks the payload in place
+			w->st.sent_code = it->len >= 2 ? (unsigned)(sendq_payload(
+				&w->q, it)[0] << 8 | sendq_payload(&w->q, it)[1]) : 1005;
+		}
+		n = lws_write(wsi, sendq_payload(&w->q, it), it->len, wp);
+		if (n < 0 || (size_t)n < it->len) {
+			log_err("write to the server failed");
+			w->st.failed = true;
+			return -1;
+		}
+		if (it->kind == WSC_FRAME_CLOSE) {
+			unsigned code = w->st.sent_code;
+
+			w->st.close_sent = true;
+			state_set(&w->st, WSC_CLOSING, "we sent Close %u", code);
+			schedule(w, &w->sul_close, close_timeout_cb,
+				w->opts->close_timeout_ms);
+			sendq_pop(&w->q);
+			sendq_finish(&w->q);    // nothing may follow a Close
+			return 0;
+		}
+		sendq_pop(&w->q);
+		if (lws_send_pipe_choked(wsi)) {
+			break;
+		}
+	}
+	input_resume(w);
+	if (!sendq_empty(&w->q)) {
+		lws_callback_on_writable(wsi);
+	} else {
+		maybe_finish(w);
+	}
+	return 0;
+}
+
+static int client_cb(struct lws *wsi, enum lws_callback_reasons reason,
+		void *user, void *in, size_t len)
+{
+	struct wsc *w = lws_context_user(lws_get_context(wsi));
+
+	switch (reason) {
+	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+		return add_headers(w, (char **)in, len);
+
+	case LWS_CALLBACK_CLIENT_HTTP_REDIRECT:
+		snprintf(w->location, sizeof(w->location), "%s", (const char *)in);
+		if (!w->opts->location) {
+			w->redirect_status = (int)len;
+			return 1;
+		}
+		if (w->redirects >= w->opts->max_redirects) {
+			w->too_many_redirects = true;
+			return 1;
+		}
+		w->redirects++;
+		log_info("redirect %u: HTTP %d to %s", w->redirects, (int)len,
+			w->location);
+		return 0;
+
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		lws_sul_cancel(&w->sul_connect);
+		w->st.failed = true;
+		report_connect_error(w, wsi, in);
+		state_set(&w->st, WSC_CLOSED, "connection failed");
+		w->conn = NULL;
+		w->done = true;
+		return 0;
+
+	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+		lws_sul_cancel(&w->sul_connect);
+		report_open(w, wsi);
+		if (w->closing) {
+			// a signal or a closed stdout came while connecting
+			w->closing = false;
+			start_close(w, 1001, "");
+		}
+		client_wake(w);
+		return 0;
+
+	case LWS_CALLBACK_CLIENT_RECEIVE:
+		return on_receive(w, wsi, in, len);
+
+	case LWS_CALLBACK_CLIENT_WRITEABLE:
+		if (w->st.close_sent) {
+			return 0;
+		}
+		return write_next(w, wsi);
+
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		on_peer_close(w, in, len);
+		// after our own Close, hang up rather than echo a second one
+		return w->st.close_sent ? 1 : 0;
+
+	case LWS_CALLBACK_CLIENT_CLOSED:
+		lws_sul_cancel(&w->sul_close);
+		lws_sul_cancel(&w->sul_wait);
+		flush_output(w);
+		report_closed(w);
+		w->conn = NULL;
+		w->done = true;
+		return 0;
+
+	default:
+		return 0;
+	}
+}
+
+static const struct lws_protocols client_protocol = {
+	"wsc-client", client_cb, 0, WSC_READ_CHUNK, 0, NULL, 0,
+};
+
+/* --- the session --- */
+
+static bool setup_request(struct wsc *w)
+{
+	const struct wsc_opts *o = w->opts;
+
+	url_authority(&o->url, w->host, sizeof(w->host), false);
+	w->origin = o->origin;
+	for (size_t i = 0; i < o->n_headers; i++) {
+		const char *h = o->headers[i], *v;
+
+		if (!is_header(h, "Host") && !is_header(h, "Origin")) {
+			continue;
+		}
+		v = strchr(h, ':') + 1;
+		while (*v == ' ' || *v == '\t') {
+			v++;
+		}
+		if (is_header(h, "Host")) {
+			snprintf(w->host, sizeof(w->host), "%s", v);
+		} else {
+			w->origin = v;
+		}
+	}
+	if (o->auth_user && !headers_basic_auth(o->auth_user, o->auth_pass,
+			w->authorization, sizeof(w->authorization))) {
+		log_err("--auth: credentials too long");
+		return false;
+	}
+	return true;
+}
+
+static bool connect_client(struct wsc *w)
+{
+	const struct wsc_opts *o = w->opts;
+	struct lws_client_connect_info i;
+	char unix_addr[128];
+
+	memset(&i, 0, sizeof(i));
+	i.context = w->ctx;
+	i.port = o->url.port;
+	if (o->unix_socket) {
+		snprintf(unix_addr, sizeof(unix_addr), "+%s", o->unix_socket);
+		i.address = unix_addr;
+	} else {
+		i.address = o->url.host;
+	}
+	i.path = o->url.path;
+	i.host = w->host;
+	i.origin = w->origin;
+	i.protocol = *o->protocols ? o->protocols : NULL;
+	i.local_protocol_name = client_protocol.name;
+	i.ietf_version_or_minus_one = -1;
+	i.pwsi = &w->conn;
+	if (o->url.tls) {
+		i.ssl_connection = LCCSCF_USE_SSL;
+		i.alpn = "http/1.1";
+		if (o->insecure) {
+			i.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED |
+				LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
+				LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
+		}
+	}
+	state_set(&w->st, WSC_CONNECTING, "%s", o->url_text);
+	schedule(w, &w->sul_connect, connect_timeout_cb, o->connect_timeout_ms);
+	if (!lws_client_connect_via_info(&i)) {
+		if (!w->done) {
+			w->st.failed = true;
+			log_err("%s: cannot connect", o->url_text);
+		}
+		return false;
+	}
+	return true;
+}
+
+static void lws_log_sink(int level, const char *line)
+{
+	(void)level;
+	(void)line;
+}
+
+enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
+{
+	static const struct lws_protocols *none = NULL;
+	struct lws_protocols protocols[] = {
+		client_protocol, input_protocol_stdin, input_protocol_signal,
+		{ NULL, NULL, 0, 0, 0, NULL, 0 }
+	};
+	struct lws_context_creation_info info;
+	struct wsc w;
+	enum wsc_exit ret;
+
+	(void)none;
+	memset(&w, 0, sizeof(w));
+	w.opts = opts;
+	state_init(&w.st, opts->show_state);
+	sendq_init(&w.q, WSC_SENDQ_BUDGET, LWS_PRE);
+	output_init(&w.out, STDOUT_FILENO, isatty(STDOUT_FILENO), opts->delim,
+		opts->timestamps);
+	if (!split_init(&w.split, opts->delim, WSC_READ_CHUNK)) {
+		log_err("out of memory");
+		return WSC_EXIT_FAILURE;
+	}
+	if (!setup_request(&w)) {
+		split_finish(&w.split);
+		return WSC_EXIT_USAGE;
+	}
+
+	lws_set_log_level(getenv("WSC_LWS_DEBUG") ? LLL_ERR | LLL_WARN |
+		LLL_NOTICE | LLL_INFO | LLL_CLIENT : 0,
+		getenv("WSC_LWS_DEBUG") ? NULL : lws_log_sink);
+
+	// Only --proxy chooses a proxy: lws would read http_proxy itself.
+	unsetenv("http_proxy");
+	unsetenv("https_proxy");
+
+	memset(&info, 0, sizeof(info));
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.protocols = protocols;
+	info.user = &w;
+	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
+		LWS_SERVER_OPTION_VALIDATE_UTF8;
+	info.fd_limit_per_thread = 64;
+	info.timeout_secs = (unsigned)(opts->connect_timeout_ms / 1000) + 5;
+	info.client_ssl_ca_filepath = opts->ca;
+	info.client_ssl_cert_filepath = opts->cert;
+	info.client_ssl_private_key_filepath = opts->key;
+	if (opts->proxy) {
+		info.http_proxy_address = opts->proxy;
+	}
+
+	w.ctx = lws_create_context(&info);
+	if (!w.ctx) {
+		log_err("cannot create the libwebsockets context%s",
+			opts->ca || opts->cert ? " (check --ca, --cert, --key)" : "");
+		split_finish(&w.split);
+		return WSC_EXIT_FAILURE;
+	}
+
+	if (input_start(&w, lws_get_vhost_by_name(w.ctx, "default"), sigfd) &&
+			connect_client(&w)) {
+		while (!w.done) {
+			if (lws_service(w.ctx, 0) < 0) {
+				break;
+			}
+		}
+	} else {
+		w.st.failed = true;
+	}
+
+	flush_output(&w);
+	ret = state_exit_status(&w.st);
+	lws_context_destroy(w.ctx);
+	sendq_finish(&w.q);
+	split_finish(&w.split);
+	return ret;
+}

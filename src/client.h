@@ -1,0 +1,21 @@
+/*
+ * client.h - the WebSocket client session: lws context, connection, the
+ * protocol callback, and the close flow that loses nothing.
+ */
+#ifndef WSC_CLIENT_H
+#define WSC_CLIENT_H
+
+#include "options.h"
+#include "state.h"
+#include "wsc.h"
+
+/* Run a whole client session; returns the exit status. */
+enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd);
+
+/* Input queued something (or ended): get it written when possible. */
+void client_wake(struct wsc *w);
+
+/* A SIGINT/SIGTERM arrived. */
+void client_signal(struct wsc *w, int signo);
+
+#endif

@@ -1,0 +1,18 @@
+/*
+ * log.h - diagnostics: one line on stderr, "wsc: ...". Errors always
+ * print; notes (joins, choices, -S lines) are silenced by -q.
+ */
+#ifndef WSC_LOG_H
+#define WSC_LOG_H
+
+#include <stdbool.h>
+
+void log_init(bool quiet);
+
+/* An error: always printed. */
+void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Information: printed unless -q. */
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

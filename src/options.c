@@ -1,0 +1,525 @@
+/*
+ * options.c - the option table, getopt_long, --help, --version and the
+ * checks that turn bad arguments into one-line usage errors (exit 2).
+ * Short letters in use: 0 H L S V b h k n o q s t w x
+ */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <libwebsockets.h>
+#include <readline/readline.h>
+
+#include "headers.h"
+#include "secret.h"
+
+enum category { CAT_CONNECTION, CAT_MESSAGES, CAT_DISPLAY, CAT_GENERAL };
+
+static const char *const category_names[] = {
+	"Connection", "Messages", "Display", "General",
+};
+
+enum opt_id {
+	// ids below 256 are the short letters themselves
+	OPT_AUTH = 256,
+	OPT_MAX_REDIRECTS,
+	OPT_PROXY,
+	OPT_UNIX_SOCKET,
+	OPT_CONNECT_TIMEOUT,
+	OPT_CA,
+	OPT_CERT,
+	OPT_KEY,
+	OPT_MAX_SIZE,
+	OPT_CLOSE_TIMEOUT,
+};
+
+struct wsc_option {
+	const char *name;
+	int id;
+	const char *metavar;    // NULL: takes no argument
+	const char *help;
+	enum category cat;
+};
+
+static const struct wsc_option table[] = {
+	{ "subprotocol", 's', "NAME", "offer NAME in Sec-WebSocket-Protocol "
+		"(repeatable, comma lists accepted)", CAT_CONNECTION },
+	{ "header", 'H', "'NAME: VALUE'", "add a request header (repeatable)",
+		CAT_CONNECTION },
+	{ "origin", 'o', "ORIGIN", "send Origin: ORIGIN", CAT_CONNECTION },
+	{ "auth", OPT_AUTH, "USER[:PASS]", "HTTP Basic authentication; asks "
+		"for a missing password on the terminal", CAT_CONNECTION },
+	{ "location", 'L', NULL, "follow 3xx redirects", CAT_CONNECTION },
+	{ "max-redirects", OPT_MAX_REDIRECTS, "N", "redirects to follow with "
+		"-L. Default: 10", CAT_CONNECTION },
+	{ "proxy", OPT_PROXY, "URL", "connect through an HTTP CONNECT proxy "
+		"(http://HOST:PORT)", CAT_CONNECTION },
+	{ "unix-socket", OPT_UNIX_SOCKET, "PATH", "connect to a Unix socket; "
+		"the URL still gives Host and path", CAT_CONNECTION },
+	{ "connect-timeout", OPT_CONNECT_TIMEOUT, "SECS", "limit for DNS, TCP, "
+		"TLS and handshake. Default: 10", CAT_CONNECTION },
+	{ "insecure", 'k', NULL, "do not verify the server's TLS certificate "
+		"and host name", CAT_CONNECTION },
+	{ "ca", OPT_CA, "FILE", "trust the CA certificates in FILE (PEM)",
+		CAT_CONNECTION },
+	{ "cert", OPT_CERT, "FILE", "client certificate (PEM)", CAT_CONNECTION },
+	{ "key", OPT_KEY, "FILE", "client private key (PEM)", CAT_CONNECTION },
+
+	{ "execute", 'x', "MSG", "send MSG after connecting (repeatable), "
+		"then close as at end of input; stdin is not read",
+		CAT_MESSAGES },
+	{ "wait", 'w', "SECS", "after input ends, keep receiving SECS before "
+		"closing ('inf': until the server closes)", CAT_MESSAGES },
+	{ "count", 'n', "N", "close and exit after N received messages",
+		CAT_MESSAGES },
+	{ "binary", 'b', NULL, "send input messages as binary frames",
+		CAT_MESSAGES },
+	{ "null", '0', NULL, "NUL instead of newline delimits messages, in "
+		"and out", CAT_MESSAGES },
+	{ "max-size", OPT_MAX_SIZE, "BYTES", "largest incoming message "
+		"accepted; larger ones close with 1009. Default: no limit",
+		CAT_MESSAGES },
+	{ "close-timeout", OPT_CLOSE_TIMEOUT, "SECS", "how long to wait for "
+		"the server's Close. Default: 5", CAT_MESSAGES },
+
+	{ "show-state", 'S', NULL, "print each readyState transition to "
+		"stderr", CAT_DISPLAY },
+	{ "timestamps", 't', NULL, "prefix printed messages with the local "
+		"time", CAT_DISPLAY },
+	{ "quiet", 'q', NULL, "print only messages and errors", CAT_DISPLAY },
+
+	{ "help", 'h', NULL, "show this help and exit", CAT_GENERAL },
+	{ "version", 'V', NULL, "show versions and exit", CAT_GENERAL },
+};
+
+#define N_OPTIONS (sizeof(table) / sizeof(table[0]))
+
+static void print_help(void)
+{
+	printf("Usage: wsc [OPTIONS] URL\n"
+		"A command-line WebSocket client. URL is ws://, wss://, "
+		"http:// or https://.\n"
+		"Lines on stdin are sent as text messages; received messages "
+		"go to stdout.\n");
+	for (int cat = CAT_CONNECTION; cat <= CAT_GENERAL; cat++) {
+		printf("\n%s:\n", category_names[cat]);
+		for (size_t i = 0; i < N_OPTIONS; i++) {
+			const struct wsc_option *o = &table[i];
+			char left[64];
+
+			if ((int)o->cat != cat) {
+				continue;
+			}
+			if (o->id < 256) {
+				snprintf(left, sizeof(left), "-%c, --%s%s%s",
+					o->id, o->name, o->metavar ? " " : "",
+					o->metavar ? o->metavar : "");
+			} else {
+				snprintf(left, sizeof(left), "    --%s%s%s",
+					o->name, o->metavar ? " " : "",
+					o->metavar ? o->metavar : "");
+			}
+			if (strlen(left) > 24) {
+				printf("  %s\n  %-24s  %s\n", left, "", o->help);
+			} else {
+				printf("  %-24s  %s\n", left, o->help);
+			}
+		}
+	}
+	printf("\nExit status: 0 clean close, 1 failure, 2 usage error, "
+		"3 server closed with an error code.\n");
+}
+
+static void print_version(void)
+{
+	printf("wsc %s\nlibwebsockets %s\nreadline %s\n", WSC_VERSION,
+		lws_get_library_version(), rl_library_version);
+}
+
+static bool usage(const char *fmt, const char *a, const char *b)
+	__attribute__((format(printf, 1, 0)));
+
+// One usage error line; fmt takes up to two strings.
+static bool usage(const char *fmt, const char *a, const char *b)
+{
+	char line[1024];
+	int n = snprintf(line, sizeof(line), "wsc: ");
+
+	// a format with fewer conversions simply ignores the extra arguments
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	snprintf(line + n, sizeof(line) - (size_t)n, fmt, a, b);
+#pragma GCC diagnostic pop
+	fprintf(stderr, "%s\n", line);
+	return false;
+}
+
+bool options_parse_uint(const char *s, unsigned long long min,
+		unsigned long long max, unsigned long long *out, const char **why)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!*s || *s == '-' || *s == '+' || *s == ' ') {
+		*why = "not a number";
+		return false;
+	}
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end) {
+		*why = "not a number";
+		return false;
+	}
+	if (errno == ERANGE || v < min || v > max) {
+		*why = "out of range";
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+bool options_parse_secs(const char *s, bool allow_inf, long *ms,
+		const char **why)
+{
+	char *end;
+	double v;
+
+	if (allow_inf && (!strcasecmp(s, "inf") || !strcasecmp(s, "infinity"))) {
+		*ms = -1;
+		return true;
+	}
+	if (!*s || *s == '-' || *s == '+' || *s == ' ') {
+		*why = "not a number of seconds";
+		return false;
+	}
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end || errno || !isfinite(v)) {
+		*why = "not a number of seconds";
+		return false;
+	}
+	if (v > 86400.0 * 365) {
+		*why = "out of range";
+		return false;
+	}
+	*ms = (long)(v * 1000.0 + 0.5);
+	return true;
+}
+
+static bool set_secs(const char *opt, const char *arg, bool allow_inf,
+		bool allow_zero, long *ms)
+{
+	const char *why;
+
+	if (!options_parse_secs(arg, allow_inf, ms, &why)) {
+		return usage("%s: %s", opt, why);
+	}
+	if (!allow_zero && *ms == 0) {
+		return usage("%s: must be more than 0: '%s'", opt, arg);
+	}
+	return true;
+}
+
+static bool set_uint(const char *opt, const char *arg, unsigned long long min,
+		unsigned long long max, unsigned long long *out)
+{
+	const char *why;
+
+	if (!options_parse_uint(arg, min, max, out, &why)) {
+		char what[160];
+
+		snprintf(what, sizeof(what), "%s: '%s'", why, arg);
+		return usage("%s: %s", opt, what);
+	}
+	return true;
+}
+
+static bool add_list(const char **list, size_t *n, const char *opt,
+		const char *arg)
+{
+	if (*n >= WSC_MAX_LIST) {
+		return usage("%s: given too many times", opt, NULL);
+	}
+	list[(*n)++] = arg;
+	return true;
+}
+
+static bool set_auth(struct wsc_opts *o, const char *arg)
+{
+	const char *colon = strchr(arg, ':');
+
+	free(o->auth_user);
+	free(o->auth_pass);
+	o->auth_pass = NULL;
+	if (colon) {
+		o->auth_user = strndup(arg, (size_t)(colon - arg));
+		o->auth_pass = strdup(colon + 1);
+	} else {
+		o->auth_user = strdup(arg);
+	}
+	if (!o->auth_user || !*o->auth_user) {
+		return usage("--auth: empty user name", NULL, NULL);
+	}
+	if (strpbrk(arg, "\r\n")) {
+		return usage("--auth: contains CR or LF", NULL, NULL);
+	}
+	return true;
+}
+
+static bool set_proxy(struct wsc_opts *o, const char *arg)
+{
+	const char *p = arg;
+
+	if (!strncasecmp(p, "http://", 7)) {
+		p += 7;
+	} else if (strstr(p, "://")) {
+		return usage("--proxy: only http:// (CONNECT) proxies are "
+			"supported: '%s'", arg, NULL);
+	}
+	if (!*p || *p == ':' || *p == '/' || strpbrk(p, " \r\n")) {
+		return usage("--proxy: expected http://HOST:PORT: '%s'", arg, NULL);
+	}
+	o->proxy = p;
+	return true;
+}
+
+// One option; false after printing a usage error.
+static bool apply(struct wsc_opts *o, int id, const char *arg,
+		const char *name)
+{
+	unsigned long long v;
+	const char *why;
+
+	switch (id) {
+	case 's':
+		if (!headers_add_protocols(o->protocols, sizeof(o->protocols),
+				arg, &why)) {
+			return usage("--subprotocol: %s: '%s'", why, arg);
+		}
+		return true;
+	case 'H':
+		if (!headers_check(arg, &why)) {
+			return usage("--header: %s", why, NULL);
+		}
+		return add_list(o->headers, &o->n_headers, "--header", arg);
+	case 'o':
+		if (strpbrk(arg, "\r\n")) {
+			return usage("--origin: contains CR or LF", NULL, NULL);
+		}
+		o->origin = arg;
+		return true;
+	case OPT_AUTH:
+		return set_auth(o, arg);
+	case 'L':
+		o->location = true;
+		return true;
+	case OPT_MAX_REDIRECTS:
+		if (!set_uint("--max-redirects", arg, 0, 1000, &v)) {
+			return false;
+		}
+		o->max_redirects = (unsigned)v;
+		return true;
+	case OPT_PROXY:
+		return set_proxy(o, arg);
+	case OPT_UNIX_SOCKET:
+		if (!*arg) {
+			return usage("--unix-socket: empty path", NULL, NULL);
+		}
+		if (strlen(arg) >= 108) {
+			return usage("--unix-socket: path too long: '%s'", arg, NULL);
+		}
+		o->unix_socket = arg;
+		return true;
+	case OPT_CONNECT_TIMEOUT:
+		return set_secs("--connect-timeout", arg, false, false,
+			&o->connect_timeout_ms);
+	case 'k':
+		o->insecure = true;
+		return true;
+	case OPT_CA:
+		o->ca = arg;
+		return true;
+	case OPT_CERT:
+		o->cert = arg;
+		return true;
+	case OPT_KEY:
+		o->key = arg;
+		return true;
+	case 'x':
+		return add_list(o->execute, &o->n_execute, "--execute", arg);
+	case 'w':
+		return set_secs("--wait", arg, true, true, &o->wait_ms);
+	case 'n':
+		if (!set_uint("--count", arg, 1, ~0UL, &v)) {
+			return false;
+		}
+		o->count = (unsigned long)v;
+		return true;
+	case 'b':
+		o->binary = true;
+		return true;
+	case '0':
+		o->delim = '\0';
+		return true;
+	case OPT_MAX_SIZE:
+		return set_uint("--max-size", arg, 1, 1ULL << 62, &o->max_size);
+	case OPT_CLOSE_TIMEOUT:
+		return set_secs("--close-timeout", arg, false, false,
+			&o->close_timeout_ms);
+	case 'S':
+		o->show_state = true;
+		return true;
+	case 't':
+		o->timestamps = true;
+		return true;
+	case 'q':
+		o->quiet = true;
+		return true;
+	}
+	return usage("internal error: unhandled option --%s", name, NULL);
+}
+
+static bool check_files(const struct wsc_opts *o)
+{
+	const char *files[][2] = {
+		{ "--ca", o->ca }, { "--cert", o->cert }, { "--key", o->key },
+		{ "--unix-socket", o->unix_socket },
+	};
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (files[i][1] && access(files[i][1], R_OK) != 0) {
+			char what[512];
+
+			snprintf(what, sizeof(what), "%s: %s", files[i][1],
+				strerror(errno));
+			return usage("%s: %s", files[i][0], what);
+		}
+	}
+	return true;
+}
+
+enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *o)
+{
+	struct option longopts[N_OPTIONS + 1];
+	char shortopts[2 * N_OPTIONS + 2], *sp = shortopts;
+	const char *why;
+
+	memset(o, 0, sizeof(*o));
+	o->max_redirects = 10;
+	o->connect_timeout_ms = 10000;
+	o->close_timeout_ms = 5000;
+	o->delim = '\n';
+
+	*sp++ = ':';    // report a missing argument as ':'
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		longopts[i] = (struct option){ table[i].name,
+			table[i].metavar ? required_argument : no_argument,
+			NULL, table[i].id };
+		if (table[i].id < 256) {
+			*sp++ = (char)table[i].id;
+			if (table[i].metavar) {
+				*sp++ = ':';
+			}
+		}
+	}
+	*sp = '\0';
+	longopts[N_OPTIONS] = (struct option){ 0 };
+
+	opterr = 0;
+	for (;;) {
+		int longindex = -1;
+		int c = getopt_long(argc, argv, shortopts, longopts, &longindex);
+		const char *name;
+
+		if (c == -1) {
+			break;
+		}
+		if (c == '?') {
+			if (optopt && optopt < 256) {
+				char s[2] = { (char)optopt, '\0' };
+
+				usage("unknown option '-%s' (see wsc --help)", s, NULL);
+			} else {
+				usage("unknown option '%s' (see wsc --help)",
+					argv[optind - 1], NULL);
+			}
+			return WSC_PARSE_USAGE;
+		}
+		if (c == ':') {
+			usage("option '%s' needs an argument (see wsc --help)",
+				argv[optind - 1], NULL);
+			return WSC_PARSE_USAGE;
+		}
+		if (c == 'h') {
+			print_help();
+			return WSC_PARSE_EXIT_OK;
+		}
+		if (c == 'V') {
+			print_version();
+			return WSC_PARSE_EXIT_OK;
+		}
+		name = "?";
+		for (size_t i = 0; i < N_OPTIONS; i++) {
+			if (table[i].id == c) {
+				name = table[i].name;
+			}
+		}
+		if (!apply(o, c, optarg, name)) {
+			return WSC_PARSE_USAGE;
+		}
+	}
+
+	if (optind >= argc) {
+		usage("missing URL (see wsc --help)", NULL, NULL);
+		return WSC_PARSE_USAGE;
+	}
+	if (optind + 1 < argc) {
+		usage("unexpected argument '%s' (see wsc --help)", argv[optind + 1],
+			NULL);
+		return WSC_PARSE_USAGE;
+	}
+	o->url_text = argv[optind];
+	if (!url_parse(o->url_text, &o->url, &why)) {
+		usage("%s: %s", o->url_text, why);
+		return WSC_PARSE_USAGE;
+	}
+	if ((o->cert != NULL) != (o->key != NULL)) {
+		usage("--cert and --key go together", NULL, NULL);
+		return WSC_PARSE_USAGE;
+	}
+	if (!check_files(o)) {
+		return WSC_PARSE_USAGE;
+	}
+	if (o->auth_user && !o->auth_pass) {
+		char prompt[300];
+
+		snprintf(prompt, sizeof(prompt), "Password for %s: ", o->auth_user);
+		o->auth_pass = secret_ask(prompt);
+		if (!o->auth_pass) {
+			usage("--auth: no password given and no terminal to ask "
+				"on", NULL, NULL);
+			return WSC_PARSE_USAGE;
+		}
+	}
+	return WSC_PARSE_OK;
+}
+
+void options_finish(struct wsc_opts *o)
+{
+	if (!o) {
+		return;
+	}
+	free(o->auth_user);
+	if (o->auth_pass) {
+		explicit_bzero(o->auth_pass, strlen(o->auth_pass));
+	}
+	free(o->auth_pass);
+	o->auth_user = o->auth_pass = NULL;
+}

@@ -1,0 +1,76 @@
+/*
+ * options.h - the command line: one table drives getopt_long, --help and
+ * validation. The result is struct wsc_opts, filled once and then const.
+ */
+#ifndef WSC_OPTIONS_H
+#define WSC_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "url.h"
+
+#define WSC_MAX_LIST 64
+#define WSC_PROTOCOLS_MAX 1024
+
+struct wsc_opts {
+	struct wsc_url url;
+	const char *url_text;
+
+	// connection
+	char protocols[WSC_PROTOCOLS_MAX];  // comma-joined, "" if none
+	const char *headers[WSC_MAX_LIST];
+	size_t n_headers;
+	const char *origin;
+	char *auth_user;                    // owned; NULL when no --auth
+	char *auth_pass;                    // owned
+	bool location;
+	unsigned max_redirects;
+	const char *proxy;                  // "host:port" (scheme stripped)
+	const char *unix_socket;
+	long connect_timeout_ms;
+	bool insecure;
+	const char *ca, *cert, *key;
+
+	// messages
+	const char *execute[WSC_MAX_LIST];
+	size_t n_execute;
+	long wait_ms;                       // -1: forever; 0: none
+	unsigned long count;                // 0: unlimited
+	bool binary;
+	char delim;                         // '\n' or '\0'
+	unsigned long long max_size;        // 0: unlimited
+	long close_timeout_ms;
+
+	// display
+	bool show_state;
+	bool quiet;
+	bool timestamps;
+};
+
+enum wsc_parse {
+	WSC_PARSE_OK,
+	WSC_PARSE_EXIT_OK,      // --help or --version was printed
+	WSC_PARSE_USAGE,        // a usage error was printed
+};
+
+/*
+ * Parse argv into *opts. Prints --help/--version to stdout and usage errors
+ * (one line) to stderr. Call options_finish() whatever it returns.
+ */
+enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *opts);
+
+void options_finish(struct wsc_opts *opts);
+
+/*
+ * Parse a number of seconds ("1.5", "10"; "inf" when allow_inf) into
+ * milliseconds (-1 for inf). Pure; false with *why on error.
+ */
+bool options_parse_secs(const char *s, bool allow_inf, long *ms,
+		const char **why);
+
+/* Parse an unsigned integer in [min, max]. Pure; false with *why on error. */
+bool options_parse_uint(const char *s, unsigned long long min,
+		unsigned long long max, unsigned long long *out, const char **why);
+
+#endif

@@ -1,0 +1,289 @@
+/*
+ * output.c - formatting and batched writing of received messages.
+ * It never reads the socket; the caller decides when to flush.
+ */
+#include "output.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+void output_init(struct wsc_output *o, int fd, bool tty, char delim,
+		bool timestamps)
+{
+	memset(o, 0, offsetof(struct wsc_output, buf));
+	o->fd = fd;
+	o->tty = tty;
+	o->delim = delim;
+	o->timestamps = timestamps;
+}
+
+static bool write_all(struct wsc_output *o, const char *p, size_t n)
+{
+	while (n && !o->broken) {
+		ssize_t w = write(o->fd, p, n);
+
+		if (w >= 0) {
+			p += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (errno == EINTR) {
+			continue;
+		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			// someone handed us a non-blocking stdout: wait for it
+			struct pollfd pfd = { .fd = o->fd, .events = POLLOUT };
+
+			poll(&pfd, 1, -1);
+			continue;
+		}
+		o->broken = true;
+	}
+	return !o->broken;
+}
+
+bool output_flush(struct wsc_output *o)
+{
+	bool ok = write_all(o, o->buf, o->len);
+
+	o->len = 0;
+	return ok;
+}
+
+static void put(struct wsc_output *o, const void *data, size_t n)
+{
+	const char *p = data;
+
+	if (o->broken) {
+		return;
+	}
+	while (n) {
+		size_t room = sizeof(o->buf) - o->len;
+
+		if (!room) {
+			output_flush(o);
+			if (o->broken) {
+				return;
+			}
+			room = sizeof(o->buf);
+		}
+		if (n >= sizeof(o->buf) && o->len == 0) {
+			// large piece: skip the copy
+			write_all(o, p, n);
+			return;
+		}
+		if (room > n) {
+			room = n;
+		}
+		memcpy(o->buf + o->len, p, room);
+		o->len += room;
+		p += room;
+		n -= room;
+	}
+}
+
+static void put_str(struct wsc_output *o, const char *s)
+{
+	put(o, s, strlen(s));
+}
+
+static void put_timestamp(struct wsc_output *o)
+{
+	struct timeval tv;
+	struct tm tm;
+	char ts[32];
+
+	gettimeofday(&tv, NULL);
+	localtime_r(&tv.tv_sec, &tm);
+	snprintf(ts, sizeof(ts), "%02d:%02d:%02d.%03d ", tm.tm_hour, tm.tm_min,
+		tm.tm_sec, (int)(tv.tv_usec / 1000));
+	put_str(o, ts);
+}
+
+void output_begin(struct wsc_output *o, bool binary)
+{
+	o->binary = binary;
+	o->msg_bytes = 0;
+	o->npend = 0;
+	if (o->tty) {
+		put_str(o, "< ");
+	}
+	if (o->timestamps) {
+		put_timestamp(o);
+	}
+}
+
+// UTF-8 sequence length from its lead byte, 0 when it cannot lead.
+static size_t utf8_len(unsigned char c)
+{
+	if (c >= 0xc2 && c <= 0xdf) {
+		return 2;
+	}
+	if (c >= 0xe0 && c <= 0xef) {
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		return 4;
+	}
+	return 0;
+}
+
+// Is s[0..n) (n = utf8_len(s[0])) a valid, shortest-form sequence so far?
+static bool utf8_ok(const unsigned char *s, size_t have)
+{
+	for (size_t i = 1; i < have; i++) {
+		if ((s[i] & 0xc0) != 0x80) {
+			return false;
+		}
+	}
+	if (have >= 2) {
+		if (s[0] == 0xe0 && s[1] < 0xa0) {
+			return false;   // overlong
+		}
+		if (s[0] == 0xed && s[1] > 0x9f) {
+			return false;   // surrogate
+		}
+		if (s[0] == 0xf0 && s[1] < 0x90) {
+			return false;   // overlong
+		}
+		if (s[0] == 0xf4 && s[1] > 0x8f) {
+			return false;   // above U+10FFFF
+		}
+	}
+	return true;
+}
+
+static size_t esc_byte(unsigned char c, char *out)
+{
+	switch (c) {
+	case 0x1b:
+		memcpy(out, "\\e", 2);
+		return 2;
+	case '\n':
+		memcpy(out, "\\n", 2);
+		return 2;
+	case '\r':
+		memcpy(out, "\\r", 2);
+		return 2;
+	default:
+		return (size_t)sprintf(out, "\\x%02x", c);
+	}
+}
+
+size_t output_escape(const unsigned char *in, size_t len, bool final,
+		unsigned char pend[4], size_t *npend, char *out)
+{
+	unsigned char b[WSC_OUTPUT_ESCAPE_MAX + 4];
+	size_t n = *npend, o = 0, i = 0;
+
+	memcpy(b, pend, n);
+	if (len) {
+		memcpy(b + n, in, len);
+		n += len;
+	}
+	*npend = 0;
+	while (i < n) {
+		unsigned char c = b[i];
+		size_t need, have;
+
+		if (c < 0x80) {
+			if ((c < 0x20 && c != '\t') || c == 0x7f) {
+				o += esc_byte(c, out + o);
+			} else {
+				out[o++] = (char)c;
+			}
+			i++;
+			continue;
+		}
+		need = utf8_len(c);
+		have = n - i < need ? n - i : need;
+		if (!need || !utf8_ok(b + i, have)) {
+			o += esc_byte(c, out + o);
+			i++;
+			continue;
+		}
+		if (have < need) {
+			if (final) {
+				o += esc_byte(c, out + o);
+				i++;
+				continue;
+			}
+			// cut by the end of this piece: finish it next time
+			memcpy(pend, b + i, have);
+			*npend = have;
+			break;
+		}
+		if (need == 2 && c == 0xc2 && b[i + 1] < 0xa0) {
+			// C1 control characters (U+0080..U+009F)
+			o += (size_t)sprintf(out + o, "\\u%04x", b[i + 1]);
+		} else {
+			memcpy(out + o, b + i, need);
+			o += need;
+		}
+		i += need;
+	}
+	return o;
+}
+
+void output_data(struct wsc_output *o, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	if (!o->tty) {
+		put(o, data, len);
+		o->msg_bytes += len;
+		return;
+	}
+	if (o->binary) {
+		for (size_t i = 0; i < len && o->msg_bytes + i < WSC_OUTPUT_HEX_MAX;
+				i++) {
+			o->hex[o->msg_bytes + i] = p[i];
+		}
+		o->msg_bytes += len;
+		return;
+	}
+	while (len) {
+		char esc[6 * (WSC_OUTPUT_ESCAPE_MAX + 4)];
+		size_t n = len > WSC_OUTPUT_ESCAPE_MAX ? WSC_OUTPUT_ESCAPE_MAX : len;
+
+		put(o, esc, output_escape(p, n, false, o->pend, &o->npend, esc));
+		p += n;
+		len -= n;
+		o->msg_bytes += n;
+	}
+}
+
+void output_end(struct wsc_output *o)
+{
+	if (!o->tty) {
+		put(o, &o->delim, 1);
+		return;
+	}
+	if (o->binary) {
+		char text[64];
+		size_t shown = o->msg_bytes < WSC_OUTPUT_HEX_MAX ?
+			(size_t)o->msg_bytes : WSC_OUTPUT_HEX_MAX;
+
+		snprintf(text, sizeof(text), "[binary %llu bytes]", o->msg_bytes);
+		put_str(o, text);
+		for (size_t i = 0; i < shown; i++) {
+			snprintf(text, sizeof(text), " %02x", o->hex[i]);
+			put_str(o, text);
+		}
+		if (o->msg_bytes > shown) {
+			snprintf(text, sizeof(text), " … (%llu more)",
+				o->msg_bytes - shown);
+			put_str(o, text);
+		}
+	} else if (o->npend) {
+		char esc[32];
+
+		put(o, esc, output_escape(NULL, 0, true, o->pend, &o->npend, esc));
+	}
+	put_str(o, "\n");
+}

@@ -1,0 +1,65 @@
+/*
+ * output.h - received messages to stdout. On a pipe the bytes pass
+ * unchanged, followed by the delimiter; on a terminal each message is one
+ * "< " line with control characters and invalid UTF-8 shown escaped, and
+ * binary shown as hex. Messages arrive in pieces and are written as they
+ * come (streaming); writes are batched and flushed by output_flush().
+ */
+#ifndef WSC_OUTPUT_H
+#define WSC_OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define WSC_OUTPUT_BUF (64 * 1024)
+#define WSC_OUTPUT_HEX_MAX 32   // binary bytes shown on a terminal
+#define WSC_OUTPUT_ESCAPE_MAX 1024  // largest piece output_escape() takes
+
+struct wsc_output {
+	int fd;
+	bool tty;               // terminal formatting
+	char delim;             // pipe mode message delimiter
+	bool timestamps;
+	bool broken;            // the reader went away (EPIPE)
+
+	bool binary;            // kind of the message being written
+	unsigned long long msg_bytes;
+	unsigned char pend[4];  // a UTF-8 sequence cut by a fragment boundary
+	size_t npend;
+	unsigned char hex[WSC_OUTPUT_HEX_MAX];
+
+	size_t len;
+	char buf[WSC_OUTPUT_BUF];
+};
+
+void output_init(struct wsc_output *o, int fd, bool tty, char delim,
+		bool timestamps);
+
+/* A message starts. */
+void output_begin(struct wsc_output *o, bool binary);
+
+/* A piece of the current message. */
+void output_data(struct wsc_output *o, const void *data, size_t len);
+
+/* The current message is complete. */
+void output_end(struct wsc_output *o);
+
+/* Write out what is buffered. False when the reader has gone (EPIPE). */
+bool output_flush(struct wsc_output *o);
+
+static inline bool output_pending(const struct wsc_output *o)
+{
+	return o->len > 0;
+}
+
+/*
+ * Terminal-safe rendering of text into out: control characters but tab as
+ * \e \n \r \xNN, C1 controls as \u00NN, invalid UTF-8 bytes as \xNN.
+ * len is at most WSC_OUTPUT_ESCAPE_MAX; out must hold 6 * (len + 4) bytes. pend/npend carry a UTF-8
+ * sequence cut at the end of a piece; final=true flushes it as escapes.
+ * Returns the number of bytes written to out. Pure.
+ */
+size_t output_escape(const unsigned char *in, size_t len, bool final,
+		unsigned char pend[4], size_t *npend, char *out);
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * sendq.h - the outgoing queue between input and the socket. Each item
+ * is one frame with LWS_PRE bytes of headroom, so lws_write() needs no copy.
+ * Pure: no I/O. The byte budget is a soft limit the reader obeys.
+ */
+#ifndef WSC_SENDQ_H
+#define WSC_SENDQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum wsc_frame {
+	WSC_FRAME_TEXT,
+	WSC_FRAME_BINARY,
+	WSC_FRAME_PING,
+	WSC_FRAME_PONG,
+	WSC_FRAME_CLOSE,
+};
+
+struct wsc_sendq_item {
+	struct wsc_sendq_item *next;
+	enum wsc_frame kind;
+	bool first;     // first frame of a message (data frames only)
+	bool last;      // final frame of a message (data frames only)
+	size_t len;
+	unsigned char buf[];   // headroom, then len bytes of payload
+};
+
+struct wsc_sendq {
+	struct wsc_sendq_item *head, *tail;
+	size_t bytes;          // payload bytes queued
+	size_t items;
+	size_t budget;         // sendq_full() above this
+	size_t headroom;       // LWS_PRE
+};
+
+void sendq_init(struct wsc_sendq *q, size_t budget, size_t headroom);
+void sendq_finish(struct wsc_sendq *q);
+
+/* Queue one frame; data is copied. False on allocation failure. */
+bool sendq_push(struct wsc_sendq *q, enum wsc_frame kind, bool first,
+		bool last, const void *data, size_t len);
+
+/* Queue a Close frame with code (0: no code) and reason (may be NULL). */
+bool sendq_push_close(struct wsc_sendq *q, unsigned code, const char *reason);
+
+/* The oldest frame or NULL; its payload is at item->buf + headroom. */
+struct wsc_sendq_item *sendq_peek(const struct wsc_sendq *q);
+
+/* Drop the oldest frame. */
+void sendq_pop(struct wsc_sendq *q);
+
+static inline unsigned char *sendq_payload(const struct wsc_sendq *q,
+		struct wsc_sendq_item *it)
+{
+	return it->buf + q->headroom;
+}
+
+static inline bool sendq_full(const struct wsc_sendq *q)
+{
+	return q->bytes >= q->budget;
+}
+
+static inline bool sendq_empty(const struct wsc_sendq *q)
+{
+	return q->head == NULL;
+}
+
+#endif

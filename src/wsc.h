@@ -1,0 +1,63 @@
+/*
+ * wsc.h - struct wsc, the single run-state object of a client session.
+ * It lives on client_run()'s stack and reaches lws callbacks as the
+ * context user pointer. No functions here.
+ */
+#ifndef WSC_WSC_H
+#define WSC_WSC_H
+
+#include <stdbool.h>
+
+#include <libwebsockets.h>
+
+#include "options.h"
+#include "output.h"
+#include "sendq.h"
+#include "split.h"
+#include "state.h"
+
+#define WSC_SENDQ_BUDGET (1024 * 1024)  // stdin pauses above this
+#define WSC_READ_CHUNK (64 * 1024)      // stdin read size and max fragment
+
+struct wsc {
+	const struct wsc_opts *opts;
+	struct lws_context *ctx;
+	struct lws_vhost *vh;
+	struct lws *conn;       // the WebSocket connection
+	struct lws *in;         // stdin, adopted as a raw file
+	struct lws *sig;        // signalfd, adopted as a raw file
+
+	struct wsc_sendq q;     // stdin -> socket
+	struct wsc_split split;
+	struct wsc_output out;  // socket -> stdout
+	struct wsc_state st;
+
+	bool input_done;        // nothing more will be queued from input
+	bool in_paused;         // stdin unwatched while the queue is full
+	bool closing;           // our Close is queued (or sent)
+	bool done;              // leave the loop
+	int signals;            // SIGINT/SIGTERM seen
+
+	unsigned long received;         // complete messages
+	unsigned long long rx_bytes;    // bytes of the message being received
+
+	unsigned redirects;
+	int redirect_status;
+	char location[512];
+	bool too_many_redirects;
+	bool timed_out;
+	bool close_timed_out;
+	bool too_big;
+
+	char host[WSC_URL_HOST_MAX + 16];   // Host header value
+	const char *origin;
+	char authorization[1024];
+
+	lws_sorted_usec_list_t sul_connect;  // --connect-timeout
+	lws_sorted_usec_list_t sul_close;    // --close-timeout
+	lws_sorted_usec_list_t sul_wait;     // --wait
+	lws_sorted_usec_list_t sul_flush;    // stdout batch flush
+	bool flush_scheduled;
+};
+
+#endif
