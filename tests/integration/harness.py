@@ -1,0 +1,107 @@
+"""Test harness: run the built wsc, start servers on port 0, wait for
+events with deadlines (never sleep as synchronisation)."""
+import base64
+import hashlib
+import os
+import socket
+import subprocess
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+WSC = os.environ.get("WSC", os.path.join(ROOT, "build", "src", "wsc"))
+PYTHON = "/usr/bin/python3"
+GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+def accept_for(key):
+    return base64.b64encode(hashlib.sha1(key.encode() + GUID).digest()).decode()
+
+
+def run(args, input=None, timeout=20, env=None, **kw):
+    """Run wsc to completion; returns CompletedProcess with bytes."""
+    e = dict(os.environ)
+    if env:
+        e.update(env)
+    if isinstance(input, str):
+        input = input.encode()
+    return subprocess.run([WSC] + list(args), input=input,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=timeout, env=e, **kw)
+
+
+def spawn(args, env=None, **kw):
+    e = dict(os.environ)
+    if env:
+        e.update(env)
+    kw.setdefault("stdin", subprocess.PIPE)
+    kw.setdefault("stdout", subprocess.PIPE)
+    kw.setdefault("stderr", subprocess.PIPE)
+    return subprocess.Popen([WSC] + list(args), env=e, **kw)
+
+
+class ServerProcess:
+    """A server in a child process that prints its port as its first line."""
+
+    def __init__(self, argv, timeout=10, env=None):
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, env=env)
+        self.port = int(read_line(self.proc.stdout, timeout,
+                                  what=" ".join(argv)))
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        for f in (self.proc.stdout, self.proc.stderr):
+            if f:
+                f.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.close()
+
+
+def read_line(f, timeout, what="process"):
+    """Read one line from a pipe with a deadline."""
+    result = []
+
+    def reader():
+        result.append(f.readline())
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    t.join(timeout)
+    if not result or not result[0]:
+        raise AssertionError(f"{what}: no line within {timeout} s")
+    return result[0].decode().strip()
+
+
+def wait_for(pred, timeout=10, what="condition"):
+    """Poll a cheap predicate with a deadline (for state kept by threads)."""
+    deadline = time.monotonic() + timeout
+    ev = threading.Event()
+    while not pred():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        ev.wait(0.005)
+
+
+def python_server(name, *args):
+    return ServerProcess([PYTHON, os.path.join(HERE, "servers", name)] +
+                         [str(a) for a in args])
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p

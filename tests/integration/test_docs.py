@@ -1,0 +1,68 @@
+"""Every `$ wsc ...` example in README.md and the man page's EXAMPLES runs,
+against a local echo server, and prints what the document says."""
+import os
+import re
+import subprocess
+
+import pytest
+
+from harness import ROOT, WSC
+from wsproto import RawServer, echo_handler
+
+
+def readme_examples():
+    text = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    out = []
+    for block in re.findall(r"```console\n(.*?)```", text, re.S):
+        lines = block.rstrip("\n").split("\n")
+        assert lines[0].startswith("$ "), block
+        out.append((lines[0][2:], "\n".join(lines[1:])))
+    return out
+
+
+def man_examples():
+    path = os.path.join(ROOT, "man", "wsc.1.scd")
+    if not os.path.exists(path):
+        return []
+    text = open(path, encoding="utf-8").read()
+    m = re.search(r"^# EXAMPLES\n(.*?)(?=^# )", text, re.S | re.M)
+    if not m:
+        return []
+    out, cmd, expect = [], None, []
+    for raw in m.group(1).split("\n"):
+        line = raw.strip()
+        if line.startswith("$ "):
+            if cmd:
+                out.append((cmd, "\n".join(expect)))
+            cmd, expect = line[2:], []
+        elif cmd is not None:
+            if line and not raw.startswith(("\t", " ")):
+                out.append((cmd, "\n".join(expect)))
+                cmd, expect = None, []
+            elif line:
+                expect.append(line)
+    if cmd:
+        out.append((cmd, "\n".join(expect)))
+    return out
+
+
+EXAMPLES = [("README", c, e) for c, e in readme_examples()] + \
+           [("man", c, e) for c, e in man_examples()]
+
+
+def test_there_are_examples():
+    assert len(readme_examples()) >= 3
+
+
+@pytest.mark.parametrize("where,cmd,expect", EXAMPLES,
+                         ids=[f"{w}:{c}" for w, c, _ in EXAMPLES])
+def test_example(where, cmd, expect):
+    with RawServer(echo_handler) as srv:
+        sh = cmd.replace("PORT", str(srv.port))
+        env = dict(os.environ)
+        env["PATH"] = os.path.dirname(WSC) + ":" + env["PATH"]
+        r = subprocess.run(["bash", "-o", "pipefail", "-c", sh], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=20)
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stdout.decode().rstrip("\n") == expect.rstrip("\n")

@@ -1,0 +1,210 @@
+"""A tiny RFC 6455 server for tests that need exact bytes on the wire.
+Each connection runs a handler in its own thread; nothing here is clever
+on purpose: the tests control every byte."""
+import socket
+import struct
+import threading
+
+from harness import accept_for
+
+OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0, 1, 2, 8, 9, 10
+
+
+class Conn:
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = b""
+        self.request_line = ""
+        self.headers = []
+
+    def _fill(self, n):
+        while len(self.buf) < n:
+            d = self.sock.recv(65536)
+            if not d:
+                raise EOFError("peer closed")
+            self.buf += d
+
+    def read_exact(self, n):
+        self._fill(n)
+        d, self.buf = self.buf[:n], self.buf[n:]
+        return d
+
+    def read_request(self):
+        while b"\r\n\r\n" not in self.buf:
+            d = self.sock.recv(65536)
+            if not d:
+                raise EOFError("peer closed during handshake")
+            self.buf += d
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        self.request_line = lines[0]
+        self.headers = [tuple(x.strip() for x in l.split(":", 1))
+                        for l in lines[1:]]
+        return self
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    def send_raw(self, data):
+        self.sock.sendall(data)
+
+    def accept(self, protocol=None, extra=(), accept=None):
+        key = self.header("Sec-WebSocket-Key") or ""
+        lines = ["HTTP/1.1 101 Switching Protocols", "Upgrade: websocket",
+                 "Connection: Upgrade",
+                 "Sec-WebSocket-Accept: " +
+                 (accept if accept is not None else accept_for(key))]
+        if protocol:
+            lines.append("Sec-WebSocket-Protocol: " + protocol)
+        lines += list(extra)
+        self.send_raw(("\r\n".join(lines) + "\r\n\r\n").encode())
+
+    def reject(self, status, extra=(), body=b""):
+        lines = ["HTTP/1.1 " + status, "Content-Length: %d" % len(body),
+                 "Connection: close"] + list(extra)
+        self.send_raw(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+
+    def recv_frame(self):
+        b0, b1 = self.read_exact(2)
+        n = b1 & 0x7f
+        if n == 126:
+            n = struct.unpack("!H", self.read_exact(2))[0]
+        elif n == 127:
+            n = struct.unpack("!Q", self.read_exact(8))[0]
+        mask = self.read_exact(4) if b1 & 0x80 else None
+        data = self.read_exact(n)
+        if mask:
+            data = bytes(c ^ mask[i % 4] for i, c in enumerate(data)) \
+                if n < 4096 else _unmask(data, mask)
+        return bool(b0 & 0x80), b0 & 0x0f, data
+
+    def recv_message(self):
+        """Next data message (opcode, payload); control frames are returned
+        as they come: ('close', payload), ('ping', payload)."""
+        parts, op = [], None
+        while True:
+            fin, opcode, data = self.recv_frame()
+            if opcode == OP_CLOSE:
+                return OP_CLOSE, data
+            if opcode == OP_PING:
+                self.send_frame(OP_PONG, data)
+                continue
+            if opcode == OP_PONG:
+                continue
+            if opcode != OP_CONT:
+                op = opcode
+            parts.append(data)
+            if fin:
+                return op, b"".join(parts)
+
+    def send_frame(self, opcode, data=b"", fin=True, rsv=0, mask=None):
+        if isinstance(data, str):
+            data = data.encode()
+        b0 = (0x80 if fin else 0) | (rsv << 4) | opcode
+        n = len(data)
+        mbit = 0x80 if mask else 0
+        if n < 126:
+            head = struct.pack("!BB", b0, mbit | n)
+        elif n < 65536:
+            head = struct.pack("!BBH", b0, mbit | 126, n)
+        else:
+            head = struct.pack("!BBQ", b0, mbit | 127, n)
+        if mask:
+            data = _unmask(data, mask)
+            head += mask
+        self.send_raw(head + data)
+
+    def send_close(self, code=1000, reason=b""):
+        if isinstance(reason, str):
+            reason = reason.encode()
+        self.send_frame(OP_CLOSE, (struct.pack("!H", code) + reason)
+                        if code is not None else b"")
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def _unmask(data, mask):
+    n = len(data)
+    m = (mask * (n // 4 + 1))[:n]
+    return (int.from_bytes(data, "big") ^ int.from_bytes(m, "big")).to_bytes(
+        n, "big")
+
+
+class RawServer:
+    """Listen on 127.0.0.1:0 (or a Unix socket path); run handler(conn) per
+    connection in a thread. Handler exceptions are kept for the test."""
+
+    def __init__(self, handler, unix_path=None):
+        self.handler = handler
+        if unix_path:
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.sock.bind(unix_path)
+            self.port = None
+        else:
+            self.sock = socket.socket()
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.sock.bind(("127.0.0.1", 0))
+            self.port = self.sock.getsockname()[1]
+        self.sock.listen(16)
+        self.errors = []
+        self.conns = []
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self):
+        return "ws://127.0.0.1:%d/" % self.port
+
+    def _loop(self):
+        while True:
+            try:
+                s, _ = self.sock.accept()
+            except OSError:
+                return
+            c = Conn(s)
+            self.conns.append(c)
+            threading.Thread(target=self._run, args=(c,), daemon=True).start()
+
+    def _run(self, c):
+        try:
+            self.handler(c)
+        except (EOFError, ConnectionError):
+            pass
+        except Exception as e:  # noqa: BLE001 - reported to the test
+            self.errors.append(e)
+        finally:
+            c.close()
+            self.done.set()
+
+    def close(self):
+        self.sock.close()
+        for c in self.conns:
+            c.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.close()
+        if self.errors:
+            raise self.errors[0]
+
+
+def echo_handler(conn):
+    """Echo every data message in order; answer a Close after the echoes,
+    with the same code, as RFC 6455 asks."""
+    conn.read_request().accept()
+    while True:
+        op, data = conn.recv_message()
+        if op == OP_CLOSE:
+            conn.send_frame(OP_CLOSE, data[:2])
+            return
+        conn.send_frame(op, data)
