@@ -17,6 +17,7 @@
 #include "headers.h"
 #include "input.h"
 #include "log.h"
+#include "repl.h"
 
 #define MS 1000LL   // lws timers count microseconds
 
@@ -62,7 +63,7 @@ static void flush_cb(lws_sorted_usec_list_t *sul)
 // Batch writes to stdout, but flush before the loop next sleeps.
 static void schedule_flush(struct wsc *w)
 {
-	if (w->out.tty) {
+	if (w->out.tty && !w->out.sink) {
 		flush_output(w);
 		return;
 	}
@@ -143,8 +144,34 @@ void client_wake(struct wsc *w)
 	}
 }
 
+void client_close(struct wsc *w, unsigned code, const char *reason)
+{
+	start_close(w, code, reason);
+}
+
+void client_send(struct wsc *w, enum wsc_frame kind, const void *data,
+		size_t len)
+{
+	if (w->closing) {
+		return;
+	}
+	if (!sendq_push(&w->q, kind, true, true, data, len)) {
+		log_err("out of memory");
+		return;
+	}
+	client_wake(w);
+}
+
 void client_signal(struct wsc *w, int signo)
 {
+	if (w->interactive && (signo == SIGWINCH ||
+			(signo == SIGINT && w->repl_active))) {
+		repl_signal(w, signo);
+		return;
+	}
+	if (signo == SIGWINCH) {
+		return;
+	}
 	if (++w->signals > 1 || w->st.ready != WSC_OPEN) {
 		w->st.failed = w->st.ready != WSC_OPEN;
 		if (w->st.failed) {
@@ -314,6 +341,7 @@ static void report_open(struct wsc *w, struct lws *wsi)
 	char proto[128] = "";
 
 	lws_hdr_copy(wsi, proto, sizeof(proto), WSI_TOKEN_PROTOCOL);
+	snprintf(w->protocol, sizeof(w->protocol), "%s", proto);
 	if (*w->opts->protocols) {
 		if (*proto) {
 			log_info("subprotocol: %s", proto);
@@ -473,6 +501,10 @@ static int write_next(struct wsc *w, struct lws *wsi)
 			sendq_pop(&w->q);
 			sendq_finish(&w->q);    // nothing may follow a Close
 			return 0;
+		}
+		if (it->last && (it->kind == WSC_FRAME_TEXT ||
+				it->kind == WSC_FRAME_BINARY)) {
+			w->sent++;
 		}
 		sendq_pop(&w->q);
 		if (lws_send_pipe_choked(wsi)) {
@@ -647,22 +679,22 @@ static void lws_log_sink(int level, const char *line)
 
 enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 {
-	static const struct lws_protocols *none = NULL;
 	struct lws_protocols protocols[] = {
 		client_protocol, input_protocol_stdin, input_protocol_signal,
+		repl_protocol,
 		{ NULL, NULL, 0, 0, 0, NULL, 0 }
 	};
 	struct lws_context_creation_info info;
 	struct wsc w;
 	enum wsc_exit ret;
 
-	(void)none;
 	memset(&w, 0, sizeof(w));
 	w.opts = opts;
 	state_init(&w.st, opts->show_state);
 	sendq_init(&w.q, WSC_SENDQ_BUDGET, LWS_PRE);
+	w.interactive = isatty(STDIN_FILENO) && !opts->n_execute;
 	output_init(&w.out, STDOUT_FILENO, isatty(STDOUT_FILENO), opts->delim,
-		opts->timestamps);
+		opts->timestamps, opts->color_out);
 	if (!split_init(&w.split, opts->delim, WSC_READ_CHUNK)) {
 		log_err("out of memory");
 		return WSC_EXIT_FAILURE;
@@ -715,6 +747,7 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 	}
 
 	flush_output(&w);
+	repl_finish(&w);
 	ret = state_exit_status(&w.st);
 	lws_context_destroy(w.ctx);
 	sendq_finish(&w.q);

@@ -15,7 +15,14 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd);
 /* Input queued something (or ended): get it written when possible. */
 void client_wake(struct wsc *w);
 
-/* A SIGINT/SIGTERM arrived. */
+/* A SIGINT, SIGTERM or SIGWINCH arrived. */
 void client_signal(struct wsc *w, int signo);
+
+/* Queue one whole message or control frame (the REPL's lines). */
+void client_send(struct wsc *w, enum wsc_frame kind, const void *data,
+		size_t len);
+
+/* Close with code and reason (after what is queued), then exit. */
+void client_close(struct wsc *w, unsigned code, const char *reason);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "client.h"
 #include "log.h"
+#include "repl.h"
 
 static bool emit(void *ctx, const char *data, size_t len, bool first,
 		bool last)
@@ -160,6 +161,9 @@ bool input_start(struct wsc *w, struct lws_vhost *vh, int sigfd)
 		return true;
 	}
 	w->vh = vh;
+	if (w->interactive) {
+		return repl_start(w, vh);
+	}
 	if (!adopt_stdin(w)) {
 		// not pollable (e.g. a closed descriptor): there is no input
 		w->input_done = true;
@@ -181,6 +185,10 @@ void input_resume(struct wsc *w)
 void input_stop(struct wsc *w)
 {
 	w->input_done = true;
+	if (w->interactive) {
+		repl_stop(w);
+		return;
+	}
 	if (w->in) {
 		lws_set_timeout(w->in, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 	}

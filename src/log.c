@@ -9,21 +9,39 @@
 #include <string.h>
 #include <unistd.h>
 
-static bool log_quiet;  // file-static: set once from -q
+// File-static: logging is called from everywhere, including lws's
+// callbacks, and these are set once at start.
+static bool log_quiet;
+static bool log_color;
+static void (*log_sink)(void *ctx, const char *line, size_t len);
+static void *log_sink_ctx;
 
-void log_init(bool quiet)
+void log_init(bool quiet, bool color)
 {
 	log_quiet = quiet;
+	log_color = color;
 }
 
-static void emit(const char *fmt, va_list ap)
+void log_set_sink(void (*fn)(void *ctx, const char *line, size_t len),
+		void *ctx)
+{
+	log_sink = fn;
+	log_sink_ctx = ctx;
+}
+
+static void emit(bool error, const char *fmt, va_list ap)
 {
 	char line[2048];
-	int n = snprintf(line, sizeof(line), "wsc: ");
+	int n = snprintf(line, sizeof(line), "%swsc:%s ",
+		!log_color ? "" : error ? "\033[1;31m" : "\033[2m",
+		log_color && error ? "\033[0m" : "");
 
 	n += vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
 	if (n > (int)sizeof(line) - 2) {
 		n = (int)sizeof(line) - 2;
+	}
+	if (log_color && !error && n < (int)sizeof(line) - 6) {
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "\033[0m");
 	}
 	// one line, whatever the arguments held
 	for (int i = 5; i < n; i++) {
@@ -32,7 +50,9 @@ static void emit(const char *fmt, va_list ap)
 		}
 	}
 	line[n++] = '\n';
-	if (write(STDERR_FILENO, line, (size_t)n) < 0) {
+	if (log_sink) {
+		log_sink(log_sink_ctx, line, (size_t)n);
+	} else if (write(STDERR_FILENO, line, (size_t)n) < 0) {
 		// nowhere left to report it
 	}
 }
@@ -42,7 +62,7 @@ void log_err(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	emit(fmt, ap);
+	emit(true, fmt, ap);
 	va_end(ap);
 }
 
@@ -54,6 +74,6 @@ void log_info(const char *fmt, ...)
 		return;
 	}
 	va_start(ap, fmt);
-	emit(fmt, ap);
+	emit(false, fmt, ap);
 	va_end(ap);
 }

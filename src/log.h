@@ -6,8 +6,16 @@
 #define WSC_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
-void log_init(bool quiet);
+void log_init(bool quiet, bool color);
+
+/*
+ * Send whole lines (with their newline) to fn instead of stderr; NULL
+ * restores stderr. The REPL uses it to print above its prompt.
+ */
+void log_set_sink(void (*fn)(void *ctx, const char *line, size_t len),
+		void *ctx);
 
 /* An error: always printed. */
 void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

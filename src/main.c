@@ -40,13 +40,15 @@ int main(int argc, char **argv)
 		options_finish(&opts);
 		return parsed == WSC_PARSE_EXIT_OK ? WSC_EXIT_OK : WSC_EXIT_USAGE;
 	}
-	log_init(opts.quiet);
+	log_init(opts.quiet, opts.color_err);
 
-	// SIGINT and SIGTERM become loop events; EPIPE replaces SIGPIPE.
+	// SIGINT, SIGTERM and SIGWINCH become loop events; EPIPE replaces
+	// SIGPIPE.
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGWINCH);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 

@@ -38,6 +38,9 @@ enum opt_id {
 	OPT_KEY,
 	OPT_MAX_SIZE,
 	OPT_CLOSE_TIMEOUT,
+	OPT_COLOR,
+	OPT_NO_COLOR,
+	OPT_NO_HISTORY,
 };
 
 struct wsc_option {
@@ -94,6 +97,11 @@ static const struct wsc_option table[] = {
 	{ "timestamps", 't', NULL, "prefix printed messages with the local "
 		"time", CAT_DISPLAY },
 	{ "quiet", 'q', NULL, "print only messages and errors", CAT_DISPLAY },
+	{ "color", OPT_COLOR, "WHEN", "colour on a terminal: auto, always or "
+		"never. Default: auto (off when NO_COLOR is set)", CAT_DISPLAY },
+	{ "no-color", OPT_NO_COLOR, NULL, "same as --color=never", CAT_DISPLAY },
+	{ "no-history", OPT_NO_HISTORY, NULL, "do not read or write the "
+		"interactive history file", CAT_DISPLAY },
 
 	{ "help", 'h', NULL, "show this help and exit", CAT_GENERAL },
 	{ "version", 'V', NULL, "show versions and exit", CAT_GENERAL },
@@ -376,6 +384,24 @@ static bool apply(struct wsc_opts *o, int id, const char *arg,
 	case 'S':
 		o->show_state = true;
 		return true;
+	case OPT_COLOR:
+		if (!strcmp(arg, "auto")) {
+			o->color = WSC_COLOR_AUTO;
+		} else if (!strcmp(arg, "always")) {
+			o->color = WSC_COLOR_ALWAYS;
+		} else if (!strcmp(arg, "never")) {
+			o->color = WSC_COLOR_NEVER;
+		} else {
+			return usage("--color: expected auto, always or never: '%s'",
+				arg, NULL);
+		}
+		return true;
+	case OPT_NO_COLOR:
+		o->color = WSC_COLOR_NEVER;
+		return true;
+	case OPT_NO_HISTORY:
+		o->no_history = true;
+		return true;
 	case 't':
 		o->timestamps = true;
 		return true;
@@ -403,6 +429,16 @@ static bool check_files(const struct wsc_opts *o)
 		}
 	}
 	return true;
+}
+
+static bool want_color(int when, int fd)
+{
+	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	if (when != WSC_COLOR_AUTO) {
+		return when == WSC_COLOR_ALWAYS;
+	}
+	return isatty(fd) && !(no && *no) && !(term && !strcmp(term, "dumb"));
 }
 
 enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *o)
@@ -497,6 +533,8 @@ enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *o)
 	if (!check_files(o)) {
 		return WSC_PARSE_USAGE;
 	}
+	o->color_out = want_color(o->color, STDOUT_FILENO);
+	o->color_err = want_color(o->color, STDERR_FILENO);
 	if (o->auth_user && !o->auth_pass) {
 		char prompt[300];
 

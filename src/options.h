@@ -43,6 +43,9 @@ struct wsc_opts {
 	long close_timeout_ms;
 
 	// display
+	enum { WSC_COLOR_AUTO, WSC_COLOR_ALWAYS, WSC_COLOR_NEVER } color;
+	bool color_out, color_err;          // resolved for stdout and stderr
+	bool no_history;
 	bool show_state;
 	bool quiet;
 	bool timestamps;

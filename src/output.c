@@ -13,13 +13,14 @@
 #include <unistd.h>
 
 void output_init(struct wsc_output *o, int fd, bool tty, char delim,
-		bool timestamps)
+		bool timestamps, bool color)
 {
 	memset(o, 0, offsetof(struct wsc_output, buf));
 	o->fd = fd;
 	o->tty = tty;
 	o->delim = delim;
 	o->timestamps = timestamps;
+	o->color = color && tty;
 }
 
 static bool write_all(struct wsc_output *o, const char *p, size_t n)
@@ -49,7 +50,14 @@ static bool write_all(struct wsc_output *o, const char *p, size_t n)
 
 bool output_flush(struct wsc_output *o)
 {
-	bool ok = write_all(o, o->buf, o->len);
+	bool ok;
+
+	if (o->sink) {
+		o->sink(o->sink_ctx, o->buf, o->len);
+		o->len = 0;
+		return true;
+	}
+	ok = write_all(o, o->buf, o->len);
 
 	o->len = 0;
 	return ok;
@@ -72,7 +80,7 @@ static void put(struct wsc_output *o, const void *data, size_t n)
 			}
 			room = sizeof(o->buf);
 		}
-		if (n >= sizeof(o->buf) && o->len == 0) {
+		if (n >= sizeof(o->buf) && o->len == 0 && !o->sink) {
 			// large piece: skip the copy
 			write_all(o, p, n);
 			return;
@@ -111,7 +119,7 @@ void output_begin(struct wsc_output *o, bool binary)
 	o->msg_bytes = 0;
 	o->npend = 0;
 	if (o->tty) {
-		put_str(o, "< ");
+		put_str(o, o->color ? "\033[1;32m<\033[0m " : "< ");
 	}
 	if (o->timestamps) {
 		put_timestamp(o);

@@ -20,6 +20,7 @@ struct wsc_output {
 	bool tty;               // terminal formatting
 	char delim;             // pipe mode message delimiter
 	bool timestamps;
+	bool color;             // colour the "< " prefix
 	bool broken;            // the reader went away (EPIPE)
 
 	bool binary;            // kind of the message being written
@@ -28,12 +29,16 @@ struct wsc_output {
 	size_t npend;
 	unsigned char hex[WSC_OUTPUT_HEX_MAX];
 
+	// where flushed bytes go instead of fd (the REPL keeps its prompt)
+	void (*sink)(void *ctx, const char *buf, size_t len);
+	void *sink_ctx;
+
 	size_t len;
 	char buf[WSC_OUTPUT_BUF];
 };
 
 void output_init(struct wsc_output *o, int fd, bool tty, char delim,
-		bool timestamps);
+		bool timestamps, bool color);
 
 /* A message starts. */
 void output_begin(struct wsc_output *o, bool binary);

@@ -32,13 +32,18 @@ struct wsc {
 	struct wsc_output out;  // socket -> stdout
 	struct wsc_state st;
 
+	bool interactive;       // stdin is a terminal: the readline REPL
+	bool repl_started;      // readline installed (terminal to restore)
+	bool repl_active;       // taking typed input, prompt on screen
 	bool input_done;        // nothing more will be queued from input
 	bool in_paused;         // stdin unwatched while the queue is full
 	bool closing;           // our Close is queued (or sent)
 	bool done;              // leave the loop
 	int signals;            // SIGINT/SIGTERM seen
 
+	unsigned long sent;             // complete messages written
 	unsigned long received;         // complete messages
+	char protocol[128];             // the negotiated subprotocol
 	unsigned long long rx_bytes;    // bytes of the message being received
 
 	unsigned redirects;

@@ -1,0 +1,374 @@
+/*
+ * repl.c - readline in callback mode inside the single lws loop. Incoming
+ * output and diagnostics reach the terminal through repl's sinks, which
+ * lift the prompt and the partly typed line, print, and put them back.
+ */
+#include "repl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "client.h"
+#include "commands.h"
+#include "log.h"
+
+#define HISTORY_MAX 1000
+#define PROMPT "> "
+
+// readline's line handler has no user pointer: this is how it finds us.
+static struct wsc *repl_wsc;
+
+static bool prompt_shown(void)
+{
+	// inside the line handler the line is done and no prompt is drawn
+	return repl_wsc && repl_wsc->repl_active && !RL_ISSTATE(RL_STATE_DONE);
+}
+
+// Print above the prompt: lift the typed line, write, put it back.
+static void print_above(int fd, const char *buf, size_t len)
+{
+	bool lift = prompt_shown();
+	char *saved = NULL;
+	int point = 0;
+
+	if (lift) {
+		point = rl_point;
+		saved = rl_copy_text(0, rl_end);
+		rl_save_prompt();
+		rl_replace_line("", 0);
+		rl_redisplay();
+	}
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n <= 0) {
+			break;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	if (lift) {
+		rl_restore_prompt();
+		rl_replace_line(saved, 0);
+		rl_point = point;
+		rl_forced_update_display();
+		free(saved);
+	}
+}
+
+static void out_sink(void *ctx, const char *buf, size_t len)
+{
+	print_above(STDOUT_FILENO, buf, len);
+}
+
+static void err_sink(void *ctx, const char *line, size_t len)
+{
+	print_above(STDERR_FILENO, line, len);
+}
+
+static const char *const ready_names[] = {
+	"CONNECTING (0)", "OPEN (1)", "CLOSING (2)", "CLOSED (3)",
+};
+
+static void do_command(struct wsc *w, const char *line)
+{
+	struct wsc_command *cmd = malloc(sizeof(*cmd));
+
+	if (!cmd) {
+		log_err("out of memory");
+		return;
+	}
+	commands_parse(line, cmd);
+	switch (cmd->kind) {
+	case WSC_CMD_SEND:
+		client_send(w, w->opts->binary ? WSC_FRAME_BINARY : WSC_FRAME_TEXT,
+			cmd->data, cmd->len);
+		break;
+	case WSC_CMD_PING:
+		client_send(w, WSC_FRAME_PING, cmd->data, cmd->len);
+		break;
+	case WSC_CMD_PONG:
+		client_send(w, WSC_FRAME_PONG, cmd->data, cmd->len);
+		break;
+	case WSC_CMD_BINARY:
+		client_send(w, WSC_FRAME_BINARY, cmd->data, cmd->len);
+		break;
+	case WSC_CMD_CLOSE: {
+		char reason[128];
+
+		snprintf(reason, sizeof(reason), "%.*s", (int)cmd->len, cmd->data);
+		client_close(w, cmd->code, reason);
+		break;
+	}
+	case WSC_CMD_QUIT:
+		client_close(w, 1000, "");
+		break;
+	case WSC_CMD_STATE:
+		log_err("%s %s, sent %lu, received %lu%s%s",
+			ready_names[w->st.ready], w->opts->url_text, w->sent,
+			w->received, *w->protocol ? ", subprotocol " : "",
+			w->protocol);
+		break;
+	case WSC_CMD_HELP:
+		for (size_t i = 0; commands_help[i]; i++) {
+			log_err("%s", commands_help[i]);
+		}
+		break;
+	case WSC_CMD_ERROR:
+		log_err("%s", cmd->why);
+		break;
+	}
+	free(cmd);
+}
+
+static void on_line(char *line)
+{
+	struct wsc *w = repl_wsc;
+
+	if (!line) {
+		// Ctrl-D on an empty line: close cleanly and wait for the reply
+		client_close(w, 1000, "");
+		return;
+	}
+	if (*line) {
+		HIST_ENTRY *last = history_get(history_base + history_length - 1);
+
+		if (!last || strcmp(last->line, line)) {
+			add_history(line);
+		}
+	}
+	do_command(w, line);
+	free(line);
+}
+
+/* --- completion --- */
+
+static char *command_generator(const char *text, int state)
+{
+	static size_t i;    // readline's generator protocol keeps state here
+	size_t n = strlen(text);
+	const char *name;
+
+	if (!state) {
+		i = 0;
+	}
+	while ((name = commands_name(i++))) {
+		if (!strncmp(name, text, n)) {
+			return strdup(name);
+		}
+	}
+	return NULL;
+}
+
+static char **complete(const char *text, int start, int end)
+{
+	rl_attempted_completion_over = 1;  // never complete file names
+	if (start == 0 && text[0] == '/') {
+		return rl_completion_matches(text, command_generator);
+	}
+	return NULL;
+}
+
+/* --- history --- */
+
+static bool history_path(char *buf, size_t size, bool create_dir)
+{
+	const char *state = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+	char dir[4096];
+
+	if (state && *state == '/') {
+		snprintf(dir, sizeof(dir), "%s/wsc", state);
+	} else if (home && *home) {
+		snprintf(dir, sizeof(dir), "%s/.local/state/wsc", home);
+	} else {
+		return false;
+	}
+	if (create_dir) {
+		// mkdir -p, private
+		for (char *p = dir + 1; *p; p++) {
+			if (*p == '/') {
+				*p = '\0';
+				mkdir(dir, 0700);
+				*p = '/';
+			}
+		}
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+			return false;
+		}
+	}
+	snprintf(buf, size, "%s/history", dir);
+	return true;
+}
+
+static void history_load(struct wsc *w)
+{
+	char path[4200];
+
+	using_history();
+	stifle_history(HISTORY_MAX);
+	if (w->opts->no_history || !history_path(path, sizeof(path), false)) {
+		return;
+	}
+	read_history(path);
+}
+
+static void history_save(struct wsc *w)
+{
+	char path[4200];
+	int fd;
+
+	if (w->opts->no_history || !history_path(path, sizeof(path), true)) {
+		return;
+	}
+	// create it private before readline writes it
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		log_err("history: %s: %s", path, strerror(errno));
+		return;
+	}
+	fchmod(fd, 0600);
+	close(fd);
+	if (write_history(path) != 0) {
+		log_err("history: %s: cannot write", path);
+		return;
+	}
+	history_truncate_file(path, HISTORY_MAX);
+}
+
+/* --- the adopted terminal --- */
+
+static int repl_cb(struct lws *wsi, enum lws_callback_reasons reason,
+		void *user, void *in, size_t len)
+{
+	struct wsc *w = lws_context_user(lws_get_context(wsi));
+
+	switch (reason) {
+	case LWS_CALLBACK_RAW_RX_FILE:
+		if (!w->repl_active) {
+			return -1;
+		}
+		rl_callback_read_char();
+		return 0;
+	case LWS_CALLBACK_RAW_CLOSE_FILE:
+		if (wsi == w->in) {
+			w->in = NULL;
+			if (w->repl_active) {
+				client_close(w, 1000, "");  // the terminal went away
+			}
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+const struct lws_protocols repl_protocol = {
+	"wsc-repl", repl_cb, 0, 0, 0, NULL, 0,
+};
+
+bool repl_start(struct wsc *w, struct lws_vhost *vh)
+{
+	lws_sock_file_fd_type fd;
+
+	repl_wsc = w;
+	rl_readline_name = "wsc";
+	rl_catch_signals = 0;       // signals come through the signalfd
+	rl_catch_sigwinch = 0;
+	rl_instream = stdin;
+	rl_outstream = isatty(STDOUT_FILENO) ? stdout : stderr;
+	rl_attempted_completion_function = complete;
+	rl_completer_word_break_characters = (char *)" ";
+	history_load(w);
+
+	fd.filefd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (fd.filefd < 0) {
+		log_err("stdin: %s", strerror(errno));
+		return false;
+	}
+	w->in = lws_adopt_descriptor_vhost(vh, LWS_ADOPT_RAW_FILE_DESC, fd,
+		repl_protocol.name, NULL);
+	if (!w->in) {
+		log_err("cannot watch the terminal");
+		return false;
+	}
+	w->out.sink = out_sink;
+	w->out.sink_ctx = w;
+	log_set_sink(err_sink, w);
+	rl_callback_handler_install(PROMPT, on_line);
+	w->repl_active = true;
+	w->repl_started = true;
+	return true;
+}
+
+void repl_stop(struct wsc *w)
+{
+	if (!w->repl_active) {
+		return;
+	}
+	// take the prompt and any typed text off the screen, leave readline
+	rl_save_prompt();
+	rl_replace_line("", 0);
+	rl_redisplay();
+	rl_restore_prompt();
+	w->repl_active = false;
+	rl_callback_handler_remove();
+	if (w->in) {
+		lws_set_timeout(w->in, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	}
+}
+
+void repl_finish(struct wsc *w)
+{
+	if (!w->repl_started) {
+		return;
+	}
+	repl_stop(w);
+	history_save(w);
+	log_set_sink(NULL, NULL);
+	w->out.sink = NULL;
+	w->repl_started = false;
+	repl_wsc = NULL;
+}
+
+void repl_signal(struct wsc *w, int signo)
+{
+	if (signo == SIGWINCH) {
+		if (w->repl_active) {
+			rl_resize_terminal();
+		}
+		return;
+	}
+	// Keys typed before Ctrl-C are read first: the signal can overtake them.
+	for (;;) {
+		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+
+		if (!w->repl_active || poll(&pfd, 1, 0) != 1 ||
+				!(pfd.revents & POLLIN)) {
+			break;
+		}
+		rl_callback_read_char();
+	}
+	// Ctrl-C: clear a typed line; on an empty one, close and exit
+	if (w->repl_active && rl_end > 0) {
+		rl_callback_sigcleanup();
+		rl_replace_line("", 0);
+		rl_point = 0;
+		rl_redisplay();
+		return;
+	}
+	client_close(w, 1000, "");
+}
