@@ -164,17 +164,17 @@ void client_send(struct wsc *w, enum wsc_frame kind, const void *data,
 
 void client_signal(struct wsc *w, int signo)
 {
-	if (w->interactive && (signo == SIGWINCH ||
-			(signo == SIGINT && w->repl_active))) {
-		repl_signal(w, signo);
+	if (signo == SIGWINCH || (signo == SIGINT && w->repl_active)) {
+		if (w->interactive) {
+			repl_signal(w, signo);
+		}
 		return;
 	}
-	if (signo == SIGWINCH) {
-		return;
-	}
-	if (++w->signals > 1 || w->st.ready != WSC_OPEN) {
-		w->st.failed = w->st.ready != WSC_OPEN;
-		if (w->st.failed) {
+	w->signals++;
+	if (w->closing || w->st.ready != WSC_OPEN) {
+		// impatient, or nothing to close yet: leave at once
+		if (w->st.ready != WSC_OPEN && !w->closing) {
+			w->st.failed = true;
 			log_err("interrupted");
 		}
 		w->done = true;
@@ -340,8 +340,8 @@ static void report_open(struct wsc *w, struct lws *wsi)
 {
 	char proto[128] = "";
 
-	lws_hdr_copy(wsi, proto, sizeof(proto), WSI_TOKEN_PROTOCOL);
-	snprintf(w->protocol, sizeof(w->protocol), "%s", proto);
+	// read in FILTER_PRE_ESTABLISH: the headers are gone by now
+	snprintf(proto, sizeof(proto), "%s", w->protocol);
 	if (*w->opts->protocols) {
 		if (*proto) {
 			log_info("subprotocol: %s", proto);
@@ -376,6 +376,7 @@ static int on_receive(struct wsc *w, struct lws *wsi, const void *in,
 			w->rx_bytes + lws_remaining_packet_payload(wsi) >
 			w->opts->max_size) {
 		w->too_big = true;
+		w->st.failed = true;
 		log_err("message larger than --max-size (%llu bytes); closing "
 			"with 1009", w->opts->max_size);
 		lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
@@ -551,6 +552,13 @@ static int client_cb(struct lws *wsi, enum lws_callback_reasons reason,
 		state_set(&w->st, WSC_CLOSED, "connection failed");
 		w->conn = NULL;
 		w->done = true;
+		return 0;
+
+	case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH:
+		if (lws_hdr_copy(wsi, w->protocol, sizeof(w->protocol),
+				WSI_TOKEN_PROTOCOL) < 0) {
+			w->protocol[0] = '\0';
+		}
 		return 0;
 
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:

@@ -93,5 +93,8 @@ enum wsc_exit state_exit_status(const struct wsc_state *s)
 	if (!s->close_received) {
 		return WSC_EXIT_FAILURE;   // 1006: the connection just ended
 	}
+	if (s->close_sent) {
+		return WSC_EXIT_OK;        // we closed; the reply completed it
+	}
 	return clean_code(s->code) ? WSC_EXIT_OK : WSC_EXIT_PEER_CLOSE;
 }

@@ -22,27 +22,14 @@ def readme_examples():
 
 def man_examples():
     path = os.path.join(ROOT, "man", "wsc.1.scd")
-    if not os.path.exists(path):
-        return []
     text = open(path, encoding="utf-8").read()
     m = re.search(r"^# EXAMPLES\n(.*?)(?=^# )", text, re.S | re.M)
-    if not m:
-        return []
-    out, cmd, expect = [], None, []
-    for raw in m.group(1).split("\n"):
-        line = raw.strip()
-        if line.startswith("$ "):
-            if cmd:
-                out.append((cmd, "\n".join(expect)))
-            cmd, expect = line[2:], []
-        elif cmd is not None:
-            if line and not raw.startswith(("\t", " ")):
-                out.append((cmd, "\n".join(expect)))
-                cmd, expect = None, []
-            elif line:
-                expect.append(line)
-    if cmd:
-        out.append((cmd, "\n".join(expect)))
+    assert m, "the man page has no EXAMPLES section"
+    out = []
+    for block in re.findall(r"```\n(.*?)```", m.group(1), re.S):
+        lines = block.rstrip("\n").split("\n")
+        assert lines[0].startswith("$ "), block
+        out.append((lines[0][2:], "\n".join(lines[1:])))
     return out
 
 
@@ -52,6 +39,7 @@ EXAMPLES = [("README", c, e) for c, e in readme_examples()] + \
 
 def test_there_are_examples():
     assert len(readme_examples()) >= 3
+    assert len(man_examples()) >= 3
 
 
 @pytest.mark.parametrize("where,cmd,expect", EXAMPLES,

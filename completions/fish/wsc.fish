@@ -1,0 +1,39 @@
+# fish completion for wsc(1)
+
+complete -c wsc -f
+
+# Connection
+complete -c wsc -s s -l subprotocol -x -d 'Offer a subprotocol (repeatable)'
+complete -c wsc -s H -l header -x -d "Add a request header 'NAME: VALUE' (repeatable)"
+complete -c wsc -s o -l origin -x -d 'Send Origin header'
+complete -c wsc -l auth -x -d 'HTTP Basic authentication USER[:PASS]'
+complete -c wsc -s L -l location -d 'Follow 3xx redirects'
+complete -c wsc -l max-redirects -x -d 'Redirects to follow with -L (default 10)'
+complete -c wsc -l proxy -x -d 'HTTP CONNECT proxy http://HOST:PORT'
+complete -c wsc -l unix-socket -r -F -d 'Connect to a Unix socket'
+complete -c wsc -l connect-timeout -x -d 'Limit for DNS, TCP, TLS and handshake (default 10)'
+complete -c wsc -s k -l insecure -d "Do not verify the TLS certificate and host name"
+complete -c wsc -l ca -r -F -d 'Trust the CA certificates in FILE (PEM)'
+complete -c wsc -l cert -r -F -d 'Client certificate (PEM)'
+complete -c wsc -l key -r -F -d 'Client private key (PEM)'
+
+# Messages
+complete -c wsc -s x -l execute -x -d 'Send MSG after connecting; stdin is not read'
+complete -c wsc -s w -l wait -x -a inf -d 'After input ends, keep receiving SECS'
+complete -c wsc -s n -l count -x -d 'Close and exit after N received messages'
+complete -c wsc -s b -l binary -d 'Send input messages as binary frames'
+complete -c wsc -s 0 -l null -d 'NUL instead of newline delimits messages'
+complete -c wsc -l max-size -x -d 'Largest incoming message accepted (bytes)'
+complete -c wsc -l close-timeout -x -d "How long to wait for the server's Close (default 5)"
+
+# Display
+complete -c wsc -s S -l show-state -d 'Print each readyState transition to stderr'
+complete -c wsc -s t -l timestamps -d 'Prefix printed messages with the local time'
+complete -c wsc -s q -l quiet -d 'Print only messages and errors'
+complete -c wsc -l color -x -a 'auto always never' -d 'Colour on a terminal'
+complete -c wsc -l no-color -d 'Same as --color=never'
+complete -c wsc -l no-history -d 'Do not read or write the interactive history file'
+
+# General
+complete -c wsc -s h -l help -d 'Show help and exit'
+complete -c wsc -s V -l version -d 'Show versions and exit'

@@ -1,0 +1,287 @@
+"""The interactive REPL on a real terminal (tmux): pushes print above the
+prompt while the typed line survives, history, slash commands, Ctrl-C and
+Ctrl-D, terminal-safe output, the terminal restored on every exit."""
+import os
+import re
+import stat
+import subprocess
+import threading
+
+import pytest
+
+from harness import WSC
+from tty import Tmux
+from wsproto import RawServer, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG
+
+
+class Recorder:
+    """Accept, then record every frame the client sends; answer Close."""
+
+    def __init__(self, greeting=None):
+        self.frames = []
+        self.opened = threading.Event()
+        self.closed = threading.Event()
+        self.greeting = greeting
+        self.conn = None
+
+    def __call__(self, conn):
+        self.conn = conn
+        conn.read_request().accept()
+        if self.greeting:
+            conn.send_frame(OP_TEXT, self.greeting)
+        self.opened.set()
+        while True:
+            fin, op, data = conn.recv_frame()
+            self.frames.append((op, data))
+            if op == OP_CLOSE:
+                conn.send_frame(OP_CLOSE, data[:2])
+                self.closed.set()
+                return
+
+    def data(self):
+        return [(op, d) for op, d in self.frames if op != OP_CLOSE]
+
+
+@pytest.fixture
+def state_dir(tmp_path):
+    return str(tmp_path / "state")
+
+
+def start(srv, state_dir, *extra):
+    return Tmux(list(extra) + [srv.url],
+                env={"XDG_STATE_HOME": state_dir})
+
+
+def test_push_while_typing_keeps_the_line(state_dir):
+    """A push every 20 ms while a 40-character line is typed key by key
+    with cursor movement in the middle."""
+    rec = Recorder()
+    stop = threading.Event()
+    pushed = []
+
+    def handler(conn):
+        def pusher():
+            i = 0
+            while not stop.wait(0.02):
+                conn.send_frame(OP_TEXT, "push %d" % i)
+                pushed.append(i)
+                i += 1
+        t = threading.Thread(target=pusher, daemon=True)
+        conn.read_request().accept()
+        rec.opened.set()
+        t.start()
+        while True:
+            fin, op, data = conn.recv_frame()
+            rec.frames.append((op, data))
+            if op == OP_TEXT:
+                stop.set()
+                t.join()
+                conn.send_frame(OP_TEXT, "done")
+            if op == OP_CLOSE:
+                conn.send_frame(OP_CLOSE, data[:2])
+                return
+
+    with RawServer(handler) as srv, start(srv, state_dir) as t:
+        t.wait_prompt()
+        rec.opened.wait(5)
+        t.type("The quick brown fox jumps over the dog")   # 38 chars
+        t.keys("Left", "Left", "Left")
+        t.type("lazy ")                                     # before "dog"
+        t.keys("End")
+        t.type("!!")
+        t.wait(lambda s: "< push 5" in s, what="pushes while typing")
+        t.keys("Enter")
+        t.wait_text("< done")
+        t.keys("C-d")
+        assert t.exit_status() == 0
+        screen = t.screen(history=True)
+    intended = "The quick brown fox jumps over the lazy dog!!"
+    assert len(intended) >= 40
+    assert [d for op, d in rec.data()] == [intended.encode()]
+    lines = [l.rstrip() for l in screen.split("\n")]
+    pushes = [l for l in lines if l.startswith("< push ")]
+    assert pushes == ["< push %d" % i for i in pushed], screen
+    assert "> " + intended in lines, screen
+    # nothing typed leaked into a push line, no push into the typed line
+    for l in lines:
+        if l.startswith("< push"):
+            assert re.fullmatch(r"< push \d+", l), l
+
+
+def test_history_survives_restart_and_is_private(state_dir):
+    rec = Recorder()
+    with RawServer(rec) as srv:
+        with start(srv, state_dir) as t:
+            t.wait_prompt()
+            t.type("remember me")
+            t.keys("Enter")
+            t.keys("C-d")
+            assert t.exit_status() == 0
+        path = os.path.join(state_dir, "wsc", "history")
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        assert "remember me" in open(path).read()
+        rec2 = Recorder()
+        srv.handler = rec2
+        with start(srv, state_dir) as t:
+            t.wait_prompt()
+            t.keys("Up")
+            t.wait_text("> remember me")
+            t.keys("Enter")
+            t.keys("C-d")
+            assert t.exit_status() == 0
+    assert rec2.data() == [(OP_TEXT, b"remember me")]
+
+
+def test_no_history_writes_nothing(state_dir):
+    rec = Recorder()
+    with RawServer(rec) as srv, start(srv, state_dir, "--no-history") as t:
+        t.wait_prompt()
+        t.type("secret")
+        t.keys("Enter", "C-d")
+        assert t.exit_status() == 0
+    assert not os.path.exists(os.path.join(state_dir, "wsc", "history"))
+
+
+def test_slash_commands(state_dir):
+    rec = Recorder()
+    with RawServer(rec) as srv, start(srv, state_dir) as t:
+        t.wait_prompt()
+        for line in ["/ping hi", "/pong yo", "/binary 00 ff 10",
+                     "//slash", "/binary 0", "/close 99", "/nope"]:
+            t.type(line)
+            t.keys("Enter")
+        t.wait_text("unknown command")
+        t.type("/state")
+        t.keys("Enter")
+        t.wait(lambda s: re.search(r"OPEN \(1\) ws://.*sent 2", s),
+               what="/state line")
+        t.type("/help")
+        t.keys("Enter")
+        t.wait_text("/quit")
+        t.type("/close 4000 bye now")
+        t.keys("Enter")
+        assert t.exit_status() == 0
+        screen = t.screen(history=True)
+    assert "odd number of hex digits" in screen
+    assert "/close: code must be" in screen
+    assert rec.frames == [
+        (OP_PING, b"hi"), (OP_PONG, b"yo"), (OP_BINARY, b"\x00\xff\x10"),
+        (OP_TEXT, b"/slash"), (OP_CLOSE, b"\x0f\xa0bye now")]
+
+
+def test_tab_completes_commands(state_dir):
+    rec = Recorder()
+    with RawServer(rec) as srv, start(srv, state_dir) as t:
+        t.wait_prompt()
+        t.type("/bin")
+        t.keys("Tab")
+        t.type("41")
+        t.wait_text("> /binary 41")
+        t.keys("Enter", "C-d")
+        assert t.exit_status() == 0
+    assert rec.data() == [(OP_BINARY, b"A")]
+
+
+def test_ctrl_c_clears_line_then_closes(state_dir):
+    rec = Recorder()
+    with RawServer(rec) as srv, start(srv, state_dir) as t:
+        t.wait_prompt()
+        t.type("half typed")
+        t.wait_text("> half typed")
+        t.keys("C-c")
+        t.wait(lambda s: "half typed" not in s, what="line cleared")
+        t.keys("C-c")
+        assert t.exit_status() == 0
+    assert rec.data() == []
+    assert rec.frames[-1] == (OP_CLOSE, b"\x03\xe8")
+
+
+def test_ctrl_d_closes_1000(state_dir):
+    rec = Recorder()
+    with RawServer(rec) as srv, start(srv, state_dir) as t:
+        t.wait_prompt()
+        t.keys("C-d")
+        assert t.exit_status() == 0
+    assert rec.frames == [(OP_CLOSE, b"\x03\xe8")]
+
+
+def test_server_cannot_drive_the_terminal(state_dir):
+    rec = Recorder(greeting=b"\x1b[2J\x1b]0;pwned\x07 ok \xc2\x9b")
+    with RawServer(rec) as srv, start(srv, state_dir) as t:
+        s = t.wait_text("ok")
+        t.keys("C-d")
+        assert t.exit_status() == 0
+    assert "< \\e[2J\\e]0;pwned\\x07 ok \\u009b" in s
+
+
+def test_binary_shown_as_hex(state_dir):
+    def handler(conn):
+        conn.read_request().accept()
+        conn.send_frame(OP_BINARY, bytes(range(40)))
+        conn.recv_message()
+        conn.send_close(1000)
+
+    with RawServer(handler) as srv, start(srv, state_dir) as t:
+        s = t.wait_text("more)")
+        t.keys("C-d")
+        t.exit_status()
+    hexes = " ".join("%02x" % i for i in range(32))
+    assert "< [binary 40 bytes] " + hexes + " … (8 more)" in s
+
+
+def test_terminal_restored_after_server_drops_mid_line(tmp_path):
+    """stty -g is the same before and after, even when the connection
+    drops while a line is half typed."""
+    rec = Recorder()
+    drop = threading.Event()
+
+    def handler(conn):
+        conn.read_request().accept()
+        rec.opened.set()
+        drop.wait(10)
+        conn.sock.shutdown(2)
+
+    before, after = tmp_path / "before", tmp_path / "after"
+    with RawServer(handler) as srv:
+        t = Tmux.__new__(Tmux)
+        script = tmp_path / "run.sh"
+        script.write_text(
+            "stty -g > %s\n%s --no-history %s\necho $? > %s\n"
+            "stty -g > %s\nsleep 60\n" % (before, WSC, srv.url,
+                                           tmp_path / "rc", after))
+        t.sock = "wsc-test-stty-%d" % os.getpid()
+        t.done_file = str(tmp_path / "rc")
+        t._tmux("new-session", "-d", "-s", "w", "-x", "80", "-y", "24",
+                "bash", "--norc", str(script))
+        try:
+            t.wait_prompt()
+            t.type("half a li")
+            t.wait_text("> half a li")
+            drop.set()
+            assert t.exit_status() == 1
+            t.wait(lambda s: after.exists() and after.read_text(),
+                   what="stty after")
+            screen = t.screen(history=True)
+        finally:
+            t.close()
+    assert before.read_text() == after.read_text()
+    assert "closed abnormally" in screen
+
+
+def test_idle_session_uses_no_cpu(state_dir):
+    rec = Recorder()
+    with RawServer(rec) as srv, start(srv, state_dir) as t:
+        t.wait_prompt()
+        pid = int(subprocess.run(["pgrep", "-f", "-n", "^" + WSC + " " + srv.url],
+                                 stdout=subprocess.PIPE).stdout.split()[0])
+
+        def cpu():
+            f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+            return int(f[11]) + int(f[12])   # utime + stime, in ticks
+
+        c0 = cpu()
+        threading.Event().wait(1.0)   # the measurement window itself
+        c1 = cpu()
+        t.keys("C-d")
+        assert t.exit_status() == 0
+    assert c1 - c0 <= 1, "idle REPL used %d ticks of CPU in 1 s" % (c1 - c0)

@@ -1,0 +1,288 @@
+"""
+Sync test: `wsc --help` is the truth. Every option it lists must be in the
+man page source and in the bash, zsh and fish completions, and nothing may
+be documented or completed that --help lacks (curl's test1139, scaled down).
+Also renders the built man page when WSC_MAN names it.
+"""
+import os
+import re
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+WSC = os.environ.get("WSC", str(ROOT / "build" / "src" / "wsc"))
+MAN_SRC = ROOT / "man" / "wsc.1.scd"
+BASH = ROOT / "completions" / "bash" / "wsc"
+ZSH = ROOT / "completions" / "zsh" / "_wsc"
+FISH = ROOT / "completions" / "fish" / "wsc.fish"
+
+# "  -x, --execute MSG   help"  or  "      --proxy URL   help"
+HELP_OPT = re.compile(r"^  (?:-([A-Za-z0-9]), )?(?:    )?--([a-z0-9][a-z0-9-]*)"
+                      r"(?: (\S+))?")
+# arguments that name files: completed as file names by every shell
+FILE_METAVARS = {"FILE", "PATH"}
+# an option token in running text: -x or --long, not part of a word
+# ("UTF-8", "non-101", "Sec-WebSocket-Key") nor a path or URL
+SHORT_TOKEN = re.compile(r"(?<![\w/.-])-([A-Za-z0-9])(?![\w-])")
+LONG_TOKEN = re.compile(r"(?<![\w/.-])--([a-z0-9][a-z0-9-]*)")
+
+
+class Options:
+    def __init__(self, shorts, longs, pairs, file_longs):
+        self.shorts = shorts    # {"x", ...}
+        self.longs = longs      # {"execute", ...}
+        self.pairs = pairs      # [("x", "execute"), (None, "proxy"), ...]
+        self.file_longs = file_longs    # {"ca", ...}: take a FILE or PATH
+
+
+def parse_help():
+    res = subprocess.run([WSC, "--help"], capture_output=True, text=True,
+                         timeout=10)
+    assert res.returncode == 0, res.stderr
+    pairs, file_longs = [], set()
+    for line in res.stdout.splitlines():
+        m = HELP_OPT.match(line)
+        if m:
+            pairs.append((m.group(1), m.group(2)))
+            if m.group(3) in FILE_METAVARS:
+                file_longs.add(m.group(2))
+    return pairs, file_longs
+
+
+@pytest.fixture(scope="module")
+def helpopts():
+    if not os.access(WSC, os.X_OK):
+        pytest.fail(f"wsc binary not found: {WSC} (set WSC)")
+    pairs, file_longs = parse_help()
+    # guard against a parser that silently finds nothing
+    assert len(pairs) >= 10, f"too few options parsed from --help: {pairs}"
+    assert ("h", "help") in pairs and ("V", "version") in pairs, pairs
+    shorts = {s for s, _ in pairs if s}
+    longs = {lo for _, lo in pairs}
+    return Options(shorts, longs, pairs, file_longs)
+
+
+def tokens(text):
+    return (set(SHORT_TOKEN.findall(text)), set(LONG_TOKEN.findall(text)))
+
+
+def strip_comments(text):
+    return "\n".join(line for line in text.splitlines()
+                     if not line.lstrip().startswith("#"))
+
+
+# --- man page ---
+
+def man_options_section():
+    text = MAN_SRC.read_text()
+    m = re.search(r"^# OPTIONS\n(.*?)(?=^# )", text, re.S | re.M)
+    assert m, "man/wsc.1.scd has no '# OPTIONS' section"
+    return m.group(1)
+
+
+def man_entries():
+    """(short, long) for each '*-x, --long*' / '*--long*' entry line."""
+    return re.findall(r"^\*(?:-([A-Za-z0-9]), )?--([a-z0-9][a-z0-9-]*)\*",
+                      man_options_section(), re.M)
+
+
+def test_man_documents_every_option(helpopts):
+    entries = set(man_entries())
+    missing = [p for p in helpopts.pairs if (p[0] or "", p[1]) not in entries]
+    assert not missing, (
+        "options in --help without a '*-x, --long*' entry in "
+        f"man/wsc.1.scd OPTIONS: {missing}")
+
+
+def test_man_documents_nothing_else(helpopts):
+    section = man_options_section()
+    helppairs = {(s or "", lo) for s, lo in helpopts.pairs}
+    extra_entries = [e for e in man_entries() if e not in helppairs]
+    shorts, longs = tokens(section)
+    assert not extra_entries, f"man entries not in --help: {extra_entries}"
+    assert shorts <= helpopts.shorts, (
+        f"man OPTIONS mentions unknown short options: "
+        f"{sorted(shorts - helpopts.shorts)}")
+    assert longs <= helpopts.longs, (
+        f"man OPTIONS mentions unknown long options: "
+        f"{sorted(longs - helpopts.longs)}")
+
+
+def test_man_groups_match_help(helpopts):
+    """The OPTIONS subsections are --help's groups, in the same order."""
+    res = subprocess.run([WSC, "--help"], capture_output=True, text=True,
+                         timeout=10)
+    help_groups = re.findall(r"^([A-Z][A-Za-z ]*):$", res.stdout, re.M)
+    man_groups = re.findall(r"^## (.+)$", man_options_section(), re.M)
+    assert man_groups == help_groups
+
+
+# --- completions ---
+
+# Flags of the shells' own commands, which share the option syntax; they
+# are removed before looking for wsc options.
+BASH_BUILTINS = re.compile(
+    r"\b(?:compgen|complete|compopt)((?:\s+[-+][A-Za-z]+(?:\s+[\w]+)?)*)")
+ZSH_BUILTINS = re.compile(
+    r"\b(?:_arguments|_files|_urls|compdef)((?:\s+-[A-Za-z]+)*)")
+
+
+def bash_options():
+    """(offered, mentioned): the opts="..." word list, and every option
+    named anywhere in the file (case patterns included)."""
+    text = strip_comments(BASH.read_text())
+    m = re.search(r'\bopts="([^"]*)"', text)
+    assert m, 'completions/bash/wsc: no opts="..." word list'
+    return tokens(m.group(1)), tokens(BASH_BUILTINS.sub("", text))
+
+
+def zsh_options():
+    """(offered, mentioned): the heads of the _arguments specs
+    ({-x+,--execute=}'[...]' or '--proxy=[...]'), and every option named
+    outside the [description] texts (exclusion lists included)."""
+    text = strip_comments(ZSH.read_text())
+    text = ZSH_BUILTINS.sub("", text)
+    heads = re.findall(r"\{([^{}]*)\}'\[", text)
+    heads += re.findall(r"(--?[A-Za-z0-9][\w-]*[-+=]?)\[", text)
+    offered = tokens(" ".join(h.replace(",", " ") for h in heads)
+                     .replace("+", "").replace("=", ""))
+    # the [description] texts are prose, not options
+    return offered, tokens(re.sub(r"\[[^]]*\]", "", text))
+
+
+def fish_options():
+    """(offered, mentioned): both are the -s/-l values of complete lines."""
+    shorts, longs = set(), set()
+    for line in strip_comments(FISH.read_text()).splitlines():
+        words = shlex.split(line)
+        if not words:
+            continue
+        assert words[0] == "complete", f"unexpected line in wsc.fish: {line}"
+        for flag, value in zip(words, words[1:]):
+            if flag in ("-s", "--short-option"):
+                shorts.add(value)
+            elif flag in ("-l", "--long-option"):
+                longs.add(value)
+            elif flag in ("-o", "--old-option"):
+                pytest.fail(f"wsc has no old-style options: {line}")
+    return (shorts, longs), (shorts, longs)
+
+
+COMPLETIONS = {
+    "bash": (BASH, bash_options),
+    "zsh": (ZSH, zsh_options),
+    "fish": (FISH, fish_options),
+}
+
+
+@pytest.mark.parametrize("shell", sorted(COMPLETIONS))
+def test_completion_covers_every_option(helpopts, shell):
+    path, parse = COMPLETIONS[shell]
+    assert path.is_file(), f"missing {path}"
+    (shorts, longs), _ = parse()
+    assert not helpopts.shorts - shorts, (
+        f"{path.name} lacks short options "
+        f"{sorted(helpopts.shorts - shorts)}")
+    assert not helpopts.longs - longs, (
+        f"{path.name} lacks long options {sorted(helpopts.longs - longs)}")
+
+
+@pytest.mark.parametrize("shell", sorted(COMPLETIONS))
+def test_completion_offers_nothing_else(helpopts, shell):
+    path, parse = COMPLETIONS[shell]
+    _, (shorts, longs) = parse()
+    assert not shorts - helpopts.shorts, (
+        f"{path.name} mentions unknown short options "
+        f"{sorted(shorts - helpopts.shorts)}")
+    assert not longs - helpopts.longs, (
+        f"{path.name} mentions unknown long options "
+        f"{sorted(longs - helpopts.longs)}")
+
+
+def test_zsh_pairs_match_help(helpopts):
+    """In _wsc, -x and --execute are one spec: {-x+,--execute=}."""
+    text = ZSH.read_text()
+    for short, long in helpopts.pairs:
+        if short:
+            pat = r"\{-%s\+?,--%s=?\}" % (re.escape(short), re.escape(long))
+            assert re.search(pat, text), f"_wsc: no {{-{short},--{long}}}"
+
+
+def test_fish_pairs_match_help(helpopts):
+    """Each fish line names the short and long form together."""
+    found = set()
+    for line in strip_comments(FISH.read_text()).splitlines():
+        words = shlex.split(line)
+        s = words[words.index("-s") + 1] if "-s" in words else None
+        lo = words[words.index("-l") + 1] if "-l" in words else None
+        if lo:
+            found.add((s, lo))
+    assert set(helpopts.pairs) <= found, sorted(set(helpopts.pairs) - found)
+
+
+def bash_file_options():
+    """Long options whose case arm in _wsc() completes with compgen -f."""
+    text = strip_comments(BASH.read_text())
+    found = set()
+    for arm in re.split(r";;", text):
+        m = re.search(r"^\s*([^()]*?)\)\s*$(.*)", arm, re.S | re.M)
+        if m and re.search(r"\bcompgen\s+-f\b", m.group(2)):
+            found |= set(LONG_TOKEN.findall(m.group(1)))
+    return found
+
+
+def zsh_file_options():
+    found = set()
+    for line in strip_comments(ZSH.read_text()).splitlines():
+        if re.search(r":_files\b", line):
+            found |= set(LONG_TOKEN.findall(re.sub(r"\[[^]]*\]", "", line)))
+    return found
+
+
+def fish_file_options():
+    found = set()
+    for line in strip_comments(FISH.read_text()).splitlines():
+        words = shlex.split(line)
+        if "-l" in words and ("-F" in words or "--force-files" in words):
+            found.add(words[words.index("-l") + 1])
+    return found
+
+
+@pytest.mark.parametrize("shell,parse", [
+    ("bash", bash_file_options), ("zsh", zsh_file_options),
+    ("fish", fish_file_options)])
+def test_file_arguments_complete_files(helpopts, shell, parse):
+    assert helpopts.file_longs, "no FILE or PATH options found in --help"
+    found = parse()
+    assert found == helpopts.file_longs, (
+        f"{shell}: file-name completion for {sorted(found)}, but --help "
+        f"has FILE/PATH options {sorted(helpopts.file_longs)}")
+
+
+# --- the built man page ---
+
+def test_built_man_page_renders():
+    path = os.environ.get("WSC_MAN")
+    if path is None:
+        pytest.skip("WSC_MAN not set (path of the built wsc.1)")
+    if not os.path.isfile(path):
+        pytest.fail(f"WSC_MAN={path}: no such file (man page not built?)")
+    if shutil.which("groff"):
+        cmd = ["groff", "-man", "-Tutf8", path]
+    elif shutil.which("man"):
+        cmd = ["man", "-l", path]
+    else:
+        pytest.fail("neither groff nor man is installed to render the page")
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=30,
+                         env={**os.environ, "MANPAGER": "cat", "PAGER": "cat",
+                              "MANWIDTH": "80"})
+    assert res.returncode == 0, res.stderr
+    # groff may embolden headings with overstrikes: remove "X\bX"
+    plain = re.sub(r".\x08", "", res.stdout)
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", plain)
+    assert "EXIT STATUS" in plain
+    assert "--execute" in plain.replace("\u2010", "-").replace("\u2212", "-")

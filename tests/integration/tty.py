@@ -1,0 +1,97 @@
+"""Drive wsc on a real terminal: tmux on a private socket, send-keys to
+type, capture-pane to read the screen. Waits poll the screen with a
+deadline; nothing sleeps to synchronise."""
+import os
+import re
+import shlex
+import subprocess
+import threading
+import time
+
+from harness import WSC
+
+
+class Tmux:
+    def __init__(self, args, env=None, width=80, height=24, shell_after=""):
+        self.sock = "wsc-test-%d-%d" % (os.getpid(), id(self))
+        self.done_file = "/tmp/%s.exit" % self.sock
+        e = {"TERM": "xterm-256color", "NO_COLOR": "1", "LC_ALL": "C.UTF-8"}
+        e.update(env or {})
+        envs = " ".join("%s=%s" % (k, shlex.quote(v)) for k, v in e.items())
+        cmd = "env %s %s %s; echo $? > %s; %s sleep 60" % (
+            envs, shlex.quote(WSC), " ".join(shlex.quote(a) for a in args),
+            self.done_file, shell_after)
+        self._tmux("new-session", "-d", "-s", "w", "-x", str(width),
+                   "-y", str(height), "bash", "--norc", "-c", cmd)
+
+    def _tmux(self, *a):
+        return subprocess.run(["tmux", "-L", self.sock, "-f", "/dev/null"] +
+                              list(a), check=True, stdout=subprocess.PIPE,
+                              timeout=10).stdout.decode()
+
+    def keys(self, *k):
+        self._tmux("send-keys", "-t", "w", *k)
+
+    def type(self, text):
+        """Literal text, one key at a time."""
+        for ch in text:
+            self._tmux("send-keys", "-t", "w", "-l", ch)
+
+    def screen(self, history=False):
+        a = ["capture-pane", "-p", "-J", "-t", "w"]
+        if history:
+            a += ["-S", "-"]
+        return self._tmux(*a)
+
+    def wait(self, pred, timeout=10, what="screen"):
+        deadline = time.monotonic() + timeout
+        ev = threading.Event()
+        while True:
+            s = self.screen(history=True)
+            if pred(s):
+                return s
+            if time.monotonic() > deadline:
+                raise AssertionError("timed out waiting for %s; screen:\n%s"
+                                     % (what, s))
+            ev.wait(0.02)
+
+    def wait_prompt(self, timeout=10):
+        """The empty prompt (capture-pane drops its trailing space)."""
+        return self.wait(lambda s: re.search(r"^> *$", s, re.M), timeout,
+                         "the prompt")
+
+    def wait_text(self, text, timeout=10):
+        return self.wait(lambda s: text in s, timeout, repr(text))
+
+    def exit_status(self, timeout=10):
+        deadline = time.monotonic() + timeout
+        ev = threading.Event()
+        while time.monotonic() < deadline:
+            try:
+                with open(self.done_file) as f:
+                    v = f.read().strip()
+                if v:
+                    return int(v)
+            except FileNotFoundError:
+                pass
+            ev.wait(0.02)
+        raise AssertionError("wsc did not exit; screen:\n" +
+                             self.screen(history=True))
+
+    def pid(self):
+        out = subprocess.run(["pgrep", "-f", "-n", "^" + WSC], stdout=subprocess.PIPE)
+        return int(out.stdout.split()[0])
+
+    def close(self):
+        subprocess.run(["tmux", "-L", self.sock, "kill-server"],
+                       stderr=subprocess.DEVNULL)
+        try:
+            os.unlink(self.done_file)
+        except FileNotFoundError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.close()
