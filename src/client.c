@@ -14,10 +14,12 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "dump.h"
 #include "headers.h"
 #include "input.h"
 #include "log.h"
 #include "repl.h"
+#include "wire.h"
 
 #define MS 1000LL   // lws timers count microseconds
 
@@ -221,72 +223,103 @@ static const char *status_text(int status)
 	return "";
 }
 
-// Say why the connection could not be made, in wsc's words.
-static void report_connect_error(struct wsc *w, struct lws *wsi,
-		const char *cce)
+// The one-line cause of a failed handshake, in wsc's words.
+static void connect_cause(struct wsc *w, const char *cce, int status,
+		char *out, size_t size)
 {
-	const char *url = w->opts->url_text;
-	char proto[128] = "";
-	int status;
+	const struct wsc_wire *wire = wire_get();
+	char hdr[512], expected[64];
 
-	if (!cce) {
-		cce = "";
-	}
 	if (w->timed_out) {
-		log_err("%s: timed out after %.3g s (--connect-timeout)", url,
-			(double)w->opts->connect_timeout_ms / 1000.0);
-		return;
-	}
-	if (w->too_many_redirects) {
-		log_err("%s: too many redirects (more than %u); last to %s", url,
-			w->opts->max_redirects, w->location);
-		return;
-	}
-	if (w->redirect_status) {
-		log_err("handshake rejected: HTTP %d %s: redirect to %s "
-			"(use -L to follow)", w->redirect_status,
+		snprintf(out, size, "%s: %s within %.3g s (--connect-timeout)",
+			w->opts->url_text, wire->req_len ? "no handshake answer" :
+			"not connected", (double)w->opts->connect_timeout_ms / 1000.0);
+	} else if (w->too_many_redirects) {
+		snprintf(out, size, "%s: too many redirects (more than %u); last "
+			"to %s", w->opts->url_text, w->opts->max_redirects,
+			w->location);
+	} else if (w->redirect_status) {
+		snprintf(out, size, "handshake rejected: HTTP %d %s: redirect to "
+			"%s (use -L to follow)", w->redirect_status,
 			status_text(w->redirect_status), w->location);
-		return;
-	}
-	status = wsi ? lws_http_client_http_response(wsi) : 0;
-	if (strstr(cce, "not 101") || strstr(cce, "unauthorized")) {
-		log_err("handshake rejected: HTTP %d%s%s%s", status,
-			*status_text(status) ? " " : "", status_text(status),
-			status >= 200 && status < 300 ?
-			" (not upgraded: is this a WebSocket endpoint?)" : "");
-		return;
-	}
-	if (strstr(cce, "ACCEPT missing")) {
-		log_err("handshake failed: response has no Sec-WebSocket-Accept");
-		return;
-	}
-	if (strstr(cce, "Accept hash wrong")) {
-		log_err("handshake failed: Sec-WebSocket-Accept does not match "
-			"the key sent");
-		return;
-	}
-	if (strstr(cce, "UPGRADE missing") || strstr(cce, "Upgrade to")) {
-		log_err("handshake failed: response lacks 'Upgrade: websocket'");
-		return;
-	}
-	if (strstr(cce, "PROTOCOL malformed")) {
-		if (wsi) {
-			lws_hdr_copy(wsi, proto, sizeof(proto), WSI_TOKEN_PROTOCOL);
-		}
-		log_err("handshake failed: server chose subprotocol '%s', which "
-			"was not offered", proto);
-		return;
-	}
-	if (strstr(cce, "EXT")) {
-		log_err("handshake failed: server chose an extension that was "
-			"not offered");
-		return;
-	}
-	char msg[256];
+	} else if (status == 401) {
+		dump_response_header("WWW-Authenticate", hdr, sizeof(hdr));
+		snprintf(out, size, "handshake rejected: HTTP 401 Unauthorized%s%s%s",
+			*hdr ? " (WWW-Authenticate: " : "", hdr, *hdr ?
+			"; try --auth)" : "");
+	} else if (status >= 200 && status < 300) {
+		snprintf(out, size, "handshake rejected: HTTP %d %s: not upgraded "
+			"(is this a WebSocket endpoint?)", status,
+			status_text(status));
+	} else if (status && status != 101) {
+		snprintf(out, size, "handshake rejected: HTTP %d%s%s", status,
+			*status_text(status) ? " " : "", status_text(status));
+	} else if (strstr(cce, "ACCEPT missing")) {
+		snprintf(out, size, "handshake failed: the response has no "
+			"Sec-WebSocket-Accept");
+	} else if (strstr(cce, "Accept hash wrong")) {
+		dump_response_header("Sec-WebSocket-Accept", hdr, sizeof(hdr));
+		dump_accept_matches(expected, sizeof(expected));
+		snprintf(out, size, "handshake failed: Sec-WebSocket-Accept "
+			"mismatch: got '%s', expected '%s'", hdr, expected);
+	} else if (strstr(cce, "UPGRADE missing") || strstr(cce, "Upgrade to")) {
+		snprintf(out, size, "handshake failed: the response lacks "
+			"'Upgrade: websocket'");
+	} else if (strstr(cce, "UPGRADE malformed")) {
+		snprintf(out, size, "handshake failed: the response lacks "
+			"'Connection: Upgrade'");
+	} else if (strstr(cce, "PROTOCOL malformed")) {
+		dump_response_header("Sec-WebSocket-Protocol", hdr, sizeof(hdr));
+		snprintf(out, size, "handshake failed: server chose subprotocol "
+			"'%s', which was not offered", hdr);
+	} else if (strstr(cce, "EXT")) {
+		dump_response_header("Sec-WebSocket-Extensions", hdr, sizeof(hdr));
+		snprintf(out, size, "handshake failed: server chose extension "
+			"'%s', which was not offered", hdr);
+	} else if (*wire->resolve_error) {
+		snprintf(out, size, "%s: cannot resolve '%s': %s", w->opts->url_text,
+			w->opts->url.host, wire->resolve_error);
+	} else if (wire->connect_errno) {
+		snprintf(out, size, "%s: connect failed: %s", w->opts->unix_socket ?
+			w->opts->unix_socket : w->opts->url_text,
+			strerror(wire->connect_errno));
+	} else if (*wire->tls_error) {
+		snprintf(out, size, "%s: TLS handshake failed: %s%s",
+			w->opts->url_text, wire->tls_error, w->opts->insecure ? "" :
+			" (use --ca FILE to trust it, or -k to skip verification)");
+	} else if (wire->t_tls_start && !wire->t_tls_done) {
+		snprintf(out, size, "%s: TLS handshake failed", w->opts->url_text);
+	} else if (wire->req_len && !wire->resp_len) {
+		snprintf(out, size, "%s: the server closed the connection during "
+			"the handshake", w->opts->url_text);
+	} else if (wire->req_len) {
+		snprintf(out, size, "%s: incomplete handshake response",
+			w->opts->url_text);
+	} else {
+		char msg[256];
 
-	snprintf(msg, sizeof(msg), "%s", *cce ? cce : "connection failed");
-	msg[0] = (char)tolower((unsigned char)msg[0]);
-	log_err("%s: %s", url, msg);
+		snprintf(msg, sizeof(msg), "%s", *cce ? cce : "connection failed");
+		msg[0] = (char)tolower((unsigned char)msg[0]);
+		snprintf(out, size, "%s: %s", w->opts->url_text, msg);
+	}
+}
+
+// Say why the connection could not be made: details first, cause last.
+static void report_connect_error(struct wsc *w, const char *cce)
+{
+	char cause[1024];
+	int status = dump_status();
+
+	if (w->opts->dump) {
+		dump_exchange(true, false);
+	}
+	if (status && status != 101) {
+		dump_rejected();    // always: status, headers, start of the body
+	} else if (w->opts->dump) {
+		dump_exchange(false, true);
+	}
+	connect_cause(w, cce ? cce : "", status, cause, sizeof(cause));
+	log_err("%s", cause);
 }
 
 static bool append_header(char **p, char *end, const char *line)
@@ -541,14 +574,19 @@ static int client_cb(struct lws *wsi, enum lws_callback_reasons reason,
 			return 1;
 		}
 		w->redirects++;
+		if (w->opts->dump) {
+			dump_exchange(true, true);
+		}
 		log_info("redirect %u: HTTP %d to %s", w->redirects, (int)len,
 			w->location);
+		wire_arm();
 		return 0;
 
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		lws_sul_cancel(&w->sul_connect);
+		wire_disarm();
 		w->st.failed = true;
-		report_connect_error(w, wsi, in);
+		report_connect_error(w, in);
 		state_set(&w->st, WSC_CLOSED, "connection failed");
 		w->conn = NULL;
 		w->done = true;
@@ -558,6 +596,14 @@ static int client_cb(struct lws *wsi, enum lws_callback_reasons reason,
 		if (lws_hdr_copy(wsi, w->protocol, sizeof(w->protocol),
 				WSI_TOKEN_PROTOCOL) < 0) {
 			w->protocol[0] = '\0';
+		}
+		wire_disarm();
+		if (w->opts->dump) {
+			dump_exchange(true, true);
+			dump_verdict(w->opts->protocols);
+		}
+		if (w->opts->verbose) {
+			dump_timing();
 		}
 		return 0;
 
@@ -668,11 +714,14 @@ static bool connect_client(struct wsc *w)
 		}
 	}
 	state_set(&w->st, WSC_CONNECTING, "%s", o->url_text);
+	wire_arm();
 	schedule(w, &w->sul_connect, connect_timeout_cb, o->connect_timeout_ms);
 	if (!lws_client_connect_via_info(&i)) {
 		if (!w->done) {
+			// failed before any callback (e.g. the name did not resolve)
 			w->st.failed = true;
-			log_err("%s: cannot connect", o->url_text);
+			report_connect_error(w, "");
+			state_set(&w->st, WSC_CLOSED, "connection failed");
 		}
 		return false;
 	}

@@ -77,3 +77,26 @@ void log_info(const char *fmt, ...)
 	emit(false, fmt, ap);
 	va_end(ap);
 }
+
+void log_raw(const char *fmt, ...)
+{
+	char line[4096];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		return;
+	}
+	if (n > (int)sizeof(line) - 2) {
+		n = (int)sizeof(line) - 2;
+	}
+	line[n++] = '\n';
+	if (log_sink) {
+		log_sink(log_sink_ctx, line, (size_t)n);
+	} else if (write(STDERR_FILENO, line, (size_t)n) < 0) {
+		// nowhere left to report it
+	}
+}

@@ -23,4 +23,7 @@ void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Information: printed unless -q. */
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A line printed as is (dumps): no prefix, always printed. */
+void log_raw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

@@ -1,7 +1,7 @@
 /*
  * options.c - the option table, getopt_long, --help, --version and the
  * checks that turn bad arguments into one-line usage errors (exit 2).
- * Short letters in use: 0 H L S V b h k n o q s t w x
+ * Short letters in use: 0 D H L S V b h k n o q s t v w x
  */
 #include "options.h"
 
@@ -92,10 +92,15 @@ static const struct wsc_option table[] = {
 	{ "close-timeout", OPT_CLOSE_TIMEOUT, "SECS", "how long to wait for "
 		"the server's Close. Default: 5", CAT_MESSAGES },
 
+	{ "dump-handshake", 'D', NULL, "print the request and response "
+		"exactly as they crossed the wire, and the verdict on them",
+		CAT_DISPLAY },
 	{ "show-state", 'S', NULL, "print each readyState transition to "
 		"stderr", CAT_DISPLAY },
 	{ "timestamps", 't', NULL, "prefix printed messages with the local "
 		"time", CAT_DISPLAY },
+	{ "verbose", 'v', NULL, "all of -D -S, plus a timing line (DNS, TCP, "
+		"TLS, handshake)", CAT_DISPLAY },
 	{ "quiet", 'q', NULL, "print only messages and errors", CAT_DISPLAY },
 	{ "color", OPT_COLOR, "WHEN", "colour on a terminal: auto, always or "
 		"never. Default: auto (off when NO_COLOR is set)", CAT_DISPLAY },
@@ -383,6 +388,12 @@ static bool apply(struct wsc_opts *o, int id, const char *arg,
 			&o->close_timeout_ms);
 	case 'S':
 		o->show_state = true;
+		return true;
+	case 'D':
+		o->dump = true;
+		return true;
+	case 'v':
+		o->verbose = o->dump = o->show_state = true;
 		return true;
 	case OPT_COLOR:
 		if (!strcmp(arg, "auto")) {

@@ -47,6 +47,8 @@ struct wsc_opts {
 	bool color_out, color_err;          // resolved for stdout and stderr
 	bool no_history;
 	bool show_state;
+	bool dump;                          // -D (also set by -v)
+	bool verbose;                       // -v: -D -S and timing
 	bool quiet;
 	bool timestamps;
 };

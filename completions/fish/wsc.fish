@@ -27,6 +27,8 @@ complete -c wsc -l max-size -x -d 'Largest incoming message accepted (bytes)'
 complete -c wsc -l close-timeout -x -d "How long to wait for the server's Close (default 5)"
 
 # Display
+complete -c wsc -s D -l dump-handshake -d 'Print the handshake exactly as it crossed the wire'
+complete -c wsc -s v -l verbose -d 'All of -D -S plus a timing line'
 complete -c wsc -s S -l show-state -d 'Print each readyState transition to stderr'
 complete -c wsc -s t -l timestamps -d 'Prefix printed messages with the local time'
 complete -c wsc -s q -l quiet -d 'Print only messages and errors'
