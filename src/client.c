@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dump.h"
+#include "events.h"
 #include "headers.h"
 #include "input.h"
 #include "log.h"
@@ -162,6 +164,65 @@ void client_send(struct wsc *w, enum wsc_frame kind, const void *data,
 		return;
 	}
 	client_wake(w);
+}
+
+/* --- keep-alive --- */
+
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void pong_timeout_cb(lws_sorted_usec_list_t *sul)
+{
+	struct wsc *w = WSC_OF(sul, sul_pong);
+
+	if (!w->conn || !w->ping_us) {
+		return;
+	}
+	w->pong_timed_out = true;
+	w->st.failed = true;
+	log_err("no Pong within %.3g s (--ping-timeout)",
+		(double)w->opts->ping_timeout_ms / 1000.0);
+	lws_set_timeout(w->conn, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+static void ping_cb(lws_sorted_usec_list_t *sul)
+{
+	struct wsc *w = WSC_OF(sul, sul_ping);
+	char data[32];
+
+	if (!w->conn || w->st.ready != WSC_OPEN || w->closing) {
+		return;
+	}
+	snprintf(data, sizeof(data), "wsc %lld", (long long)mono_us());
+	client_send(w, WSC_FRAME_PING, data, strlen(data));
+	if (w->opts->ping_timeout_ms && !w->sul_pong.list.owner) {
+		schedule(w, &w->sul_pong, pong_timeout_cb, w->opts->ping_timeout_ms);
+	}
+	schedule(w, &w->sul_ping, ping_cb, w->opts->ping_interval_ms);
+}
+
+static void on_pong(struct wsc *w, const void *in, size_t len)
+{
+	double rtt = -1;
+
+	if (w->ping_us && len == w->ping_len && !memcmp(in, w->ping_data, len)) {
+		rtt = (double)(mono_us() - w->ping_us) / 1000.0;
+		w->ping_us = 0;
+		lws_sul_cancel(&w->sul_pong);
+	}
+	if (w->opts->show_ping) {
+		if (rtt >= 0) {
+			log_note("pong (%zu bytes), round trip %.3f ms", len, rtt);
+		} else {
+			log_note("pong (%zu bytes), unsolicited", len);
+		}
+		events_pong(w, in, len, rtt);
+	}
 }
 
 void client_signal(struct wsc *w, int signo)
@@ -460,6 +521,7 @@ static void report_closed(struct wsc *w)
 	const struct wsc_state *s = &w->st;
 	const char *who = w->closing ? "we closed" : "server closed";
 
+	events_close(w, w->closing ? "client" : "server", s->close_received);
 	if (s->close_received) {
 		state_set(&w->st, WSC_CLOSED, "%s, code %u%s%s, clean", who,
 			s->code, *s->reason ? " reason " : "", s->reason);
@@ -484,6 +546,66 @@ static void report_closed(struct wsc *w)
 	}
 }
 
+/* --- the end of a connection, and --reconnect --- */
+
+static bool connect_client(struct wsc *w);
+
+static void reconnect_cb(lws_sorted_usec_list_t *sul)
+{
+	struct wsc *w = WSC_OF(sul, sul_reconnect);
+	const struct wsc_opts *o = w->opts;
+	struct wsc_sendq_item *it;
+
+	// a new connection: forget the old one's state, keep what is queued
+	w->closing = w->timed_out = w->close_timed_out = false;
+	w->pong_timed_out = w->too_many_redirects = false;
+	w->redirects = 0;
+	w->redirect_status = 0;
+	w->location[0] = w->protocol[0] = w->extensions[0] = '\0';
+	w->rx_bytes = 0;
+	w->ping_us = 0;
+	state_restart(&w->st);
+	// a message cut by the drop cannot be continued on a new connection
+	while ((it = sendq_peek(&w->q)) && !it->first) {
+		sendq_pop(&w->q);
+	}
+	for (size_t i = 0; i < o->n_execute; i++) {
+		client_send(w, o->binary ? WSC_FRAME_BINARY : WSC_FRAME_TEXT,
+			o->execute[i], strlen(o->execute[i]));
+	}
+	connect_client(w);
+}
+
+// The connection is gone: try again (--reconnect) or leave the loop.
+static void connection_over(struct wsc *w, bool dropped)
+{
+	const struct wsc_opts *o = w->opts;
+	long delay;
+
+	lws_sul_cancel(&w->sul_close);
+	lws_sul_cancel(&w->sul_wait);
+	lws_sul_cancel(&w->sul_ping);
+	lws_sul_cancel(&w->sul_pong);
+	w->conn = NULL;
+	if (!dropped || !o->reconnect || w->signals || w->st.quiet_exit ||
+			(o->reconnect_max && w->reconnects >= o->reconnect_max)) {
+		w->done = true;
+		return;
+	}
+	// exponential backoff from 0.5 s to 30 s, with +-25 % jitter
+	delay = 500L << (w->reconnects < 6 ? w->reconnects : 6);
+	if (delay > 30000) {
+		delay = 30000;
+	}
+	delay = delay * 3 / 4 + (long)((unsigned long)random() %
+		(unsigned long)(delay / 2 + 1));
+	w->reconnects++;
+	log_info("reconnecting in %.1f s (attempt %u%s%lu)", (double)delay / 1000,
+		w->reconnects, o->reconnect_max ? " of " : "",
+		o->reconnect_max ? o->reconnect_max : 0);
+	schedule(w, &w->sul_reconnect, reconnect_cb, delay);
+}
+
 /* --- the protocol callback --- */
 
 static int write_next(struct wsc *w, struct lws *wsi)
@@ -506,6 +628,9 @@ static int write_next(struct wsc *w, struct lws *wsi)
 			break;
 		case WSC_FRAME_PING:
 			wp = LWS_WRITE_PING;
+			memcpy(w->ping_data, sendq_payload(&w->q, it), it->len);
+			w->ping_len = it->len;
+			w->ping_us = mono_us();
 			break;
 		case WSC_FRAME_PONG:
 			wp = LWS_WRITE_PONG;
@@ -588,8 +713,7 @@ static int client_cb(struct lws *wsi, enum lws_callback_reasons reason,
 		w->st.failed = true;
 		report_connect_error(w, in);
 		state_set(&w->st, WSC_CLOSED, "connection failed");
-		w->conn = NULL;
-		w->done = true;
+		connection_over(w, true);
 		return 0;
 
 	case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH:
@@ -597,10 +721,15 @@ static int client_cb(struct lws *wsi, enum lws_callback_reasons reason,
 				WSI_TOKEN_PROTOCOL) < 0) {
 			w->protocol[0] = '\0';
 		}
+		if (lws_hdr_copy(wsi, w->extensions, sizeof(w->extensions),
+				WSI_TOKEN_EXTENSIONS) < 0) {
+			w->extensions[0] = '\0';
+		}
 		wire_disarm();
 		if (w->opts->dump) {
 			dump_exchange(true, true);
 			dump_verdict(w->opts->protocols);
+			events_handshake(w);
 		}
 		if (w->opts->verbose) {
 			dump_timing();
@@ -610,6 +739,11 @@ static int client_cb(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		lws_sul_cancel(&w->sul_connect);
 		report_open(w, wsi);
+		events_open(w);
+		w->reconnects = 0;
+		if (w->opts->ping_interval_ms) {
+			schedule(w, &w->sul_ping, ping_cb, w->opts->ping_interval_ms);
+		}
 		if (w->closing) {
 			// a signal or a closed stdout came while connecting
 			w->closing = false;
@@ -620,6 +754,10 @@ static int client_cb(struct lws *wsi, enum lws_callback_reasons reason,
 
 	case LWS_CALLBACK_CLIENT_RECEIVE:
 		return on_receive(w, wsi, in, len);
+
+	case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
+		on_pong(w, in, len);
+		return 0;
 
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
 		if (w->st.close_sent) {
@@ -633,18 +771,23 @@ static int client_cb(struct lws *wsi, enum lws_callback_reasons reason,
 		return w->st.close_sent ? 1 : 0;
 
 	case LWS_CALLBACK_CLIENT_CLOSED:
-		lws_sul_cancel(&w->sul_close);
-		lws_sul_cancel(&w->sul_wait);
 		flush_output(w);
 		report_closed(w);
-		w->conn = NULL;
-		w->done = true;
+		connection_over(w, !w->st.close_received && !w->closing &&
+			!w->st.quiet_exit && !w->signals && !w->too_big &&
+			!w->pong_timed_out);
 		return 0;
 
 	default:
 		return 0;
 	}
 }
+
+static const struct lws_extension deflate_ext[] = {
+	{ "permessage-deflate", lws_extension_callback_pm_deflate,
+		"permessage-deflate; client_max_window_bits" },
+	{ NULL, NULL, NULL },
+};
 
 static const struct lws_protocols client_protocol = {
 	"wsc-client", client_cb, 0, WSC_READ_CHUNK, 0, NULL, 0,
@@ -717,11 +860,14 @@ static bool connect_client(struct wsc *w)
 	wire_arm();
 	schedule(w, &w->sul_connect, connect_timeout_cb, o->connect_timeout_ms);
 	if (!lws_client_connect_via_info(&i)) {
-		if (!w->done) {
+		if (!w->done && !w->sul_reconnect.list.owner) {
 			// failed before any callback (e.g. the name did not resolve)
+			lws_sul_cancel(&w->sul_connect);
+			wire_disarm();
 			w->st.failed = true;
 			report_connect_error(w, "");
 			state_set(&w->st, WSC_CLOSED, "connection failed");
+			connection_over(w, true);
 		}
 		return false;
 	}
@@ -752,6 +898,9 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 	w.interactive = isatty(STDIN_FILENO) && !opts->n_execute;
 	output_init(&w.out, STDOUT_FILENO, isatty(STDOUT_FILENO), opts->delim,
 		opts->timestamps, opts->color_out);
+	if (opts->jsonl) {
+		output_set_jsonl(&w.out);
+	}
 	if (!split_init(&w.split, opts->delim, WSC_READ_CHUNK)) {
 		log_err("out of memory");
 		return WSC_EXIT_FAILURE;
@@ -783,6 +932,9 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 	if (opts->proxy) {
 		info.http_proxy_address = opts->proxy;
 	}
+	if (opts->deflate) {
+		info.extensions = deflate_ext;
+	}
 
 	w.ctx = lws_create_context(&info);
 	if (!w.ctx) {
@@ -792,8 +944,10 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 		return WSC_EXIT_FAILURE;
 	}
 
-	if (input_start(&w, lws_get_vhost_by_name(w.ctx, "default"), sigfd) &&
-			connect_client(&w)) {
+	srandom((unsigned)(getpid() ^ time(NULL)));
+	events_init(&w);
+	if (input_start(&w, lws_get_vhost_by_name(w.ctx, "default"), sigfd)) {
+		connect_client(&w);
 		while (!w.done) {
 			if (lws_service(w.ctx, 0) < 0) {
 				break;

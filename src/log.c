@@ -15,11 +15,19 @@ static bool log_quiet;
 static bool log_color;
 static void (*log_sink)(void *ctx, const char *line, size_t len);
 static void *log_sink_ctx;
+static void (*log_error_hook)(void *ctx, const char *msg);
+static void *log_error_ctx;
 
 void log_init(bool quiet, bool color)
 {
 	log_quiet = quiet;
 	log_color = color;
+}
+
+void log_set_error_hook(void (*fn)(void *ctx, const char *msg), void *ctx)
+{
+	log_error_hook = fn;
+	log_error_ctx = ctx;
 }
 
 void log_set_sink(void (*fn)(void *ctx, const char *line, size_t len),
@@ -63,6 +71,26 @@ void log_err(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	emit(true, fmt, ap);
+	va_end(ap);
+	if (log_error_hook) {
+		char msg[2048];
+		void (*hook)(void *, const char *) = log_error_hook;
+
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		log_error_hook = NULL;  // an error while reporting one stops here
+		hook(log_error_ctx, msg);
+		log_error_hook = hook;
+	}
+}
+
+void log_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit(false, fmt, ap);
 	va_end(ap);
 }
 

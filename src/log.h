@@ -20,8 +20,14 @@ void log_set_sink(void (*fn)(void *ctx, const char *line, size_t len),
 /* An error: always printed. */
 void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Asked-for output (-S lines, /state, /help): always printed, not an error. */
+void log_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Information: printed unless -q. */
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Also tell fn of every error line (its text after "wsc: "), for -j. */
+void log_set_error_hook(void (*fn)(void *ctx, const char *msg), void *ctx);
 
 /* A line printed as is (dumps): no prefix, always printed. */
 void log_raw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

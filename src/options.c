@@ -1,7 +1,7 @@
 /*
  * options.c - the option table, getopt_long, --help, --version and the
  * checks that turn bad arguments into one-line usage errors (exit 2).
- * Short letters in use: 0 D H L S V b h k n o q s t v w x
+ * Short letters in use: 0 D H L P S V b h j k n o q s t v w x
  */
 #include "options.h"
 
@@ -41,6 +41,10 @@ enum opt_id {
 	OPT_COLOR,
 	OPT_NO_COLOR,
 	OPT_NO_HISTORY,
+	OPT_PING_INTERVAL,
+	OPT_PING_TIMEOUT,
+	OPT_RECONNECT,
+	OPT_DEFLATE,
 };
 
 struct wsc_option {
@@ -68,6 +72,11 @@ static const struct wsc_option table[] = {
 		"the URL still gives Host and path", CAT_CONNECTION },
 	{ "connect-timeout", OPT_CONNECT_TIMEOUT, "SECS", "limit for DNS, TCP, "
 		"TLS and handshake. Default: 10", CAT_CONNECTION },
+	{ "deflate", OPT_DEFLATE, NULL, "offer permessage-deflate compression",
+		CAT_CONNECTION },
+	{ "reconnect", OPT_RECONNECT, "[=N]", "when the connection drops or "
+		"cannot be made, retry with backoff (at most N times)",
+		CAT_CONNECTION },
 	{ "insecure", 'k', NULL, "do not verify the server's TLS certificate "
 		"and host name", CAT_CONNECTION },
 	{ "ca", OPT_CA, "FILE", "trust the CA certificates in FILE (PEM)",
@@ -89,6 +98,15 @@ static const struct wsc_option table[] = {
 	{ "max-size", OPT_MAX_SIZE, "BYTES", "largest incoming message "
 		"accepted; larger ones close with 1009. Default: no limit",
 		CAT_MESSAGES },
+	{ "jsonl", 'j', NULL, "one JSON object per event on stdout (open, "
+		"message, close, error; state with -S, ping/pong with -P, "
+		"handshake with -D)", CAT_MESSAGES },
+	{ "ping-interval", OPT_PING_INTERVAL, "SECS", "send a Ping every SECS",
+		CAT_MESSAGES },
+	{ "ping-timeout", OPT_PING_TIMEOUT, "SECS", "fail the connection when "
+		"a Pong takes longer than SECS", CAT_MESSAGES },
+	{ "show-ping-pong", 'P', NULL, "report Pongs received, with the "
+		"round-trip time of our Pings", CAT_MESSAGES },
 	{ "close-timeout", OPT_CLOSE_TIMEOUT, "SECS", "how long to wait for "
 		"the server's Close. Default: 5", CAT_MESSAGES },
 
@@ -130,14 +148,16 @@ static void print_help(void)
 			if ((int)o->cat != cat) {
 				continue;
 			}
+			const char *sep = !o->metavar ? "" :
+				o->metavar[0] == '[' ? "" : " ";
+
 			if (o->id < 256) {
 				snprintf(left, sizeof(left), "-%c, --%s%s%s",
-					o->id, o->name, o->metavar ? " " : "",
+					o->id, o->name, sep,
 					o->metavar ? o->metavar : "");
 			} else {
 				snprintf(left, sizeof(left), "    --%s%s%s",
-					o->name, o->metavar ? " " : "",
-					o->metavar ? o->metavar : "");
+					o->name, sep, o->metavar ? o->metavar : "");
 			}
 			if (strlen(left) > 24) {
 				printf("  %s\n  %-24s  %s\n", left, "", o->help);
@@ -383,6 +403,31 @@ static bool apply(struct wsc_opts *o, int id, const char *arg,
 		return true;
 	case OPT_MAX_SIZE:
 		return set_uint("--max-size", arg, 1, 1ULL << 62, &o->max_size);
+	case 'j':
+		o->jsonl = true;
+		return true;
+	case 'P':
+		o->show_ping = true;
+		return true;
+	case OPT_PING_INTERVAL:
+		return set_secs("--ping-interval", arg, false, false,
+			&o->ping_interval_ms);
+	case OPT_PING_TIMEOUT:
+		return set_secs("--ping-timeout", arg, false, false,
+			&o->ping_timeout_ms);
+	case OPT_RECONNECT:
+		o->reconnect = true;
+		o->reconnect_max = 0;
+		if (arg) {
+			if (!set_uint("--reconnect", arg, 1, 1000000, &v)) {
+				return false;
+			}
+			o->reconnect_max = (unsigned long)v;
+		}
+		return true;
+	case OPT_DEFLATE:
+		o->deflate = true;
+		return true;
 	case OPT_CLOSE_TIMEOUT:
 		return set_secs("--close-timeout", arg, false, false,
 			&o->close_timeout_ms);
@@ -467,8 +512,9 @@ enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *o)
 	*sp++ = ':';    // report a missing argument as ':'
 	for (size_t i = 0; i < N_OPTIONS; i++) {
 		longopts[i] = (struct option){ table[i].name,
-			table[i].metavar ? required_argument : no_argument,
-			NULL, table[i].id };
+			!table[i].metavar ? no_argument :
+			table[i].metavar[0] == '[' ? optional_argument :
+			required_argument, NULL, table[i].id };
 		if (table[i].id < 256) {
 			*sp++ = (char)table[i].id;
 			if (table[i].metavar) {
@@ -535,6 +581,10 @@ enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *o)
 	o->url_text = argv[optind];
 	if (!url_parse(o->url_text, &o->url, &why)) {
 		usage("%s: %s", o->url_text, why);
+		return WSC_PARSE_USAGE;
+	}
+	if (o->ping_timeout_ms && !o->ping_interval_ms) {
+		usage("--ping-timeout needs --ping-interval", NULL, NULL);
 		return WSC_PARSE_USAGE;
 	}
 	if ((o->cert != NULL) != (o->key != NULL)) {

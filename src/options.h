@@ -41,6 +41,13 @@ struct wsc_opts {
 	char delim;                         // '\n' or '\0'
 	unsigned long long max_size;        // 0: unlimited
 	long close_timeout_ms;
+	bool jsonl;                         // -j
+	bool show_ping;                     // -P
+	long ping_interval_ms;              // 0: none
+	long ping_timeout_ms;               // 0: none
+	bool reconnect;
+	unsigned long reconnect_max;        // 0: unbounded
+	bool deflate;
 
 	// display
 	enum { WSC_COLOR_AUTO, WSC_COLOR_ALWAYS, WSC_COLOR_NEVER } color;

@@ -4,6 +4,8 @@
  */
 #include "output.h"
 
+#include "jsonl.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -113,11 +115,48 @@ static void put_timestamp(struct wsc_output *o)
 	put_str(o, ts);
 }
 
+void output_set_jsonl(struct wsc_output *o)
+{
+	o->jsonl = true;
+	o->tty = false;
+	o->color = false;
+	o->timestamps = false;
+}
+
+void output_event(struct wsc_output *o, const char *json)
+{
+	size_t n = strlen(json);
+
+	if (o->in_msg) {
+		if (o->nheld + n + 1 <= sizeof(o->held)) {
+			memcpy(o->held + o->nheld, json, n);
+			o->held[o->nheld + n] = '\n';
+			o->nheld += n + 1;
+		}
+		return;
+	}
+	put(o, json, n);
+	put(o, "\n", 1);
+}
+
 void output_begin(struct wsc_output *o, bool binary)
 {
 	o->binary = binary;
 	o->msg_bytes = 0;
 	o->npend = 0;
+	o->ncarry = 0;
+	o->in_msg = true;
+	if (o->jsonl) {
+		char ts[48];
+
+		jsonl_timestamp(ts, sizeof(ts));
+		put_str(o, "{");
+		put_str(o, ts);
+		put_str(o, binary ? ",\"event\":\"message\",\"type\":\"binary\","
+			"\"data\":\"" : ",\"event\":\"message\",\"type\":\"text\","
+			"\"data\":\"");
+		return;
+	}
 	if (o->tty) {
 		put_str(o, o->color ? "\033[1;32m<\033[0m " : "< ");
 	}
@@ -242,6 +281,20 @@ void output_data(struct wsc_output *o, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 
+	if (o->jsonl) {
+		while (len) {
+			char enc[6 * (JSONL_ESCAPE_MAX + 4)];
+			size_t n = len > JSONL_ESCAPE_MAX ? JSONL_ESCAPE_MAX : len;
+
+			put(o, enc, o->binary ?
+				jsonl_base64(p, n, false, o->carry, &o->ncarry, enc) :
+				jsonl_escape(p, n, false, o->pend, &o->npend, enc));
+			p += n;
+			len -= n;
+			o->msg_bytes += n;
+		}
+		return;
+	}
 	if (!o->tty) {
 		put(o, data, len);
 		o->msg_bytes += len;
@@ -268,6 +321,20 @@ void output_data(struct wsc_output *o, const void *data, size_t len)
 
 void output_end(struct wsc_output *o)
 {
+	o->in_msg = false;
+	if (o->jsonl) {
+		char enc[32];
+
+		put(o, enc, o->binary ?
+			jsonl_base64(NULL, 0, true, o->carry, &o->ncarry, enc) :
+			jsonl_escape(NULL, 0, true, o->pend, &o->npend, enc));
+		put_str(o, "\"}\n");
+		if (o->nheld) {
+			put(o, o->held, o->nheld);
+			o->nheld = 0;
+		}
+		return;
+	}
 	if (!o->tty) {
 		put(o, &o->delim, 1);
 		return;

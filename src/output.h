@@ -21,6 +21,7 @@ struct wsc_output {
 	char delim;             // pipe mode message delimiter
 	bool timestamps;
 	bool color;             // colour the "< " prefix
+	bool jsonl;             // -j: each message is a JSON event line
 	bool broken;            // the reader went away (EPIPE)
 
 	bool binary;            // kind of the message being written
@@ -28,6 +29,11 @@ struct wsc_output {
 	unsigned char pend[4];  // a UTF-8 sequence cut by a fragment boundary
 	size_t npend;
 	unsigned char hex[WSC_OUTPUT_HEX_MAX];
+	bool in_msg;            // between output_begin() and output_end()
+	unsigned char carry[2]; // -j base64 of binary in pieces
+	size_t ncarry;
+	char held[4096];        // -j events that came in the middle of a message
+	size_t nheld;
 
 	// where flushed bytes go instead of fd (the REPL keeps its prompt)
 	void (*sink)(void *ctx, const char *buf, size_t len);
@@ -40,6 +46,9 @@ struct wsc_output {
 void output_init(struct wsc_output *o, int fd, bool tty, char delim,
 		bool timestamps, bool color);
 
+/* Switch to -j: messages become JSON events; no terminal formatting. */
+void output_set_jsonl(struct wsc_output *o);
+
 /* A message starts. */
 void output_begin(struct wsc_output *o, bool binary);
 
@@ -48,6 +57,12 @@ void output_data(struct wsc_output *o, const void *data, size_t len);
 
 /* The current message is complete. */
 void output_end(struct wsc_output *o);
+
+/*
+ * One whole JSON event line (without newline) for -j; held back while a
+ * message is being written, so lines never interleave.
+ */
+void output_event(struct wsc_output *o, const char *json);
 
 /* Write out what is buffered. False when the reader has gone (EPIPE). */
 bool output_flush(struct wsc_output *o);

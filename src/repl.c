@@ -117,14 +117,14 @@ static void do_command(struct wsc *w, const char *line)
 		client_close(w, 1000, "");
 		break;
 	case WSC_CMD_STATE:
-		log_err("%s %s, sent %lu, received %lu%s%s",
+		log_note("%s %s, sent %lu, received %lu%s%s",
 			ready_names[w->st.ready], w->opts->url_text, w->sent,
 			w->received, *w->protocol ? ", subprotocol " : "",
 			w->protocol);
 		break;
 	case WSC_CMD_HELP:
 		for (size_t i = 0; commands_help[i]; i++) {
-			log_err("%s", commands_help[i]);
+			log_note("%s", commands_help[i]);
 		}
 		break;
 	case WSC_CMD_ERROR:

@@ -27,6 +27,16 @@ void state_init(struct wsc_state *s, bool show)
 	s->ready = WSC_CONNECTING;
 }
 
+void state_restart(struct wsc_state *s)
+{
+	s->ready = WSC_CONNECTING;
+	s->announced = false;
+	s->opened = s->failed = false;
+	s->close_sent = s->close_received = false;
+	s->sent_code = s->code = 0;
+	s->reason[0] = '\0';
+}
+
 static const char *const ready_names[] = {
 	"CONNECTING", "OPEN", "CLOSING", "CLOSED",
 };
@@ -40,10 +50,13 @@ void state_set(struct wsc_state *s, enum wsc_ready to, const char *why_fmt,
 	if (to == WSC_OPEN) {
 		s->opened = true;
 	}
-	// readyState only moves forward; CONNECTING is announced once
-	if (to < s->ready || (to == s->ready && to != WSC_CONNECTING)) {
+	// readyState only moves forward; CONNECTING is announced once a
+	// connection (state_restart() lets a new one begin)
+	if (to < s->ready || (to == s->ready && (to != WSC_CONNECTING ||
+			s->announced))) {
 		return;
 	}
+	s->announced = true;
 	s->ready = to;
 	if (!s->show) {
 		return;
@@ -51,8 +64,16 @@ void state_set(struct wsc_state *s, enum wsc_ready to, const char *why_fmt,
 	va_start(ap, why_fmt);
 	vsnprintf(why, sizeof(why), why_fmt, ap);
 	va_end(ap);
-	log_err("[+%.3fs] %s (%d)%s%s", (double)(now_us() - s->t0_us) / 1e6,
+	if (s->hook) {
+		s->hook(s->hook_ctx, to, why);
+	}
+	log_note("[+%.3fs] %s (%d)%s%s", (double)(now_us() - s->t0_us) / 1e6,
 		ready_names[to], (int)to, *why ? ": " : "", why);
+}
+
+const char *state_name(enum wsc_ready r)
+{
+	return ready_names[r];
 }
 
 const char *state_close_name(unsigned code)

@@ -24,6 +24,7 @@ enum wsc_ready {
 
 struct wsc_state {
 	enum wsc_ready ready;
+	bool announced;         // the current state was shown
 	bool show;              // -S
 	int64_t t0_us;
 
@@ -35,13 +36,24 @@ struct wsc_state {
 	unsigned code;          // its code, 1005 when it had none
 	char reason[128];
 	bool quiet_exit;        // stdout went away: exit 0 without fuss
+
+	// -j: also told of each transition shown
+	void (*hook)(void *ctx, enum wsc_ready to, const char *why);
+	void *hook_ctx;
 };
 
 void state_init(struct wsc_state *s, bool show);
 
+/* A new connection begins (--reconnect): CONNECTING again, close facts
+ * forgotten; the start time stays. */
+void state_restart(struct wsc_state *s);
+
 /* Move to a new readyState; with -S print it and why (printf format). */
 void state_set(struct wsc_state *s, enum wsc_ready to, const char *why_fmt,
 		...) __attribute__((format(printf, 3, 4)));
+
+/* "CONNECTING", "OPEN", ... */
+const char *state_name(enum wsc_ready r);
 
 /* Name of a close code ("normal closure", ...), "" when unknown. */
 const char *state_close_name(unsigned code);

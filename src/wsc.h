@@ -44,6 +44,12 @@ struct wsc {
 	unsigned long sent;             // complete messages written
 	unsigned long received;         // complete messages
 	char protocol[128];             // the negotiated subprotocol
+	char extensions[256];           // the negotiated extensions
+
+	unsigned char ping_data[125];   // our last Ping, to time its Pong
+	size_t ping_len;
+	int64_t ping_us;                // 0: no Ping outstanding
+	unsigned reconnects;            // attempts made so far
 	unsigned long long rx_bytes;    // bytes of the message being received
 
 	unsigned redirects;
@@ -52,6 +58,7 @@ struct wsc {
 	bool too_many_redirects;
 	bool timed_out;
 	bool close_timed_out;
+	bool pong_timed_out;
 	bool too_big;
 
 	char host[WSC_URL_HOST_MAX + 16];   // Host header value
@@ -62,6 +69,9 @@ struct wsc {
 	lws_sorted_usec_list_t sul_close;    // --close-timeout
 	lws_sorted_usec_list_t sul_wait;     // --wait
 	lws_sorted_usec_list_t sul_flush;    // stdout batch flush
+	lws_sorted_usec_list_t sul_ping;     // --ping-interval
+	lws_sorted_usec_list_t sul_pong;     // --ping-timeout
+	lws_sorted_usec_list_t sul_reconnect;  // --reconnect backoff
 	bool flush_scheduled;
 };
 

@@ -11,6 +11,8 @@ complete -c wsc -s L -l location -d 'Follow 3xx redirects'
 complete -c wsc -l max-redirects -x -d 'Redirects to follow with -L (default 10)'
 complete -c wsc -l proxy -x -d 'HTTP CONNECT proxy http://HOST:PORT'
 complete -c wsc -l unix-socket -r -F -d 'Connect to a Unix socket'
+complete -c wsc -l deflate -d 'Offer permessage-deflate'
+complete -c wsc -l reconnect -d 'Retry with backoff (--reconnect=N: at most N times)'
 complete -c wsc -l connect-timeout -x -d 'Limit for DNS, TCP, TLS and handshake (default 10)'
 complete -c wsc -s k -l insecure -d "Do not verify the TLS certificate and host name"
 complete -c wsc -l ca -r -F -d 'Trust the CA certificates in FILE (PEM)'
@@ -24,6 +26,10 @@ complete -c wsc -s n -l count -x -d 'Close and exit after N received messages'
 complete -c wsc -s b -l binary -d 'Send input messages as binary frames'
 complete -c wsc -s 0 -l null -d 'NUL instead of newline delimits messages'
 complete -c wsc -l max-size -x -d 'Largest incoming message accepted (bytes)'
+complete -c wsc -s j -l jsonl -d 'One JSON object per event on stdout'
+complete -c wsc -l ping-interval -x -d 'Send a Ping every SECS'
+complete -c wsc -l ping-timeout -x -d 'Fail when a Pong takes longer than SECS'
+complete -c wsc -s P -l show-ping-pong -d 'Report Pongs received with round-trip time'
 complete -c wsc -l close-timeout -x -d "How long to wait for the server's Close (default 5)"
 
 # Display

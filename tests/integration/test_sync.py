@@ -147,7 +147,7 @@ def zsh_options():
     text = strip_comments(ZSH.read_text())
     text = ZSH_BUILTINS.sub("", text)
     heads = re.findall(r"\{([^{}]*)\}'\[", text)
-    heads += re.findall(r"(--?[A-Za-z0-9][\w-]*[-+=]?)\[", text)
+    heads += re.findall(r"(--?[A-Za-z0-9][\w-]*?)[-+=]{0,2}\[", text)
     offered = tokens(" ".join(h.replace(",", " ") for h in heads)
                      .replace("+", "").replace("=", ""))
     # the [description] texts are prose, not options

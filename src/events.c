@@ -1,0 +1,130 @@
+/*
+ * events.c - JSON event objects for -j. Formatting only; the output
+ * layer decides when the line is written.
+ */
+#include "events.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "jsonl.h"
+#include "log.h"
+#include "wire.h"
+
+#define LINE_MAX_BYTES (WSC_WIRE_MAX * 2 + 512)
+
+static void emit(struct wsc *w, const char *fmt_body)
+{
+	char ts[48];
+	static char line[LINE_MAX_BYTES];  // one event at a time, one thread
+
+	jsonl_timestamp(ts, sizeof(ts));
+	snprintf(line, sizeof(line), "{%s,%s}", ts, fmt_body);
+	output_event(&w->out, line);
+}
+
+static void on_state(void *ctx, enum wsc_ready to, const char *why)
+{
+	struct wsc *w = ctx;
+	char body[1200], q[1024];
+
+	jsonl_quote(why, strlen(why), q, sizeof(q));
+	snprintf(body, sizeof(body), "\"event\":\"state\",\"state\":%d,"
+		"\"name\":\"%s\",\"cause\":%s", (int)to, state_name(to), q);
+	emit(w, body);
+}
+
+static void on_error(void *ctx, const char *msg)
+{
+	struct wsc *w = ctx;
+	char body[2200], q[2100];
+
+	jsonl_quote(msg, strlen(msg), q, sizeof(q));
+	snprintf(body, sizeof(body), "\"event\":\"error\",\"message\":%s", q);
+	emit(w, body);
+}
+
+void events_init(struct wsc *w)
+{
+	if (!w->opts->jsonl) {
+		return;
+	}
+	if (w->opts->show_state) {
+		w->st.hook = on_state;
+		w->st.hook_ctx = w;
+	}
+	log_set_error_hook(on_error, w);
+}
+
+static void quote_or_null(const char *s, char *out, size_t size)
+{
+	if (*s) {
+		jsonl_quote(s, strlen(s), out, size);
+	} else {
+		snprintf(out, size, "null");
+	}
+}
+
+void events_open(struct wsc *w)
+{
+	char body[2048], url[1024], proto[300], ext[600];
+
+	if (!w->opts->jsonl) {
+		return;
+	}
+	jsonl_quote(w->opts->url_text, strlen(w->opts->url_text), url,
+		sizeof(url));
+	quote_or_null(w->protocol, proto, sizeof(proto));
+	quote_or_null(w->extensions, ext, sizeof(ext));
+	snprintf(body, sizeof(body), "\"event\":\"open\",\"url\":%s,"
+		"\"protocol\":%s,\"extensions\":%s", url, proto, ext);
+	emit(w, body);
+}
+
+void events_close(struct wsc *w, const char *who, bool clean)
+{
+	char body[512], reason[300];
+
+	if (!w->opts->jsonl) {
+		return;
+	}
+	jsonl_quote(w->st.reason, strlen(w->st.reason), reason, sizeof(reason));
+	snprintf(body, sizeof(body), "\"event\":\"close\",\"code\":%u,"
+		"\"reason\":%s,\"who\":\"%s\",\"clean\":%s",
+		w->st.close_received ? w->st.code : 1006, reason, who,
+		clean ? "true" : "false");
+	emit(w, body);
+}
+
+void events_pong(struct wsc *w, const void *data, size_t len, double rtt_ms)
+{
+	char body[1024], q[800], rtt[48] = "null";
+
+	if (!w->opts->jsonl) {
+		return;
+	}
+	jsonl_quote(data, len, q, sizeof(q));
+	if (rtt_ms >= 0) {
+		snprintf(rtt, sizeof(rtt), "%.3f", rtt_ms);
+	}
+	snprintf(body, sizeof(body), "\"event\":\"pong\",\"data\":%s,"
+		"\"rtt_ms\":%s", q, rtt);
+	emit(w, body);
+}
+
+void events_handshake(struct wsc *w)
+{
+	const struct wsc_wire *wire = wire_get();
+	static char body[LINE_MAX_BYTES - 64];
+	static char req[WSC_WIRE_MAX + 16], resp[WSC_WIRE_MAX + 16];
+	size_t head = wire_response_head_len();
+
+	if (!w->opts->jsonl || !w->opts->dump) {
+		return;
+	}
+	jsonl_quote(wire->req, wire->req_len, req, sizeof(req));
+	jsonl_quote(wire->resp, head ? head : wire->resp_len, resp, sizeof(resp));
+	snprintf(body, sizeof(body), "\"event\":\"handshake\",\"request\":%s,"
+		"\"response\":%s", req, resp);
+	emit(w, body);
+}
