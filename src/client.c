@@ -45,6 +45,16 @@ static void schedule(struct wsc *w, lws_sorted_usec_list_t *sul,
 	lws_sul_schedule(w->ctx, 0, sul, cb, (lws_usec_t)ms * MS);
 }
 
+// Leave the loop. The poll may be about to sleep with no timer left, so
+// wake it: lws_service() returns and the loop sees done.
+static void finish(struct wsc *w)
+{
+	w->done = true;
+	if (w->ctx) {
+		lws_cancel_service(w->ctx);
+	}
+}
+
 /* --- output --- */
 
 static void on_output_gone(struct wsc *w);
@@ -88,11 +98,11 @@ static void start_close(struct wsc *w, unsigned code, const char *reason)
 	w->closing = true;
 	input_stop(w);
 	if (!w->conn || w->st.ready != WSC_OPEN) {
-		w->done = true;
+		finish(w);
 		return;
 	}
 	if (!sendq_push_close(&w->q, code, reason)) {
-		w->done = true;
+		finish(w);
 		return;
 	}
 	lws_callback_on_writable(w->conn);
@@ -240,8 +250,7 @@ void client_signal(struct wsc *w, int signo)
 			w->st.failed = true;
 			log_err("interrupted");
 		}
-		w->done = true;
-		lws_cancel_service(w->ctx);
+		finish(w);
 		return;
 	}
 	start_close(w, 1001, "");
@@ -589,7 +598,7 @@ static void connection_over(struct wsc *w, bool dropped)
 	w->conn = NULL;
 	if (!dropped || !o->reconnect || w->signals || w->st.quiet_exit ||
 			(o->reconnect_max && w->reconnects >= o->reconnect_max)) {
-		w->done = true;
+		finish(w);
 		return;
 	}
 	// exponential backoff from 0.5 s to 30 s, with +-25 % jitter
