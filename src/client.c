@@ -21,6 +21,7 @@
 #include "input.h"
 #include "log.h"
 #include "repl.h"
+#include "server.h"
 #include "wire.h"
 
 #define MS 1000LL   // lws timers count microseconds
@@ -160,12 +161,20 @@ void client_wake(struct wsc *w)
 
 void client_close(struct wsc *w, unsigned code, const char *reason)
 {
+	if (w->server_mode) {
+		server_close(w, code, reason);
+		return;
+	}
 	start_close(w, code, reason);
 }
 
 void client_send(struct wsc *w, enum wsc_frame kind, const void *data,
 		size_t len)
 {
+	if (w->server_mode) {
+		server_input(w, kind, data, len, true, true);
+		return;
+	}
 	if (w->closing) {
 		return;
 	}
@@ -244,6 +253,10 @@ void client_signal(struct wsc *w, int signo)
 		return;
 	}
 	w->signals++;
+	if (w->server_mode) {
+		server_close(w, 1001, "");
+		return;
+	}
 	if (w->closing || w->st.ready != WSC_OPEN) {
 		// impatient, or nothing to close yet: leave at once
 		if (w->st.ready != WSC_OPEN && !w->closing) {

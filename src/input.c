@@ -15,6 +15,7 @@
 #include "client.h"
 #include "log.h"
 #include "repl.h"
+#include "server.h"
 
 static bool emit(void *ctx, const char *data, size_t len, bool first,
 		bool last)
@@ -22,6 +23,9 @@ static bool emit(void *ctx, const char *data, size_t len, bool first,
 	struct wsc *w = ctx;
 	enum wsc_frame kind = w->opts->binary ? WSC_FRAME_BINARY : WSC_FRAME_TEXT;
 
+	if (w->server_mode) {
+		return server_input(w, kind, data, len, first, last);
+	}
 	if (!sendq_push(&w->q, kind, first, last, data, len)) {
 		log_err("out of memory");
 		return false;

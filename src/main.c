@@ -11,6 +11,7 @@
 #include "client.h"
 #include "log.h"
 #include "options.h"
+#include "server.h"
 #include "state.h"
 
 // Keep 0, 1 and 2 taken, so no socket can land on them.
@@ -52,7 +53,7 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 
-	ret = client_run(&opts, sigfd);
+	ret = opts.listen ? server_run(&opts, sigfd) : client_run(&opts, sigfd);
 	options_finish(&opts);
 	return ret;
 }

@@ -1,7 +1,7 @@
 /*
  * options.c - the option table, getopt_long, --help, --version and the
  * checks that turn bad arguments into one-line usage errors (exit 2).
- * Short letters in use: 0 D H L P S V b h j k n o q s t v w x
+ * Short letters in use: 0 D H L P S V b h j k l n o q s t v w x
  */
 #include "options.h"
 
@@ -20,10 +20,12 @@
 #include "headers.h"
 #include "secret.h"
 
-enum category { CAT_CONNECTION, CAT_MESSAGES, CAT_DISPLAY, CAT_GENERAL };
+enum category {
+	CAT_CONNECTION, CAT_MESSAGES, CAT_DISPLAY, CAT_SERVER, CAT_GENERAL
+};
 
 static const char *const category_names[] = {
-	"Connection", "Messages", "Display", "General",
+	"Connection", "Messages", "Display", "Server", "General",
 };
 
 enum opt_id {
@@ -45,6 +47,8 @@ enum opt_id {
 	OPT_PING_TIMEOUT,
 	OPT_RECONNECT,
 	OPT_DEFLATE,
+	OPT_ECHO,
+	OPT_REQUIRE_PROTOCOL,
 };
 
 struct wsc_option {
@@ -126,15 +130,30 @@ static const struct wsc_option table[] = {
 	{ "no-history", OPT_NO_HISTORY, NULL, "do not read or write the "
 		"interactive history file", CAT_DISPLAY },
 
+	{ "listen", 'l', "[HOST:]PORT", "be a server: a chat room on HOST "
+		"(default 127.0.0.1) and PORT (0: any free one), with a chat page "
+		"at GET /", CAT_SERVER },
+	{ "echo", OPT_ECHO, NULL, "with --listen: echo each message to its "
+		"sender instead of relaying it to the others", CAT_SERVER },
+	{ "require-subprotocol", OPT_REQUIRE_PROTOCOL, NULL, "with --listen: "
+		"refuse clients that offer none of the -s subprotocols",
+		CAT_SERVER },
 	{ "help", 'h', NULL, "show this help and exit", CAT_GENERAL },
 	{ "version", 'V', NULL, "show versions and exit", CAT_GENERAL },
 };
 
 #define N_OPTIONS (sizeof(table) / sizeof(table[0]))
 
+// "[=N]": the argument is optional and must be attached (--reconnect=3)
+static bool optional_arg(const struct wsc_option *o)
+{
+	return o->metavar && !strncmp(o->metavar, "[=", 2);
+}
+
 static void print_help(void)
 {
 	printf("Usage: wsc [OPTIONS] URL\n"
+		"       wsc --listen [HOST:]PORT [OPTIONS]\n"
 		"A command-line WebSocket client. URL is ws://, wss://, "
 		"http:// or https://.\n"
 		"Lines on stdin are sent as text messages; received messages "
@@ -149,7 +168,7 @@ static void print_help(void)
 				continue;
 			}
 			const char *sep = !o->metavar ? "" :
-				o->metavar[0] == '[' ? "" : " ";
+				optional_arg(o) ? "" : " ";
 
 			if (o->id < 256) {
 				snprintf(left, sizeof(left), "-%c, --%s%s%s",
@@ -428,6 +447,15 @@ static bool apply(struct wsc_opts *o, int id, const char *arg,
 	case OPT_DEFLATE:
 		o->deflate = true;
 		return true;
+	case 'l':
+		o->listen = arg;
+		return true;
+	case OPT_ECHO:
+		o->echo = true;
+		return true;
+	case OPT_REQUIRE_PROTOCOL:
+		o->require_protocol = true;
+		return true;
 	case OPT_CLOSE_TIMEOUT:
 		return set_secs("--close-timeout", arg, false, false,
 			&o->close_timeout_ms);
@@ -513,7 +541,7 @@ enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *o)
 	for (size_t i = 0; i < N_OPTIONS; i++) {
 		longopts[i] = (struct option){ table[i].name,
 			!table[i].metavar ? no_argument :
-			table[i].metavar[0] == '[' ? optional_argument :
+			optional_arg(&table[i]) ? optional_argument :
 			required_argument, NULL, table[i].id };
 		if (table[i].id < 256) {
 			*sp++ = (char)table[i].id;
@@ -569,6 +597,20 @@ enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *o)
 		}
 	}
 
+	if (o->listen) {
+		if (optind < argc) {
+			usage("--listen takes no URL: '%s'", argv[optind], NULL);
+			return WSC_PARSE_USAGE;
+		}
+		o->color_out = want_color(o->color, STDOUT_FILENO);
+		o->color_err = want_color(o->color, STDERR_FILENO);
+		return WSC_PARSE_OK;
+	}
+	if (o->echo || o->require_protocol) {
+		usage("%s needs --listen", o->echo ? "--echo" :
+			"--require-subprotocol", NULL);
+		return WSC_PARSE_USAGE;
+	}
 	if (optind >= argc) {
 		usage("missing URL (see wsc --help)", NULL, NULL);
 		return WSC_PARSE_USAGE;

@@ -49,6 +49,11 @@ struct wsc_opts {
 	unsigned long reconnect_max;        // 0: unbounded
 	bool deflate;
 
+	// server
+	const char *listen;                 // -l [HOST:]PORT
+	bool echo;
+	bool require_protocol;
+
 	// display
 	enum { WSC_COLOR_AUTO, WSC_COLOR_ALWAYS, WSC_COLOR_NEVER } color;
 	bool color_out, color_err;          // resolved for stdout and stderr

@@ -152,6 +152,12 @@ void output_begin(struct wsc_output *o, bool binary)
 		jsonl_timestamp(ts, sizeof(ts));
 		put_str(o, "{");
 		put_str(o, ts);
+		if (o->peer_id) {
+			char id[32];
+
+			snprintf(id, sizeof(id), ",\"client\":%u", o->peer_id);
+			put_str(o, id);
+		}
 		put_str(o, binary ? ",\"event\":\"message\",\"type\":\"binary\","
 			"\"data\":\"" : ",\"event\":\"message\",\"type\":\"text\","
 			"\"data\":\"");
@@ -159,6 +165,11 @@ void output_begin(struct wsc_output *o, bool binary)
 	}
 	if (o->tty) {
 		put_str(o, o->color ? "\033[1;32m<\033[0m " : "< ");
+		if (o->peer) {
+			put_str(o, "[");
+			put_str(o, o->peer);
+			put_str(o, "] ");
+		}
 	}
 	if (o->timestamps) {
 		put_timestamp(o);

@@ -22,6 +22,8 @@ struct wsc_output {
 	bool timestamps;
 	bool color;             // colour the "< " prefix
 	bool jsonl;             // -j: each message is a JSON event line
+	const char *peer;       // --listen: who sent the next message ("#3")
+	unsigned peer_id;
 	bool broken;            // the reader went away (EPIPE)
 
 	bool binary;            // kind of the message being written

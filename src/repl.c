@@ -21,6 +21,7 @@
 #include "client.h"
 #include "commands.h"
 #include "log.h"
+#include "server.h"
 
 #define HISTORY_MAX 1000
 #define PROMPT "> "
@@ -117,6 +118,17 @@ static void do_command(struct wsc *w, const char *line)
 		client_close(w, 1000, "");
 		break;
 	case WSC_CMD_STATE:
+		if (w->server_mode) {
+			unsigned n = 0;
+
+			for (struct wsc_peer *p = w->peers; p; p = server_next(p)) {
+				n++;
+			}
+			log_note("listening on %s, %u client%s, %lu message%s received",
+				w->opts->listen, n, n == 1 ? "" : "s", w->received,
+				w->received == 1 ? "" : "s");
+			break;
+		}
 		log_note("%s %s, sent %lu, received %lu%s%s",
 			ready_names[w->st.ready], w->opts->url_text, w->sent,
 			w->received, *w->protocol ? ", subprotocol " : "",

@@ -18,6 +18,12 @@
 #include <time.h>
 
 static struct wsc_wire wire = { .fd = -1 };
+static void (*request_filter)(int fd, char *buf, size_t n);
+
+void wire_set_request_filter(void (*fn)(int fd, char *buf, size_t n))
+{
+	request_filter = fn;
+}
 
 static int64_t now_us(void)
 {
@@ -128,6 +134,9 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
 
 	REAL(recv, ssize_t, (int, void *, size_t, int));
 	n = real_recv(fd, buf, len, flags);
+	if (n > 0 && request_filter) {
+		request_filter(fd, buf, (size_t)n);
+	}
 	if (n > 0 && !(flags & MSG_PEEK)) {
 		record_in(fd, false, buf, (size_t)n);
 	}

@@ -38,6 +38,12 @@ struct wsc_wire {
 	char resolve_error[128];  // why getaddrinfo() failed, if it did
 };
 
+/*
+ * --listen: fn sees (and may rewrite in place, same length) every buffer
+ * received on any socket. NULL removes it.
+ */
+void wire_set_request_filter(void (*fn)(int fd, char *buf, size_t n));
+
 /* Start recording a new handshake (also after a redirect). */
 void wire_arm(void);
 

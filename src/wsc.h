@@ -32,6 +32,12 @@ struct wsc {
 	struct wsc_output out;  // socket -> stdout
 	struct wsc_state st;
 
+	bool server_mode;       // --listen
+	struct wsc_peer *peers; // --listen: connected clients
+	unsigned next_id;
+	char *in_msg;           // --listen: an input line being assembled
+	size_t in_len, in_cap;
+
 	bool interactive;       // stdin is a terminal: the readline REPL
 	bool repl_started;      // readline installed (terminal to restore)
 	bool repl_active;       // taking typed input, prompt on screen
