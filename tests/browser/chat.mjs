@@ -1,0 +1,87 @@
+// The built-in chat page in a real browser: Debian's Chromium, driven by
+// playwright-core, against `wsc --listen`, chatting with a wsc client.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const WSC = process.env.WSC || path.join(here, '..', '..', 'build', 'src', 'wsc');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+// Lines of a stream, awaitable one by one, with a deadline.
+function lines(stream) {
+  const queue = [], waiters = [];
+  createInterface({ input: stream }).on('line', (l) => {
+    const w = waiters.shift();
+    if (w) w(l); else queue.push(l);
+  });
+  return (ms = 10000, what = 'a line') => new Promise((resolve, reject) => {
+    if (queue.length) return resolve(queue.shift());
+    const t = setTimeout(() => reject(new Error('timed out waiting for ' + what)), ms);
+    waiters.push((l) => { clearTimeout(t); resolve(l); });
+  });
+}
+
+test('chat page and a terminal client talk through wsc --listen', async (t) => {
+  const server = spawn(WSC, ['-l', '127.0.0.1:0'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  t.after(() => server.kill('SIGKILL'));
+  const serverErr = lines(server.stderr);
+  const first = await serverErr(10000, 'the listening line');
+  const m = /^wsc: listening on 127\.0\.0\.1:(\d+)$/.exec(first);
+  assert.ok(m, 'unexpected first line: ' + first);
+  const port = m[1];
+
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update',
+           '--disable-sync'],
+  });
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.waitForFunction(() =>
+    document.getElementById('state').textContent === 'OPEN (1)', null, { timeout: 10000 });
+
+  const client = spawn(WSC, ['-q', '-w', 'inf', `ws://127.0.0.1:${port}/`],
+                       { stdio: ['pipe', 'pipe', 'inherit'] });
+  t.after(() => client.kill('SIGKILL'));
+  const clientOut = lines(client.stdout);
+  // the server reports each join: wait for the client's before chatting
+  for (;;) {
+    const l = await serverErr(10000, 'the client joining');
+    if (/client #2 joined/.test(l)) break;
+  }
+
+  // page -> terminal client
+  await page.fill('#text', 'hello from the browser');
+  await page.press('#text', 'Enter');
+  assert.equal(await clientOut(10000, 'the browser message'), 'hello from the browser');
+
+  // terminal client -> page, shown as text, never as HTML
+  client.stdin.write('hi from the terminal <b>x</b>\n');
+  await page.waitForFunction(() => [...document.querySelectorAll('#log li')]
+    .some((li) => li.textContent === 'hi from the terminal <b>x</b>'),
+    null, { timeout: 10000 });
+  assert.equal(await page.locator('#log b').count(), 0, 'markup was injected');
+
+  // the send button works too
+  await page.fill('#text', 'clicked');
+  await page.click('#send');
+  assert.equal(await clientOut(10000, 'the clicked message'), 'clicked');
+
+  // the server stops: the page shows CLOSED (3)
+  server.kill('SIGTERM');
+  const [code] = await once(server, 'exit');
+  assert.equal(code, 0, 'wsc --listen exit status');
+  await page.waitForFunction(() =>
+    document.getElementById('state').textContent === 'CLOSED (3)', null, { timeout: 10000 });
+  const log = await page.locator('#log li').allTextContents();
+  assert.ok(log.includes('closed (1001)'), 'page log: ' + JSON.stringify(log));
+});
