@@ -944,8 +944,10 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = protocols;
 	info.user = &w;
+	// JUST_USE_RAW_ORIGIN: lws would otherwise send "Origin: http://" + -o
 	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
-		LWS_SERVER_OPTION_VALIDATE_UTF8;
+		LWS_SERVER_OPTION_VALIDATE_UTF8 |
+		LWS_SERVER_OPTION_JUST_USE_RAW_ORIGIN;
 	info.fd_limit_per_thread = 64;
 	info.timeout_secs = (unsigned)(opts->connect_timeout_ms / 1000) + 5;
 	info.client_ssl_ca_filepath = opts->ca;

@@ -42,6 +42,11 @@ complete -c wsc -l color -x -a 'auto always never' -d 'Colour on a terminal'
 complete -c wsc -l no-color -d 'Same as --color=never'
 complete -c wsc -l no-history -d 'Do not read or write the interactive history file'
 
+# Server
+complete -c wsc -s l -l listen -x -d 'Be a server on [HOST:]PORT: a chat room'
+complete -c wsc -l echo -d 'With --listen: echo each message to its sender'
+complete -c wsc -l require-subprotocol -d 'With --listen: refuse clients offering none of -s'
+
 # General
 complete -c wsc -s h -l help -d 'Show help and exit'
 complete -c wsc -s V -l version -d 'Show versions and exit'
