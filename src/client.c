@@ -315,11 +315,15 @@ static void connect_cause(struct wsc *w, const char *cce, int status,
 
 	if (w->timed_out) {
 		snprintf(out, size, "%s: %s within %.3g s (--connect-timeout)",
-			w->opts->url_text, wire->req_len ? "no handshake answer" :
+			w->url_text, wire->req_len ? "no handshake answer" :
 			"not connected", (double)w->opts->connect_timeout_ms / 1000.0);
+	} else if (dump_proxy_refused()) {
+		snprintf(out, size, "proxy %s refused to connect to %s: HTTP %d%s%s",
+			w->opts->proxy, w->url_text, status,
+			*status_text(status) ? " " : "", status_text(status));
 	} else if (w->too_many_redirects) {
 		snprintf(out, size, "%s: too many redirects (more than %u); last "
-			"to %s", w->opts->url_text, w->opts->max_redirects,
+			"to %s", w->url_text, w->opts->max_redirects,
 			w->location);
 	} else if (w->redirect_status) {
 		snprintf(out, size, "handshake rejected: HTTP %d %s: redirect to "
@@ -360,37 +364,37 @@ static void connect_cause(struct wsc *w, const char *cce, int status,
 		snprintf(out, size, "handshake failed: server chose extension "
 			"'%s', which was not offered", hdr);
 	} else if (*wire->resolve_error) {
-		snprintf(out, size, "%s: cannot resolve '%s': %s", w->opts->url_text,
-			w->opts->url.host, wire->resolve_error);
+		snprintf(out, size, "%s: cannot resolve '%s': %s", w->url_text,
+			w->url.host, wire->resolve_error);
 	} else if (wire->connect_errno) {
 		snprintf(out, size, "%s: connect failed: %s", w->opts->unix_socket ?
-			w->opts->unix_socket : w->opts->url_text,
+			w->opts->unix_socket : w->url_text,
 			strerror(wire->connect_errno));
 	} else if (*wire->tls_error) {
 		snprintf(out, size, "%s: TLS handshake failed: %s%s",
-			w->opts->url_text, wire->tls_error, w->opts->insecure ? "" :
+			w->url_text, wire->tls_error, w->opts->insecure ? "" :
 			" (use --ca FILE to trust it, or -k to skip verification)");
 	} else if (wire->t_tls_start && !wire->t_tls_done) {
-		snprintf(out, size, "%s: TLS handshake failed", w->opts->url_text);
-	} else if (wire->req_len && !wire->resp_len) {
+		snprintf(out, size, "%s: TLS handshake failed", w->url_text);
+	} else if (wire->req_len && !dump_server_answered()) {
 		snprintf(out, size, "%s: the server closed the connection during "
-			"the handshake", w->opts->url_text);
+			"the handshake", w->url_text);
 	} else if (wire->req_len) {
 		snprintf(out, size, "%s: incomplete handshake response",
-			w->opts->url_text);
+			w->url_text);
 	} else {
 		char msg[256];
 
 		snprintf(msg, sizeof(msg), "%s", *cce ? cce : "connection failed");
 		msg[0] = (char)tolower((unsigned char)msg[0]);
-		snprintf(out, size, "%s: %s", w->opts->url_text, msg);
+		snprintf(out, size, "%s: %s", w->url_text, msg);
 	}
 }
 
 // Say why the connection could not be made: details first, cause last.
 static void report_connect_error(struct wsc *w, const char *cce)
 {
-	char cause[1024];
+	char cause[8192];
 	int status = dump_status();
 
 	if (w->opts->dump) {
@@ -568,9 +572,51 @@ static void report_closed(struct wsc *w)
 	}
 }
 
-/* --- the end of a connection, and --reconnect --- */
+/* --- -L: following a redirect --- */
 
 static bool connect_client(struct wsc *w);
+static void setup_host(struct wsc *w);
+
+static void redirect_cb(lws_sorted_usec_list_t *sul)
+{
+	struct wsc *w = WSC_OF(sul, sul_reconnect);
+
+	connect_client(w);
+}
+
+// The redirect was refused to lws on purpose: connect to its Location.
+static bool follow_redirect(struct wsc *w)
+{
+	struct wsc_url next;
+	const char *why;
+
+	w->follow = false;
+	if (!url_resolve(&w->url, w->location, &next, &why)) {
+		log_err("redirect to '%s': %s", w->location, why);
+		return false;
+	}
+	if (w->url.tls && !next.tls) {
+		log_err("redirect from %s to %s refused: it leaves TLS",
+			w->url_text, w->location);
+		return false;
+	}
+	if (w->opts->dump) {
+		dump_exchange(true, true);
+	}
+	w->redirects++;
+	log_info("redirect %u: HTTP %d to %s", w->redirects, w->redirect_status,
+		w->location);
+	w->redirect_status = 0;
+	w->url = next;
+	url_format(&w->url, w->url_text, sizeof(w->url_text));
+	setup_host(w);
+	w->conn = NULL;
+	w->st.failed = false;
+	schedule(w, &w->sul_reconnect, redirect_cb, 0);
+	return true;
+}
+
+/* --- the end of a connection, and --reconnect --- */
 
 static void reconnect_cb(lws_sorted_usec_list_t *sul)
 {
@@ -711,27 +757,25 @@ static int client_cb(struct lws *wsi, enum lws_callback_reasons reason,
 		return add_headers(w, (char **)in, len);
 
 	case LWS_CALLBACK_CLIENT_HTTP_REDIRECT:
+		// lws would follow it itself, but only 4 hops, dropping the port
+		// from Host and -k on a change of scheme: wsc follows it instead
 		snprintf(w->location, sizeof(w->location), "%s", (const char *)in);
 		if (!w->opts->location) {
 			w->redirect_status = (int)len;
-			return 1;
-		}
-		if (w->redirects >= w->opts->max_redirects) {
+		} else if (w->redirects >= w->opts->max_redirects) {
 			w->too_many_redirects = true;
-			return 1;
+		} else {
+			w->follow = true;
+			w->redirect_status = (int)len;
 		}
-		w->redirects++;
-		if (w->opts->dump) {
-			dump_exchange(true, true);
-		}
-		log_info("redirect %u: HTTP %d to %s", w->redirects, (int)len,
-			w->location);
-		wire_arm();
-		return 0;
+		return 1;
 
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		lws_sul_cancel(&w->sul_connect);
 		wire_disarm();
+		if (w->follow && follow_redirect(w)) {
+			return 0;
+		}
 		w->st.failed = true;
 		report_connect_error(w, in);
 		state_set(&w->st, WSC_CLOSED, "connection failed");
@@ -817,11 +861,12 @@ static const struct lws_protocols client_protocol = {
 
 /* --- the session --- */
 
-static bool setup_request(struct wsc *w)
+// Host: the URL's authority, or the -H Host given; Origin likewise.
+static void setup_host(struct wsc *w)
 {
 	const struct wsc_opts *o = w->opts;
 
-	url_authority(&o->url, w->host, sizeof(w->host), false);
+	url_authority(&w->url, w->host, sizeof(w->host), false);
 	w->origin = o->origin;
 	for (size_t i = 0; i < o->n_headers; i++) {
 		const char *h = o->headers[i], *v;
@@ -839,6 +884,15 @@ static bool setup_request(struct wsc *w)
 			w->origin = v;
 		}
 	}
+}
+
+static bool setup_request(struct wsc *w)
+{
+	const struct wsc_opts *o = w->opts;
+
+	w->url = o->url;
+	snprintf(w->url_text, sizeof(w->url_text), "%s", o->url_text);
+	setup_host(w);
 	if (o->auth_user && !headers_basic_auth(o->auth_user, o->auth_pass,
 			w->authorization, sizeof(w->authorization))) {
 		log_err("--auth: credentials too long");
@@ -855,21 +909,21 @@ static bool connect_client(struct wsc *w)
 
 	memset(&i, 0, sizeof(i));
 	i.context = w->ctx;
-	i.port = o->url.port;
+	i.port = w->url.port;
 	if (o->unix_socket) {
 		snprintf(unix_addr, sizeof(unix_addr), "+%s", o->unix_socket);
 		i.address = unix_addr;
 	} else {
-		i.address = o->url.host;
+		i.address = w->url.host;
 	}
-	i.path = o->url.path;
+	i.path = w->url.path;
 	i.host = w->host;
 	i.origin = w->origin;
 	i.protocol = *o->protocols ? o->protocols : NULL;
 	i.local_protocol_name = client_protocol.name;
 	i.ietf_version_or_minus_one = -1;
 	i.pwsi = &w->conn;
-	if (o->url.tls) {
+	if (w->url.tls) {
 		i.ssl_connection = LCCSCF_USE_SSL;
 		i.alpn = "http/1.1";
 		if (o->insecure) {
@@ -878,7 +932,7 @@ static bool connect_client(struct wsc *w)
 				LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
 		}
 	}
-	state_set(&w->st, WSC_CONNECTING, "%s", o->url_text);
+	state_set(&w->st, WSC_CONNECTING, "%s", w->url_text);
 	wire_arm();
 	schedule(w, &w->sul_connect, connect_timeout_cb, o->connect_timeout_ms);
 	if (!lws_client_connect_via_info(&i)) {

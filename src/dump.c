@@ -82,18 +82,26 @@ void dump_exchange(bool request, bool response)
 	}
 }
 
-// The last response head: after a proxy's 200, the server's answer.
+// Did a proxy accept our CONNECT? Then its answer is not the server's.
+static bool proxy_accepted(void)
+{
+	const struct wsc_wire *w = wire_get();
+
+	return !strncmp(w->req, "CONNECT ", 8) && w->resp_len > 12 &&
+		!strncmp(w->resp + 9, "2", 1);
+}
+
+// The server's response head: after a proxy's 2xx, what follows it
+// (possibly nothing yet); otherwise the response itself.
 static const char *last_head(size_t *len)
 {
 	const struct wsc_wire *w = wire_get();
 	const char *p = w->resp, *end = w->resp + w->resp_len;
 
-	if (!strncmp(w->req, "CONNECT ", 8) && !strncmp(p, "HTTP/1.1 200", 12)) {
+	if (proxy_accepted()) {
 		const char *e = memmem(p, (size_t)(end - p), "\r\n\r\n", 4);
 
-		if (e && e + 4 < end) {
-			p = e + 4;
-		}
+		p = e ? e + 4 : end;
 	}
 	*len = (size_t)(end - p);
 	return p;
@@ -139,6 +147,21 @@ void dump_response_header(const char *name, char *out, unsigned size)
 	const char *h = last_head(&n);
 
 	find_header(h, n, name, out, size);
+}
+
+bool dump_proxy_refused(void)
+{
+	const struct wsc_wire *w = wire_get();
+
+	return !strncmp(w->req, "CONNECT ", 8) && w->resp_len && !proxy_accepted();
+}
+
+bool dump_server_answered(void)
+{
+	size_t n;
+
+	last_head(&n);
+	return n > 0;
 }
 
 int dump_status(void)
@@ -218,9 +241,13 @@ bool dump_rejected(void)
 	if (!end) {
 		return true;
 	}
-	body = wire_fetch_body(BODY_SHOWN);
+	wire_fetch_body(BODY_SHOWN);
 	h = last_head(&n);  // the buffer may have grown
-	end = (const char *)memmem(h, n, "\r\n\r\n", 4) + 4;
+	end = memmem(h, n, "\r\n\r\n", 4);
+	if (!end) {
+		return true;
+	}
+	end += 4;
 	body = (size_t)(w->resp + w->resp_len - end);
 	if (body) {
 		const char *p = end, *stop = end + (body > BODY_SHOWN ?

@@ -26,6 +26,12 @@ bool dump_rejected(void);
 /* Whether Sec-WebSocket-Accept in the response matches the key sent. */
 bool dump_accept_matches(char *expected, unsigned size);
 
+/* Whether an HTTP proxy answered our CONNECT with something but 2xx. */
+bool dump_proxy_refused(void);
+
+/* Whether any bytes of the server's own response arrived. */
+bool dump_server_answered(void);
+
 /* The HTTP status of the (last) response, 0 when none arrived. */
 int dump_status(void);
 

@@ -38,6 +38,9 @@ void log_set_sink(void (*fn)(void *ctx, const char *line, size_t len),
 }
 
 static void emit(bool error, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void emit(bool error, const char *fmt, va_list ap)
 {
 	char line[2048];
 	int n = snprintf(line, sizeof(line), "%swsc:%s ",

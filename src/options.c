@@ -5,6 +5,7 @@
  */
 #include "options.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -219,7 +220,8 @@ bool options_parse_uint(const char *s, unsigned long long min,
 	char *end;
 	unsigned long long v;
 
-	if (!*s || *s == '-' || *s == '+' || *s == ' ') {
+	// strtoull() would skip spaces and accept a sign: digits only
+	if (!isdigit((unsigned char)*s)) {
 		*why = "not a number";
 		return false;
 	}
@@ -247,7 +249,9 @@ bool options_parse_secs(const char *s, bool allow_inf, long *ms,
 		*ms = -1;
 		return true;
 	}
-	if (!*s || *s == '-' || *s == '+' || *s == ' ') {
+	// strtod() would skip spaces and accept a sign, hex and "nan"
+	if (!isdigit((unsigned char)*s) && !(*s == '.' &&
+			isdigit((unsigned char)s[1]))) {
 		*why = "not a number of seconds";
 		return false;
 	}

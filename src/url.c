@@ -190,3 +190,43 @@ void url_authority(const struct wsc_url *url, char *buf, unsigned size,
 		snprintf(buf, size, "%s", url->host);
 	}
 }
+
+bool url_resolve(const struct wsc_url *base, const char *location,
+		struct wsc_url *out, const char **why)
+{
+	char buf[WSC_URL_PATH_MAX + WSC_URL_HOST_MAX + 32];
+	char auth[WSC_URL_HOST_MAX + 16];
+
+	if (strstr(location, "://")) {
+		return url_parse(location, out, why);
+	}
+	if (location[0] == '/' && location[1] == '/') {
+		snprintf(buf, sizeof(buf), "%s:%s", base->tls ? "wss" : "ws",
+			location);
+		return url_parse(buf, out, why);
+	}
+	url_authority(base, auth, sizeof(auth), true);
+	if (location[0] == '/') {
+		snprintf(buf, sizeof(buf), "%s://%s%s", base->tls ? "wss" : "ws",
+			auth, location);
+	} else {
+		// relative: replace what follows the base path's last '/'
+		size_t dir = strcspn(base->path, "?");
+
+		while (dir > 0 && base->path[dir - 1] != '/') {
+			dir--;
+		}
+		snprintf(buf, sizeof(buf), "%s://%s%.*s%s", base->tls ? "wss" : "ws",
+			auth, (int)dir, base->path, location);
+	}
+	return url_parse(buf, out, why);
+}
+
+void url_format(const struct wsc_url *url, char *buf, unsigned size)
+{
+	char auth[WSC_URL_HOST_MAX + 16];
+
+	url_authority(url, auth, sizeof(auth), false);
+	snprintf(buf, size, "%s://%s%s", url->tls ? "wss" : "ws", auth,
+		url->path);
+}

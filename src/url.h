@@ -25,6 +25,17 @@ struct wsc_url {
  */
 bool url_parse(const char *in, struct wsc_url *url, const char **why);
 
+/*
+ * Resolve a redirect's Location against the URL it came from: an absolute
+ * ws/wss/http/https URL, "//host/path", an absolute path or a relative one
+ * (against the base's directory). False with *why on error.
+ */
+bool url_resolve(const struct wsc_url *base, const char *location,
+		struct wsc_url *out, const char **why);
+
+/* The URL as text (ws:// or wss://). */
+void url_format(const struct wsc_url *url, char *buf, unsigned size);
+
 /* "host:port" or "[v6]:port" into buf (for messages and the Host header). */
 void url_authority(const struct wsc_url *url, char *buf, unsigned size,
 		bool with_default_port);

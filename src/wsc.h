@@ -67,6 +67,9 @@ struct wsc {
 	bool pong_timed_out;
 	bool too_big;
 
+	struct wsc_url url;     // where we connect now (a redirect changes it)
+	char url_text[WSC_URL_PATH_MAX + WSC_URL_HOST_MAX + 16];
+	bool follow;            // -L: a redirect to follow was accepted
 	char host[WSC_URL_HOST_MAX + 16];   // Host header value
 	const char *origin;
 	char authorization[1024];

@@ -1,0 +1,324 @@
+"""What the opening handshake carries: -H, Host, -o, --auth and
+subprotocols (-s), checked byte for byte by the exact-bytes server; and
+subprotocols against a real one, libwebsockets-test-server."""
+import base64
+import re
+import socket
+import subprocess
+import time
+
+import pytest
+
+from harness import run, spawn, read_line, free_port
+from wsproto import RawServer, OP_CLOSE
+
+
+class Recorder:
+    """An echo server that keeps every request head exactly as received and
+    answers the handshake choosing `protocol` (None: no protocol)."""
+
+    def __init__(self, protocol=None):
+        self.protocol = protocol
+        self.heads = []
+        self.srv = RawServer(self.handler)
+
+    def handler(self, conn):
+        while b"\r\n\r\n" not in conn.buf:
+            d = conn.sock.recv(65536)
+            if not d:
+                raise EOFError("peer closed during handshake")
+            conn.buf += d
+        self.heads.append(conn.buf.split(b"\r\n\r\n", 1)[0])
+        conn.read_request().accept(protocol=self.protocol)
+        while True:
+            op, data = conn.recv_message()
+            if op == OP_CLOSE:
+                conn.send_frame(OP_CLOSE, data[:2])
+                return
+            conn.send_frame(op, data)
+
+    @property
+    def url(self):
+        return self.srv.url
+
+    def lines(self):
+        """Header lines of the one request, as bytes."""
+        assert len(self.heads) == 1, self.heads
+        return self.heads[0].split(b"\r\n")[1:]
+
+    def named(self, name):
+        n = name.lower().encode() + b":"
+        return [l for l in self.lines() if l.lower().startswith(n)]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.srv.__exit__(*a)
+
+
+def echo_ok(r, text=b"hi\n"):
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == text
+
+
+# --- -H, Host, -o, --auth ---
+
+def test_headers_arrive_exactly_in_order():
+    hs = ["X-Custom: a  b,c;d=e \"q\"", "X-Second: 2", "X-Custom: again",
+          "X-Empty:"]
+    args = []
+    for h in hs:
+        args += ["-H", h]
+    with Recorder() as s:
+        r = run(args + [s.url], input="hi\n")
+    echo_ok(r)
+    got = [l for l in s.lines() if l.lower().startswith(b"x-")]
+    assert got == [h.encode() for h in hs]
+
+
+def test_header_name_case_kept():
+    with Recorder() as s:
+        r = run(["-H", "x-MiXeD-case: Value", s.url], input="hi\n")
+    echo_ok(r)
+    assert b"x-MiXeD-case: Value" in s.lines()
+
+
+def test_host_header_replaces_host():
+    with Recorder() as s:
+        r = run(["-H", "Host: x", s.url], input="hi\n")
+    echo_ok(r)
+    assert s.named("Host") == [b"Host: x"]
+
+
+def test_default_host_is_url_authority():
+    with Recorder() as s:
+        r = run([s.url], input="hi\n")
+    echo_ok(r)
+    assert s.named("Host") == [b"Host: 127.0.0.1:%d" % s.srv.port]
+    assert s.heads[0].split(b"\r\n")[0] == b"GET / HTTP/1.1"
+    assert s.named("Origin") == []
+
+
+def test_path_and_query_sent():
+    with Recorder() as s:
+        r = run([s.url + "room/1?user=a%20b&x=y"], input="hi\n")
+    echo_ok(r)
+    assert s.heads[0].split(b"\r\n")[0] == \
+        b"GET /room/1?user=a%20b&x=y HTTP/1.1"
+
+
+@pytest.mark.parametrize("origin", ["https://origin.example",
+                                    "http://localhost:8080", "null"])
+def test_origin_sent_as_given(origin):
+    with Recorder() as s:
+        r = run(["-o", origin, s.url], input="hi\n")
+    echo_ok(r)
+    assert s.named("Origin") == [b"Origin: " + origin.encode()]
+
+
+def test_origin_header_option_sent_as_given():
+    with Recorder() as s:
+        r = run(["-H", "Origin: https://h.example", s.url], input="hi\n")
+    echo_ok(r)
+    assert s.named("Origin") == [b"Origin: https://h.example"]
+
+
+def test_origin_sent_once():
+    with Recorder() as s:
+        r = run(["--origin", "https://origin.example", s.url], input="hi\n")
+    echo_ok(r)
+    assert len(s.named("Origin")) == 1
+
+
+@pytest.mark.parametrize("cred", ["user:pass", "alice:s3cr:et w/ space", "u:"])
+def test_auth_basic_header(cred):
+    user, pw = cred.split(":", 1)
+    with Recorder() as s:
+        r = run(["--auth", cred, s.url], input="hi\n")
+    echo_ok(r)
+    want = base64.b64encode((user + ":" + pw).encode())
+    assert s.named("Authorization") == [b"Authorization: Basic " + want]
+    assert cred.encode() not in r.stderr   # the password is not echoed
+
+
+def test_auth_user_only_is_usage_error_without_terminal():
+    """No password and no terminal to ask on (new session, so no /dev/tty)."""
+    with Recorder() as s:
+        r = run(["--auth", "alice", s.url], input="hi\n",
+                start_new_session=True)
+    assert r.returncode == 2, r.stderr
+    assert len(r.stderr.splitlines()) == 1
+    assert r.stderr.startswith(b"wsc: ")
+    assert s.heads == []
+
+
+# --- subprotocols ---
+
+def test_subprotocols_offered_as_one_list():
+    with Recorder() as s:
+        r = run(["-s", "chat", "-s", "superchat, other", s.url], input="hi\n")
+    echo_ok(r)
+    assert s.named("Sec-WebSocket-Protocol") == \
+        [b"Sec-WebSocket-Protocol: chat,superchat,other"]
+
+
+def test_no_subprotocol_header_without_s():
+    with Recorder() as s:
+        r = run([s.url], input="hi\n")
+    echo_ok(r)
+    assert s.named("Sec-WebSocket-Protocol") == []
+
+
+def test_server_choice_reported():
+    with Recorder("superchat") as s:
+        r = run(["-s", "chat", "-s", "superchat, other", s.url], input="hi\n")
+    echo_ok(r)
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(b"wsc: ")
+    assert b"superchat" in lines[0]
+    assert b"no subprotocol" not in lines[0]
+
+
+def test_server_choice_in_open_state_line():
+    with Recorder("chat") as s:
+        r = run(["-S", "-s", "chat", s.url], input="hi\n")
+    echo_ok(r)
+    assert re.search(rb"OPEN \(1\).*chat", r.stderr), r.stderr
+
+
+def test_server_choice_quiet_prints_nothing():
+    with Recorder("superchat") as s:
+        r = run(["-q", "-s", "chat", "-s", "superchat, other", s.url],
+                input="hi\n")
+    echo_ok(r)
+    assert r.stderr == b""
+
+
+def test_server_choice_not_offered_fails():
+    with Recorder("evil") as s:
+        r = run(["-s", "chat", s.url], input="hi\n")
+    assert r.returncode == 1, r.stderr
+    assert r.stdout == b""
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(b"wsc: ")
+    assert b"evil" in lines[0]
+
+
+def test_server_chooses_protocol_without_offer_fails():
+    """Nothing offered, yet the server names one: not acceptable either."""
+    with Recorder("chat") as s:
+        r = run([s.url], input="hi\n")
+    assert r.returncode == 1, r.stderr
+    assert r.stdout == b""
+    assert len(r.stderr.splitlines()) == 1
+    assert b"chat" in r.stderr
+
+
+def test_offered_none_chosen_works_and_says_so():
+    with Recorder(None) as s:
+        r = run(["-s", "chat", s.url], input="hi\n")
+    echo_ok(r)
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(b"wsc: ")
+    assert re.search(rb"no subprotocol|subprotocol.*none", lines[0], re.I)
+
+
+def test_offered_none_chosen_quiet():
+    with Recorder(None) as s:
+        r = run(["-q", "-s", "chat", s.url], input="hi\n")
+    echo_ok(r)
+    assert r.stderr == b""
+
+
+# --- libwebsockets-test-server ---
+
+def wait_listening(proc, port, timeout=10):
+    """Connect until it works (True) or the process exits (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            try:
+                proc.wait(0.02)
+            except subprocess.TimeoutExpired:
+                pass
+    raise AssertionError("libwebsockets-test-server: not listening on %d "
+                         "within %d s" % (port, timeout))
+
+
+def stop(proc):
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+def lws_server(request, tmp_path):
+    """libwebsockets-test-server on the loopback interface. It binds the
+    port given with -p (it cannot report one it picked), so choose a free
+    one and try again if it was taken meanwhile."""
+    for _ in range(5):
+        port = free_port()
+        proc = subprocess.Popen(["libwebsockets-test-server", "-p", str(port),
+                                 "-i", "lo"], cwd=tmp_path,
+                                stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        request.addfinalizer(lambda p=proc: stop(p))
+        if wait_listening(proc, port):
+            return "ws://127.0.0.1:%d/" % port
+    raise AssertionError("libwebsockets-test-server would not start")
+
+
+def test_lws_dumb_increment(lws_server):
+    r = run(["-q", "-s", "dumb-increment-protocol", "-n", "3", "-w", "inf",
+             lws_server], input="")
+    assert r.returncode == 0, r.stderr
+    nums = [int(x) for x in r.stdout.decode().split("\n")[:-1]]
+    assert len(nums) == 3 and r.stdout.endswith(b"\n"), r.stdout
+    assert nums[0] < nums[1] < nums[2], nums
+
+
+def test_lws_mirror_echoes_a_line(lws_server):
+    r = run(["-q", "-s", "lws-mirror-protocol", "-n", "1", "-w", "inf",
+             lws_server], input="mirror me\n")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"mirror me\n"
+
+
+def test_lws_mirror_broadcasts_to_other_client(lws_server):
+    listener = spawn(["-S", "-s", "lws-mirror-protocol", "-n", "1",
+                      "-w", "inf", lws_server])
+    try:
+        while True:
+            line = read_line(listener.stderr, 10, "listener")
+            if "OPEN (1)" in line:
+                break
+        r = run(["-q", "-s", "lws-mirror-protocol", "-n", "1", "-w", "inf",
+                 lws_server], input="to everyone\n")
+        assert r.returncode == 0, r.stderr
+        assert r.stdout == b"to everyone\n"
+        out, _ = listener.communicate(timeout=10)
+    finally:
+        if listener.poll() is None:
+            listener.kill()
+            listener.wait()
+    assert listener.returncode == 0
+    assert out == b"to everyone\n"
+
+
+def test_lws_reports_chosen_protocol(lws_server):
+    r = run(["-s", "dumb-increment-protocol", "-n", "1", "-w", "inf",
+             lws_server], input="")
+    assert r.returncode == 0, r.stderr
+    assert b"dumb-increment-protocol" in r.stderr
+    assert b"no subprotocol" not in r.stderr

@@ -1,0 +1,229 @@
+"""TLS (wss://): certificates and host names are verified by default; -k
+turns that off; --ca, --cert and --key. Every certificate is made at test
+time with the openssl command into a temporary directory; the servers are
+python3-websockets echo servers wrapped in ssl (servers/tls_echo.py)."""
+import subprocess
+
+import pytest
+
+from harness import run, python_server
+from wsproto import RawServer
+from test_redirect_proxy_unix import ConnectProxy, redirector
+
+MSG = "through tls\n"
+
+
+def openssl(*args, cwd):
+    r = subprocess.run(["openssl"] + list(args), cwd=cwd,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=30)
+    assert r.returncode == 0, r.stderr.decode()
+
+
+def make_key_csr(d, name, cn):
+    openssl("req", "-new", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", name + ".key", "-out", name + ".csr",
+            "-subj", "/CN=" + cn, cwd=d)
+
+
+def sign(d, name, ext):
+    (d / (name + ".ext")).write_text(ext)
+    openssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem",
+            "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+            "-out", name + ".pem", "-extfile", name + ".ext", cwd=d)
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    """ca.pem; server.pem for localhost and 127.0.0.1 signed by the CA;
+    wrong.pem for another name signed by the CA; self.pem self-signed for
+    localhost and 127.0.0.1; client.pem, a client certificate from the CA."""
+    d = tmp_path_factory.mktemp("pki")
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+            "-keyout", "ca.key", "-out", "ca.pem", "-subj", "/CN=wsc test CA",
+            "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=d)
+    make_key_csr(d, "server", "localhost")
+    sign(d, "server", "subjectAltName=DNS:localhost,IP:127.0.0.1\n"
+         "basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
+    make_key_csr(d, "wrong", "wrong.example")
+    sign(d, "wrong", "subjectAltName=DNS:wrong.example\n"
+         "basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
+    make_key_csr(d, "client", "wsc test client")
+    sign(d, "client", "basicConstraints=CA:FALSE\n"
+         "extendedKeyUsage=clientAuth\n")
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+            "-keyout", "self.key", "-out", "self.pem", "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", cwd=d)
+    return d
+
+
+def tls_server(request, pki, name, client_ca=False):
+    args = [pki / (name + ".pem"), pki / (name + ".key")]
+    if client_ca:
+        args.append(pki / "ca.pem")
+    s = python_server("tls_echo.py", *args)
+    request.addfinalizer(s.close)
+    return s
+
+
+@pytest.fixture(scope="module")
+def self_signed(request, pki):
+    return tls_server(request, pki, "self")
+
+
+@pytest.fixture(scope="module")
+def ca_signed(request, pki):
+    return tls_server(request, pki, "server")
+
+
+@pytest.fixture(scope="module")
+def wrong_host(request, pki):
+    return tls_server(request, pki, "wrong")
+
+
+@pytest.fixture(scope="module")
+def needs_client_cert(request, pki):
+    return tls_server(request, pki, "server", client_ca=True)
+
+
+def url(server, host="127.0.0.1"):
+    return "wss://%s:%d/" % (host, server.port)
+
+
+def echo(args, server, host="127.0.0.1"):
+    # python3-websockets answers our Close before its handler has echoed,
+    # so wait for the one echo (-n 1) rather than closing at end of input
+    return run(list(args) + ["-n", "1", "-w", "inf", url(server, host)],
+               input=MSG)
+
+
+def assert_echoed(r):
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == MSG.encode()
+
+
+def assert_one_error_line(r, status=1):
+    assert r.returncode == status, (r.returncode, r.stderr)
+    assert r.stdout == b""
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(b"wsc: "), r.stderr
+
+
+def test_self_signed_rejected_by_default(self_signed):
+    assert_one_error_line(echo([], self_signed))
+
+
+def test_self_signed_accepted_with_insecure(self_signed):
+    assert_echoed(echo(["-k"], self_signed))
+
+
+def test_self_signed_accepted_with_long_insecure(self_signed):
+    assert_echoed(echo(["--insecure"], self_signed))
+
+
+def test_self_signed_not_trusted_through_unrelated_ca(pki, self_signed):
+    assert_one_error_line(echo(["--ca", str(pki / "ca.pem")], self_signed))
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_ca_signed_accepted_with_ca(pki, ca_signed, host):
+    assert_echoed(echo(["--ca", str(pki / "ca.pem")], ca_signed, host))
+
+
+def test_ca_signed_rejected_without_ca(ca_signed):
+    """The test CA is not in the system store: verification must fail."""
+    assert_one_error_line(echo([], ca_signed))
+
+
+def test_wrong_host_name_rejected(pki, wrong_host):
+    """Trusted chain, but issued to wrong.example, not 127.0.0.1."""
+    assert_one_error_line(echo(["--ca", str(pki / "ca.pem")], wrong_host))
+
+
+def test_wrong_host_name_accepted_with_insecure(pki, wrong_host):
+    assert_echoed(echo(["-k", "--ca", str(pki / "ca.pem")], wrong_host))
+
+
+def test_client_certificate_accepted(pki, needs_client_cert):
+    assert_echoed(echo(["--ca", str(pki / "ca.pem"),
+                        "--cert", str(pki / "client.pem"),
+                        "--key", str(pki / "client.key")], needs_client_cert))
+
+
+def test_client_certificate_missing_fails(pki, needs_client_cert):
+    assert_one_error_line(echo(["--ca", str(pki / "ca.pem")],
+                               needs_client_cert))
+
+
+def test_client_certificate_not_from_server_ca_fails(pki, needs_client_cert):
+    """A self-signed client certificate is not one the server trusts."""
+    assert_one_error_line(echo(["--ca", str(pki / "ca.pem"),
+                                "--cert", str(pki / "self.pem"),
+                                "--key", str(pki / "self.key")],
+                               needs_client_cert))
+
+
+@pytest.mark.parametrize("opt", ["--ca", "--cert", "--key"])
+def test_missing_file_is_usage_error(tmp_path, pki, ca_signed, opt):
+    files = {"--ca": str(pki / "ca.pem"), "--cert": str(pki / "client.pem"),
+             "--key": str(pki / "client.key")}
+    files[opt] = str(tmp_path / "no-such-file.pem")
+    args = []
+    for k, v in files.items():
+        args += [k, v]
+    r = run(args + [url(ca_signed)], input=MSG)
+    assert_one_error_line(r, status=2)
+    assert b"no-such-file.pem" in r.stderr
+
+
+# --- TLS with a proxy and after a redirect ---
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_wss_through_connect_proxy(pki, ca_signed, host):
+    """TLS runs inside the CONNECT tunnel, verified against the URL's host."""
+    with ConnectProxy() as proxy:
+        r = echo(["--proxy", proxy.url, "--ca", str(pki / "ca.pem")],
+                 ca_signed, host)
+    assert_echoed(r)
+    assert [q[0] for q in proxy.requests] == \
+        ["CONNECT %s:%d HTTP/1.1" % (host, ca_signed.port)]
+
+
+def test_wss_through_connect_proxy_still_verifies(self_signed):
+    with ConnectProxy() as proxy:
+        r = echo(["--proxy", proxy.url], self_signed)
+    assert_one_error_line(r)
+    assert len(proxy.requests) == 1
+
+
+def redirect_to(server, args):
+    """ws:// answering 302 to the wss:// server; returns wsc's result."""
+    hops = []
+    target = url(server) + "secure"
+    with RawServer(redirector(hops, lambda n: target)) as rs:
+        r = run(["-L", "-n", "1", "-w", "inf"] + list(args) + [rs.url],
+                input=MSG)
+    assert hops == ["GET / HTTP/1.1"]
+    return r
+
+
+def test_redirect_ws_to_wss_verified_with_ca(pki, ca_signed):
+    r = redirect_to(ca_signed, ["--ca", str(pki / "ca.pem")])
+    assert_echoed(r)
+
+
+def test_redirect_ws_to_wss_self_signed_fails(self_signed):
+    r = redirect_to(self_signed, [])
+    assert r.returncode == 1, r.stderr
+    assert r.stdout == b""
+    lines = r.stderr.splitlines()
+    assert lines[-1].startswith(b"wsc: ")
+    assert all(l.startswith(b"wsc: redirect ") for l in lines[:-1])
+
+
+def test_redirect_ws_to_wss_self_signed_with_insecure(self_signed):
+    assert_echoed(redirect_to(self_signed, ["-k"]))
