@@ -564,9 +564,22 @@ static void report_closed(struct wsc *w)
 	if (s->quiet_exit || w->too_big || w->signals) {
 		return;
 	}
+	const struct wsc_wire *wire = wire_get();
+
 	if (w->close_timed_out) {
 		log_err("no Close from the server within %.3g s (--close-timeout)",
 			(double)w->opts->close_timeout_ms / 1000.0);
+	} else if (wire->close_sent == 1007 && !w->closing) {
+		log_err("protocol error: the server sent text that is not valid "
+			"UTF-8 (closed with 1007)");
+	} else if (wire->close_sent && !w->closing) {
+		log_err("protocol error: the server broke RFC 6455 (closed with %u)",
+			wire->close_sent);
+	} else if (!wire->peer_eof && !wire->peer_reset && !w->closing &&
+			!w->pong_timed_out) {
+		// libwebsockets dropped it: it only does that on a protocol error
+		log_err("protocol error: the server broke RFC 6455 (connection "
+			"dropped, 1006)");
 	} else {
 		log_err("connection closed abnormally (1006)");
 	}
@@ -792,6 +805,7 @@ static int client_cb(struct lws *wsi, enum lws_callback_reasons reason,
 			w->extensions[0] = '\0';
 		}
 		wire_disarm();
+		wire_watch();
 		if (w->opts->dump) {
 			dump_exchange(true, true);
 			dump_verdict(w->opts->protocols);

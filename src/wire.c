@@ -17,7 +17,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-static struct wsc_wire wire = { .fd = -1 };
+static struct wsc_wire wire = { .fd = -1, .watch_fd = -1 };
 static void (*request_filter)(int fd, char *buf, size_t n);
 
 void wire_set_request_filter(void (*fn)(int fd, char *buf, size_t n))
@@ -37,6 +37,7 @@ void wire_arm(void)
 {
 	memset(&wire, 0, sizeof(wire));
 	wire.fd = -1;
+	wire.watch_fd = -1;
 	wire.armed = true;
 	wire.t_start = now_us();
 }
@@ -44,6 +45,38 @@ void wire_arm(void)
 void wire_disarm(void)
 {
 	wire.armed = false;
+}
+
+void wire_watch(void)
+{
+	wire.watch_fd = wire.fd;
+	wire.peer_eof = wire.peer_reset = false;
+	wire.close_sent = 0;
+}
+
+// A client Close frame is masked: 0x88, 0x80 | len, mask, payload.
+static void watch_out(int fd, bool tls, const unsigned char *b, size_t n)
+{
+	if (fd != wire.watch_fd || tls != wire.tls || n < 6 || b[0] != 0x88) {
+		return;
+	}
+	if ((b[1] & 0x7f) >= 2 && n >= 8) {
+		wire.close_sent = (unsigned)((b[6] ^ b[2]) << 8 | (b[7] ^ b[3]));
+	} else {
+		wire.close_sent = 1005;
+	}
+}
+
+static void watch_in(int fd, bool tls, ssize_t n, int err)
+{
+	if (fd != wire.watch_fd || tls != wire.tls) {
+		return;
+	}
+	if (n == 0) {
+		wire.peer_eof = true;
+	} else if (n < 0 && (err == ECONNRESET || err == EPIPE)) {
+		wire.peer_reset = true;
+	}
 }
 
 const struct wsc_wire *wire_get(void)
@@ -124,6 +157,12 @@ ssize_t send(int fd, const void *buf, size_t len, int flags)
 	n = real_send(fd, buf, len, flags);
 	if (n > 0) {
 		record_out(fd, false, buf, (size_t)n);
+		watch_out(fd, false, buf, (size_t)n);
+	} else if (n < 0) {
+		int saved = errno;
+
+		watch_in(fd, false, n, saved);
+		errno = saved;
 	}
 	return n;
 }
@@ -134,6 +173,12 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
 
 	REAL(recv, ssize_t, (int, void *, size_t, int));
 	n = real_recv(fd, buf, len, flags);
+	if (n <= 0 && len && !(flags & MSG_PEEK)) {
+		int saved = errno;
+
+		watch_in(fd, false, n, saved);
+		errno = saved;
+	}
 	if (n > 0 && request_filter) {
 		request_filter(fd, buf, (size_t)n);
 	}
@@ -214,6 +259,9 @@ int SSL_write(SSL *ssl, const void *buf, int num)
 	if (n > 0 && wire.armed) {
 		record_out(ssl_fd(ssl), true, buf, (size_t)n);
 	}
+	if (n > 0 && wire.watch_fd >= 0) {
+		watch_out(ssl_fd(ssl), true, buf, (size_t)n);
+	}
 	return n;
 }
 
@@ -225,6 +273,9 @@ int SSL_read(SSL *ssl, void *buf, int num)
 	n = real_SSL_read(ssl, buf, num);
 	if (n > 0 && wire.armed) {
 		record_in(ssl_fd(ssl), true, buf, (size_t)n);
+	}
+	if (n == 0 && wire.watch_fd >= 0) {
+		watch_in(ssl_fd(ssl), true, 0, 0);
 	}
 	return n;
 }

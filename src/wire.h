@@ -36,7 +36,19 @@ struct wsc_wire {
 	char tls_error[256];    // why SSL_connect failed, if it did
 	int connect_errno;      // why connect() failed, if it did
 	char resolve_error[128];  // why getaddrinfo() failed, if it did
+
+	// after the handshake (wire_watch): how the connection ends
+	int watch_fd;           // -1: not watching
+	bool peer_eof;          // the server closed its side (read 0)
+	bool peer_reset;        // the connection was reset
+	unsigned close_sent;    // code of the last Close frame written (0: none)
 };
+
+/*
+ * Watch the established connection (the one recorded): notice EOF, a
+ * reset, and Close frames libwebsockets writes on its own (1002, 1007).
+ */
+void wire_watch(void);
 
 /*
  * --listen: fn sees (and may rewrite in place, same length) every buffer

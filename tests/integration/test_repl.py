@@ -285,3 +285,75 @@ def test_idle_session_uses_no_cpu(state_dir):
         t.keys("C-d")
         assert t.exit_status() == 0
     assert c1 - c0 <= 1, "idle REPL used %d ticks of CPU in 1 s" % (c1 - c0)
+
+
+def _pushing_handler(rec, stop, pushed, every=0.02):
+    def handler(conn):
+        def pusher():
+            i = 0
+            while not stop.wait(every):
+                conn.send_frame(OP_TEXT, "push %d" % i)
+                pushed.append(i)
+                i += 1
+        conn.read_request().accept()
+        rec.opened.set()
+        t = threading.Thread(target=pusher, daemon=True)
+        t.start()
+        while True:
+            fin, op, data = conn.recv_frame()
+            rec.frames.append((op, data))
+            if op == OP_TEXT:
+                stop.set()
+                t.join()
+                conn.send_frame(OP_TEXT, "done")
+            if op == OP_CLOSE:
+                conn.send_frame(OP_CLOSE, data[:2])
+                return
+    return handler
+
+
+def test_multibyte_and_wide_line_survive_pushes(state_dir):
+    """CJK and emoji, and a line longer than the terminal is wide, typed
+    while pushes arrive, with cursor movement inside the wide characters."""
+    rec, stop, pushed = Recorder(), threading.Event(), []
+    with RawServer(_pushing_handler(rec, stop, pushed)) as srv, \
+            Tmux(["--no-history", srv.url], width=40,
+                 env={"XDG_STATE_HOME": state_dir}) as t:
+        t.wait_prompt()
+        t.type("日本語のテキスト🎉 and a long tail that wraps past forty columns")
+        t.keys("Home", "Right", "Right")
+        t.type("X")
+        t.wait(lambda s: "< push 5" in s, what="pushes while typing")
+        t.keys("Enter")
+        t.wait_text("< done")
+        t.keys("C-d")
+        assert t.exit_status() == 0
+    intended = "日本X語のテキスト🎉 and a long tail that wraps past forty columns"
+    assert [d for op, d in rec.data()] == [intended.encode()]
+
+
+def test_resize_redraws_the_line(state_dir):
+    rec = Recorder()
+    with RawServer(rec) as srv, start(srv, state_dir) as t:
+        t.wait_prompt()
+        t.type("before resize")
+        t._tmux("resize-window", "-t", "w", "-x", "50", "-y", "20")
+        t.wait_text("> before resize")
+        t.type(" after")
+        t.keys("Enter")
+        t.keys("C-d")
+        assert t.exit_status() == 0
+    assert rec.data() == [(OP_TEXT, b"before resize after")]
+
+
+def test_sigterm_mid_line_restores_and_closes_1001(state_dir):
+    rec = Recorder()
+    with RawServer(rec) as srv, start(srv, state_dir) as t:
+        t.wait_prompt()
+        t.type("half")
+        t.wait_text("> half")
+        pid = int(subprocess.run(["pgrep", "-f", "-n", "^" + WSC + " " + srv.url],
+                                 stdout=subprocess.PIPE).stdout.split()[0])
+        os.kill(pid, 15)
+        assert t.exit_status() == 0
+    assert rec.frames[-1] == (OP_CLOSE, b"\x03\xe9")
