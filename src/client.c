@@ -14,6 +14,8 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
 
 #include "dump.h"
 #include "events.h"
@@ -121,8 +123,18 @@ static void on_output_gone(struct wsc *w)
 static void close_timeout_cb(lws_sorted_usec_list_t *sul)
 {
 	struct wsc *w = WSC_OF(sul, sul_close);
+	int unsent = 0;
 
 	if (!w->conn || w->st.close_received) {
+		return;
+	}
+	// A slow server may still be reading what came before our Close: wait
+	// on while it makes progress, counting from when it stops.
+	if (ioctl(lws_get_socket_fd(w->conn), SIOCOUTQ, &unsent) == 0 &&
+			unsent > 0 && (w->close_unsent < 0 || unsent < w->close_unsent)) {
+		w->close_unsent = unsent;
+		schedule(w, &w->sul_close, close_timeout_cb,
+			w->opts->close_timeout_ms);
 		return;
 	}
 	w->close_timed_out = true;
@@ -271,15 +283,27 @@ void client_signal(struct wsc *w, int signo)
 
 /* --- connecting --- */
 
+static void report_connect_error(struct wsc *w, const char *cce);
+static void connection_over(struct wsc *w, bool dropped);
+
 static void connect_timeout_cb(lws_sorted_usec_list_t *sul)
 {
 	struct wsc *w = WSC_OF(sul, sul_connect);
+	struct lws *conn = w->conn;
 
-	if (w->conn && w->st.ready == WSC_CONNECTING) {
-		w->timed_out = true;
-		lws_set_timeout(w->conn, PENDING_TIMEOUT_SENT_CLIENT_HANDSHAKE,
-			LWS_TO_KILL_ASYNC);
+	if (!conn || w->st.ready != WSC_CONNECTING) {
+		return;
 	}
+	// lws may close a wsi in this state without telling us: report here,
+	// and disown it (callbacks for it are ignored from now on)
+	w->timed_out = true;
+	wire_disarm();
+	w->st.failed = true;
+	report_connect_error(w, "");
+	state_set(&w->st, WSC_CLOSED, "connection failed");
+	connection_over(w, true);
+	lws_set_timeout(conn, PENDING_TIMEOUT_SENT_CLIENT_HANDSHAKE,
+		LWS_TO_KILL_ASYNC);
 }
 
 static const char *status_text(int status)
@@ -314,9 +338,10 @@ static void connect_cause(struct wsc *w, const char *cce, int status,
 	char hdr[512], expected[64];
 
 	if (w->timed_out) {
-		snprintf(out, size, "%s: %s within %.3g s (--connect-timeout)",
-			w->url_text, wire->req_len ? "no handshake answer" :
-			"not connected", (double)w->opts->connect_timeout_ms / 1000.0);
+		snprintf(out, size, "%s: timed out after %.3g s %s "
+			"(--connect-timeout)", w->url_text,
+			(double)w->opts->connect_timeout_ms / 1000.0, wire->req_len ?
+			"waiting for the handshake answer" : "connecting");
 	} else if (dump_proxy_refused()) {
 		snprintf(out, size, "proxy %s refused to connect to %s: HTTP %d%s%s",
 			w->opts->proxy, w->url_text, status,
@@ -404,6 +429,9 @@ static void report_connect_error(struct wsc *w, const char *cce)
 		dump_rejected();    // always: status, headers, start of the body
 	} else if (w->opts->dump) {
 		dump_exchange(false, true);
+		if (status == 101) {
+			dump_verdict(w->opts->protocols);
+		}
 	}
 	connect_cause(w, cce ? cce : "", status, cause, sizeof(cause));
 	log_err("%s", cause);
@@ -736,6 +764,7 @@ static int write_next(struct wsc *w, struct lws *wsi)
 
 			w->st.close_sent = true;
 			state_set(&w->st, WSC_CLOSING, "we sent Close %u", code);
+			w->close_unsent = -1;
 			schedule(w, &w->sul_close, close_timeout_cb,
 				w->opts->close_timeout_ms);
 			sendq_pop(&w->q);
@@ -784,6 +813,9 @@ static int client_cb(struct lws *wsi, enum lws_callback_reasons reason,
 		return 1;
 
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		if (wsi != w->conn) {
+			return 0;   // disowned after a timeout
+		}
 		lws_sul_cancel(&w->sul_connect);
 		wire_disarm();
 		if (w->follow && follow_redirect(w)) {
@@ -851,6 +883,9 @@ static int client_cb(struct lws *wsi, enum lws_callback_reasons reason,
 		return w->st.close_sent ? 1 : 0;
 
 	case LWS_CALLBACK_CLIENT_CLOSED:
+		if (wsi != w->conn) {
+			return 0;   // disowned after a timeout
+		}
 		flush_output(w);
 		report_closed(w);
 		connection_over(w, !w->st.close_received && !w->closing &&

@@ -177,7 +177,7 @@ bool input_start(struct wsc *w, struct lws_vhost *vh, int sigfd)
 
 void input_resume(struct wsc *w)
 {
-	if (w->in_paused && !w->input_done && w->q.bytes < w->q.budget / 2) {
+	if (w->in_paused && !w->input_done && w->q.cost < w->q.budget / 2) {
 		w->in_paused = false;
 		if (!w->in && !adopt_stdin(w)) {
 			log_err("stdin: cannot watch it again");

@@ -47,6 +47,7 @@ bool sendq_push(struct wsc_sendq *q, enum wsc_frame kind, bool first,
 	}
 	q->tail = it;
 	q->bytes += len;
+	q->cost += len + WSC_SENDQ_OVERHEAD;
 	q->items++;
 	return true;
 }
@@ -89,6 +90,7 @@ void sendq_pop(struct wsc_sendq *q)
 		q->tail = NULL;
 	}
 	q->bytes -= it->len;
+	q->cost -= it->len + WSC_SENDQ_OVERHEAD;
 	q->items--;
 	free(it);
 }

@@ -26,9 +26,14 @@ struct wsc_sendq_item {
 	unsigned char buf[];   // headroom, then len bytes of payload
 };
 
+// What one queued frame costs beyond its payload (item, headroom, malloc),
+// so a flood of tiny messages is bounded too.
+#define WSC_SENDQ_OVERHEAD 64
+
 struct wsc_sendq {
 	struct wsc_sendq_item *head, *tail;
 	size_t bytes;          // payload bytes queued
+	size_t cost;           // bytes + WSC_SENDQ_OVERHEAD per frame
 	size_t items;
 	size_t budget;         // sendq_full() above this
 	size_t headroom;       // LWS_PRE
@@ -58,7 +63,7 @@ static inline unsigned char *sendq_payload(const struct wsc_sendq *q,
 
 static inline bool sendq_full(const struct wsc_sendq *q)
 {
-	return q->bytes >= q->budget;
+	return q->cost >= q->budget;
 }
 
 static inline bool sendq_empty(const struct wsc_sendq *q)

@@ -64,6 +64,7 @@ struct wsc {
 	bool too_many_redirects;
 	bool timed_out;
 	bool close_timed_out;
+	int close_unsent;       // bytes the server had not read at the last check
 	bool pong_timed_out;
 	bool too_big;
 

@@ -106,20 +106,33 @@ static void test_fifo(void)
 static void test_budget(void)
 {
 	struct wsc_sendq q;
+	const size_t o = WSC_SENDQ_OVERHEAD;
 
-	sendq_init(&q, 10, 0);
-	ok(!sendq_full(&q), "budget 10: empty queue not full");
+	// each frame costs its payload plus WSC_SENDQ_OVERHEAD
+	sendq_init(&q, 10 + 3 * o, 0);
+	ok(!sendq_full(&q), "budget 10+3o: empty queue not full");
 	sendq_push(&q, WSC_FRAME_TEXT, true, true, "123456789", 9);
-	ok(!sendq_full(&q), "budget 10: 9 bytes not full");
+	ok(!sendq_full(&q), "budget 10+3o: 9 bytes not full");
 	sendq_push(&q, WSC_FRAME_TEXT, true, true, "", 0);
-	ok(!sendq_full(&q), "budget 10: empty frame adds nothing");
+	ok(!sendq_full(&q) && q.cost == 9 + 2 * o,
+		"budget 10+3o: an empty frame costs the overhead only");
 	sendq_push(&q, WSC_FRAME_TEXT, true, true, "a", 1);
-	ok(sendq_full(&q), "budget 10: 10 bytes full");
+	ok(sendq_full(&q), "budget 10+3o: 10 bytes in 3 frames full");
 	sendq_push(&q, WSC_FRAME_TEXT, true, true, "bcdef", 5);
-	ok(sendq_full(&q) && q.bytes == 15,
-		"budget 10: a soft limit, pushes beyond it still queue");
+	ok(sendq_full(&q) && q.bytes == 15 && q.cost == 15 + 4 * o,
+		"budget 10+3o: a soft limit, pushes beyond it still queue");
 	sendq_pop(&q);
-	ok(!sendq_full(&q) && q.bytes == 6, "budget 10: pop of 9 bytes unfills");
+	ok(!sendq_full(&q) && q.bytes == 6 && q.cost == 6 + 3 * o,
+		"budget 10+3o: pop of 9 bytes unfills");
+	sendq_finish(&q);
+
+	sendq_init(&q, 10 * o, 0);
+	for (int i = 0; i < 9; i++) {
+		sendq_push(&q, WSC_FRAME_TEXT, true, true, "", 0);
+	}
+	ok(!sendq_full(&q), "9 empty frames under a budget of 10 overheads");
+	sendq_push(&q, WSC_FRAME_TEXT, true, true, "", 0);
+	ok(sendq_full(&q), "a flood of empty frames fills the queue too");
 	sendq_finish(&q);
 }
 
