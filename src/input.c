@@ -92,7 +92,7 @@ static int stdin_cb(struct lws *wsi, enum lws_callback_reasons reason,
 			return -1;
 		}
 		client_wake(w);
-		if (sendq_full(&w->q)) {
+		if (sendq_full(&w->q) || w->hold_input) {
 			w->in_paused = true;
 			return -1;
 		}
@@ -177,7 +177,8 @@ bool input_start(struct wsc *w, struct lws_vhost *vh, int sigfd)
 
 void input_resume(struct wsc *w)
 {
-	if (w->in_paused && !w->input_done && w->q.cost < w->q.budget / 2) {
+	if (w->in_paused && !w->input_done && w->q.cost < w->q.budget / 2 &&
+			!w->hold_input) {
 		w->in_paused = false;
 		if (!w->in && !adopt_stdin(w)) {
 			log_err("stdin: cannot watch it again");

@@ -24,6 +24,9 @@
 #include "wire.h"
 
 #define PEER_QUEUE_MAX (1024 * 1024)    // bytes queued for one client
+#define PEER_HIGH (256 * 1024)          // above: pause every source
+#define PEER_LOW (64 * 1024)            // all below: resume them
+#define PEER_STUCK_SECS 2               // behind this long: dropped
 #define PEER_MESSAGE_MAX (16 * 1024 * 1024)  // default largest message
 
 struct wsc_peer {
@@ -33,6 +36,7 @@ struct wsc_peer {
 	char addr[64];
 	struct wsc_sendq q;
 	bool kill;              // too slow: close with 1008
+	bool stuck;             // behind: dropped unless it catches up in time
 	bool closing;           // close with close_code once drained
 	unsigned close_code;
 	char *rx;               // the message being received
@@ -58,6 +62,54 @@ static void leave_when_empty(struct wsc *w)
 	}
 }
 
+/* --- flow control --- */
+
+static bool any_peer_above(struct wsc *w, size_t mark)
+{
+	for (struct wsc_peer *p = w->peers; p; p = p->next) {
+		if (!p->kill && p->q.cost > mark) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * While a client's queue is above PEER_HIGH, stop reading stdin and every
+ * client, so a burst waits instead of overflowing a reader that is merely
+ * slower; resume when all are below PEER_LOW. A client that stays behind
+ * for PEER_STUCK_SECS is dropped, which bounds the stall for the others.
+ */
+static void update_flow(struct wsc *w)
+{
+	bool hold = w->hold_input ? any_peer_above(w, PEER_LOW) :
+		any_peer_above(w, PEER_HIGH);
+
+	if (hold == w->hold_input) {
+		return;
+	}
+	w->hold_input = hold;
+	for (struct wsc_peer *p = w->peers; p; p = p->next) {
+		lws_rx_flow_control(p->wsi, hold ? 0 : 1);
+	}
+	if (!hold) {
+		input_resume(w);
+	}
+}
+
+static void stuck_deadline(struct wsc *w, struct wsc_peer *p, bool on)
+{
+	if (on == p->stuck) {
+		return;
+	}
+	p->stuck = on;
+	if (on) {
+		lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, PEER_STUCK_SECS);
+	} else {
+		lws_set_timeout(p->wsi, NO_PENDING_TIMEOUT, 0);
+	}
+}
+
 /* --- sending to clients --- */
 
 static void peer_push(struct wsc *w, struct wsc_peer *p, enum wsc_frame kind,
@@ -66,13 +118,18 @@ static void peer_push(struct wsc *w, struct wsc_peer *p, enum wsc_frame kind,
 	if (p->kill || p->closing) {
 		return;
 	}
-	if (p->q.bytes + len > PEER_QUEUE_MAX) {
+	if (p->q.cost + len > PEER_QUEUE_MAX) {
 		p->kill = true;
 		log_err("client #%u (%s) is too slow: closing it with 1008", p->id,
 			p->addr);
+		// it may never read again: do not wait for it to be writable
+		lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, PEER_STUCK_SECS);
 	} else if (!sendq_push(&p->q, kind, true, true, data, len)) {
 		p->kill = true;
 		log_err("client #%u: out of memory", p->id);
+	} else if (p->q.cost > PEER_HIGH) {
+		stuck_deadline(w, p, true);
+		update_flow(w);
 	}
 	lws_callback_on_writable(p->wsi);
 }
@@ -233,6 +290,10 @@ static int peer_write(struct wsc *w, struct wsc_peer *p, struct lws *wsi)
 			return -1;
 		}
 		sendq_pop(&p->q);
+		if (p->q.cost <= PEER_LOW) {
+			stuck_deadline(w, p, false);
+			update_flow(w);
+		}
 	}
 	if (!sendq_empty(&p->q)) {
 		lws_callback_on_writable(wsi);
@@ -413,10 +474,15 @@ static int server_cb(struct lws *wsi, enum lws_callback_reasons reason,
 				break;
 			}
 		}
+		if (!p->kill && p->stuck) {
+			log_err("client #%u (%s) is too slow: it stopped reading; "
+				"dropped after %d s", p->id, p->addr, PEER_STUCK_SECS);
+		}
 		log_info("client #%u (%s) left", p->id, p->addr);
 		sendq_finish(&p->q);
 		free(p->rx);
 		p->rx = NULL;
+		update_flow(w);
 		leave_when_empty(w);
 		return 0;
 

@@ -35,6 +35,7 @@ struct wsc {
 	bool server_mode;       // --listen
 	struct wsc_peer *peers; // --listen: connected clients
 	unsigned next_id;
+	bool hold_input;        // --listen: a client is behind, stop reading
 	char *in_msg;           // --listen: an input line being assembled
 	size_t in_len, in_cap;
 
