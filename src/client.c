@@ -999,12 +999,6 @@ static bool connect_client(struct wsc *w)
 	return true;
 }
 
-static void lws_log_sink(int level, const char *line)
-{
-	(void)level;
-	(void)line;
-}
-
 enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 {
 	struct lws_protocols protocols[] = {
@@ -1016,28 +1010,14 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 	struct wsc w;
 	enum wsc_exit ret;
 
-	memset(&w, 0, sizeof(w));
-	w.opts = opts;
-	state_init(&w.st, opts->show_state);
-	sendq_init(&w.q, WSC_SENDQ_BUDGET, LWS_PRE);
-	w.interactive = isatty(STDIN_FILENO) && !opts->n_execute;
-	output_init(&w.out, STDOUT_FILENO, isatty(STDOUT_FILENO), opts->delim,
-		opts->timestamps, opts->color_out);
-	if (opts->jsonl) {
-		output_set_jsonl(&w.out);
-	}
-	if (!split_init(&w.split, opts->delim, WSC_READ_CHUNK)) {
-		log_err("out of memory");
+	if (!wsc_init(&w, opts, false)) {
+		wsc_finish(&w);
 		return WSC_EXIT_FAILURE;
 	}
 	if (!setup_request(&w)) {
-		split_finish(&w.split);
+		wsc_finish(&w);
 		return WSC_EXIT_USAGE;
 	}
-
-	lws_set_log_level(getenv("WSC_LWS_DEBUG") ? LLL_ERR | LLL_WARN |
-		LLL_NOTICE | LLL_INFO | LLL_CLIENT : 0,
-		getenv("WSC_LWS_DEBUG") ? NULL : lws_log_sink);
 
 	// Only --proxy chooses a proxy: lws would read http_proxy itself.
 	unsetenv("http_proxy");
@@ -1067,7 +1047,7 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 	if (!w.ctx) {
 		log_err("cannot create the libwebsockets context%s",
 			opts->ca || opts->cert ? " (check --ca, --cert, --key)" : "");
-		split_finish(&w.split);
+		wsc_finish(&w);
 		return WSC_EXIT_FAILURE;
 	}
 
@@ -1088,7 +1068,6 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 	repl_finish(&w);
 	ret = state_exit_status(&w.st);
 	lws_context_destroy(w.ctx);
-	sendq_finish(&w.q);
-	split_finish(&w.split);
+	wsc_finish(&w);
 	return ret;
 }

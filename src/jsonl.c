@@ -3,34 +3,14 @@
  */
 #include "jsonl.h"
 
+#include "utf8.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
 
 static const char b64[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static size_t utf8_need(unsigned char c)
-{
-	return c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 :
-		c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-}
-
-static bool utf8_prefix_ok(const unsigned char *s, size_t have)
-{
-	for (size_t i = 1; i < have; i++) {
-		if ((s[i] & 0xc0) != 0x80) {
-			return false;
-		}
-	}
-	if (have >= 2 && ((s[0] == 0xe0 && s[1] < 0xa0) ||
-			(s[0] == 0xed && s[1] > 0x9f) ||
-			(s[0] == 0xf0 && s[1] < 0x90) ||
-			(s[0] == 0xf4 && s[1] > 0x8f))) {
-		return false;
-	}
-	return true;
-}
 
 size_t jsonl_escape(const unsigned char *in, size_t len, bool final,
 		unsigned char pend[4], size_t *npend, char *out)
@@ -65,7 +45,7 @@ size_t jsonl_escape(const unsigned char *in, size_t len, bool final,
 			i++;
 			continue;
 		}
-		need = utf8_need(c);
+		need = utf8_seq_len(c);
 		have = n - i < need ? n - i : need;
 		if (!need || !utf8_prefix_ok(b + i, have) ||
 				(have < need && final)) {

@@ -5,6 +5,7 @@
 #include "output.h"
 
 #include "jsonl.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -176,46 +177,6 @@ void output_begin(struct wsc_output *o, bool binary)
 	}
 }
 
-// UTF-8 sequence length from its lead byte, 0 when it cannot lead.
-static size_t utf8_len(unsigned char c)
-{
-	if (c >= 0xc2 && c <= 0xdf) {
-		return 2;
-	}
-	if (c >= 0xe0 && c <= 0xef) {
-		return 3;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		return 4;
-	}
-	return 0;
-}
-
-// Is s[0..n) (n = utf8_len(s[0])) a valid, shortest-form sequence so far?
-static bool utf8_ok(const unsigned char *s, size_t have)
-{
-	for (size_t i = 1; i < have; i++) {
-		if ((s[i] & 0xc0) != 0x80) {
-			return false;
-		}
-	}
-	if (have >= 2) {
-		if (s[0] == 0xe0 && s[1] < 0xa0) {
-			return false;   // overlong
-		}
-		if (s[0] == 0xed && s[1] > 0x9f) {
-			return false;   // surrogate
-		}
-		if (s[0] == 0xf0 && s[1] < 0x90) {
-			return false;   // overlong
-		}
-		if (s[0] == 0xf4 && s[1] > 0x8f) {
-			return false;   // above U+10FFFF
-		}
-	}
-	return true;
-}
-
 static size_t esc_byte(unsigned char c, char *out)
 {
 	switch (c) {
@@ -258,9 +219,9 @@ size_t output_escape(const unsigned char *in, size_t len, bool final,
 			i++;
 			continue;
 		}
-		need = utf8_len(c);
+		need = utf8_seq_len(c);
 		have = n - i < need ? n - i : need;
-		if (!need || !utf8_ok(b + i, have)) {
+		if (!need || !utf8_prefix_ok(b + i, have)) {
 			o += esc_byte(c, out + o);
 			i++;
 			continue;

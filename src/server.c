@@ -532,22 +532,12 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 	char host[128];
 	int port;
 
-	memset(&w, 0, sizeof(w));
-	w.opts = opts;
-	w.server_mode = true;
-	state_init(&w.st, false);
-	sendq_init(&w.q, WSC_SENDQ_BUDGET, LWS_PRE);
-	w.interactive = isatty(STDIN_FILENO) && !opts->n_execute;
-	output_init(&w.out, STDOUT_FILENO, isatty(STDOUT_FILENO), opts->delim,
-		opts->timestamps, opts->color_out);
-	if (opts->jsonl) {
-		output_set_jsonl(&w.out);
-	}
 	if (!parse_listen(opts->listen, host, sizeof(host), &port)) {
 		log_err("--listen: expected [HOST:]PORT: '%s'", opts->listen);
 		return WSC_EXIT_USAGE;
 	}
-	if (!split_init(&w.split, opts->delim, WSC_READ_CHUNK)) {
+	if (!wsc_init(&w, opts, true)) {
+		wsc_finish(&w);
 		return WSC_EXIT_FAILURE;
 	}
 
@@ -567,8 +557,6 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 	protocols[n++] = repl_protocol;
 	protocols[n] = (struct lws_protocols){ NULL, NULL, 0, 0, 0, NULL, 0 };
 
-	lws_set_log_level(getenv("WSC_LWS_DEBUG") ? LLL_ERR | LLL_WARN |
-		LLL_NOTICE | LLL_INFO : 0, NULL);
 	memset(&info, 0, sizeof(info));
 	info.port = port;
 	info.iface = host;
@@ -585,7 +573,7 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 	w.ctx = lws_create_context(&info);
 	if (!w.ctx) {
 		log_err("--listen: cannot listen on %s:%d", host, port);
-		split_finish(&w.split);
+		wsc_finish(&w);
 		return WSC_EXIT_FAILURE;
 	}
 	vh = lws_get_vhost_by_name(w.ctx, "default");
@@ -605,8 +593,6 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 	lws_context_destroy(w.ctx);
 	wire_set_request_filter(NULL);
 	filter_wsc = NULL;
-	free(w.in_msg);
-	sendq_finish(&w.q);
-	split_finish(&w.split);
+	wsc_finish(&w);
 	return WSC_EXIT_OK;
 }

@@ -1,7 +1,7 @@
 /*
  * wsc.h - struct wsc, the single run-state object of a client session.
- * It lives on client_run()'s stack and reaches lws callbacks as the
- * context user pointer. No functions here.
+ * It lives on client_run()'s (or server_run()'s) stack and reaches lws
+ * callbacks as the context user pointer.
  */
 #ifndef WSC_WSC_H
 #define WSC_WSC_H
@@ -85,5 +85,11 @@ struct wsc {
 	lws_sorted_usec_list_t sul_reconnect;  // --reconnect backoff
 	bool flush_scheduled;
 };
+
+/* Set up w for a session (false after printing an error); w is zeroed. */
+bool wsc_init(struct wsc *w, const struct wsc_opts *opts, bool server);
+
+/* Free what wsc_init() and the session allocated. */
+void wsc_finish(struct wsc *w);
 
 #endif

@@ -1,0 +1,53 @@
+/*
+ * wsc.c - setting up and tearing down struct wsc, shared by the client
+ * and the server: state, send queue, input splitter, output, lws logging.
+ */
+#include "wsc.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static void lws_log_sink(int level, const char *line)
+{
+	(void)level;
+	(void)line;
+}
+
+bool wsc_init(struct wsc *w, const struct wsc_opts *opts, bool server)
+{
+	const bool debug = getenv("WSC_LWS_DEBUG") != NULL;
+
+	memset(w, 0, sizeof(*w));
+	w->opts = opts;
+	w->server_mode = server;
+	state_init(&w->st, opts->show_state && !server);
+	sendq_init(&w->q, WSC_SENDQ_BUDGET, LWS_PRE);
+	w->interactive = isatty(STDIN_FILENO) && !opts->n_execute;
+	output_init(&w->out, STDOUT_FILENO, isatty(STDOUT_FILENO), opts->delim,
+		opts->timestamps, opts->color_out);
+	if (opts->jsonl) {
+		output_set_jsonl(&w->out);
+	}
+	// libwebsockets logs only when asked: WSC_LWS_DEBUG
+	lws_set_log_level(debug ? LLL_ERR | LLL_WARN | LLL_NOTICE | LLL_INFO |
+		LLL_CLIENT : 0, debug ? NULL : lws_log_sink);
+	if (!split_init(&w->split, opts->delim, WSC_READ_CHUNK)) {
+		log_err("out of memory");
+		return false;
+	}
+	return true;
+}
+
+void wsc_finish(struct wsc *w)
+{
+	if (!w) {
+		return;
+	}
+	sendq_finish(&w->q);
+	split_finish(&w->split);
+	free(w->in_msg);
+	w->in_msg = NULL;
+}
