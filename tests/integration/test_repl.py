@@ -55,31 +55,8 @@ def start(srv, state_dir, *extra):
 def test_push_while_typing_keeps_the_line(state_dir):
     """A push every 20 ms while a 40-character line is typed key by key
     with cursor movement in the middle."""
-    rec = Recorder()
-    stop = threading.Event()
-    pushed = []
-
-    def handler(conn):
-        def pusher():
-            i = 0
-            while not stop.wait(0.02):
-                conn.send_frame(OP_TEXT, "push %d" % i)
-                pushed.append(i)
-                i += 1
-        t = threading.Thread(target=pusher, daemon=True)
-        conn.read_request().accept()
-        rec.opened.set()
-        t.start()
-        while True:
-            fin, op, data = conn.recv_frame()
-            rec.frames.append((op, data))
-            if op == OP_TEXT:
-                stop.set()
-                t.join()
-                conn.send_frame(OP_TEXT, "done")
-            if op == OP_CLOSE:
-                conn.send_frame(OP_CLOSE, data[:2])
-                return
+    rec, stop, pushed = Recorder(), threading.Event(), []
+    handler = _pushing_handler(rec, stop, pushed)
 
     with RawServer(handler) as srv, start(srv, state_dir) as t:
         t.wait_prompt()
