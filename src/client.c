@@ -1028,9 +1028,15 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 	info.protocols = protocols;
 	info.user = &w;
 	// JUST_USE_RAW_ORIGIN: lws would otherwise send "Origin: http://" + -o
-	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
-		LWS_SERVER_OPTION_VALIDATE_UTF8 |
+	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 |
 		LWS_SERVER_OPTION_JUST_USE_RAW_ORIGIN;
+	// TLS costs ~20 ms and ~4 MiB at start (the CA bundle): only when a
+	// wss:// URL, a redirect that may lead to one, or a TLS option needs it
+	if (opts->url.tls || opts->location || opts->ca || opts->cert) {
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	}
+	// read the socket in large chunks (lws's default is 4 KiB)
+	info.pt_serv_buf_size = 128 * 1024;
 	info.fd_limit_per_thread = 64;
 	info.timeout_secs = (unsigned)(opts->connect_timeout_ms / 1000) + 5;
 	info.client_ssl_ca_filepath = opts->ca;

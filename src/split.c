@@ -47,12 +47,15 @@ bool split_commit(struct wsc_split *s, size_t n, split_emit_fn emit,
 		start = scan = end + 1;
 	}
 	if (start == 0 && s->len == s->cap) {
-		// a line longer than the buffer: pass this much on as a fragment
-		if (!emit(ctx, s->buf, s->len, !s->in_msg, false)) {
+		// A line longer than the buffer: pass it on as a fragment, but
+		// keep its last byte, so the final piece is never an empty frame.
+		size_t keep = s->cap > 1 ? 1 : 0;
+
+		if (!emit(ctx, s->buf, s->len - keep, !s->in_msg, false)) {
 			return false;
 		}
 		s->in_msg = true;
-		start = s->len;
+		start = s->len - keep;
 	}
 	memmove(s->buf, s->buf + start, s->len - start);
 	s->len -= start;

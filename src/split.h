@@ -2,7 +2,9 @@
  * split.h - cut an input byte stream into messages at a delimiter
  * ('\n' or '\0'). Reads land in place in the splitter's buffer; a message
  * longer than the buffer is handed out in pieces (sent as fragments), so
- * memory stays flat whatever the line length. Pure: no I/O.
+ * memory stays flat whatever the line length. A piece that fills the
+ * buffer leaves its last byte behind, so a final piece is never empty.
+ * Pure: no I/O.
  */
 #ifndef WSC_SPLIT_H
 #define WSC_SPLIT_H

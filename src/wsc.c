@@ -34,7 +34,8 @@ bool wsc_init(struct wsc *w, const struct wsc_opts *opts, bool server)
 	// libwebsockets logs only when asked: WSC_LWS_DEBUG
 	lws_set_log_level(debug ? LLL_ERR | LLL_WARN | LLL_NOTICE | LLL_INFO |
 		LLL_CLIENT : 0, debug ? NULL : lws_log_sink);
-	if (!split_init(&w->split, opts->delim, WSC_READ_CHUNK)) {
+	// one byte more than a frame: a 64 KiB line and its newline fit
+	if (!split_init(&w->split, opts->delim, WSC_READ_CHUNK + 1)) {
 		log_err("out of memory");
 		return false;
 	}
