@@ -397,7 +397,8 @@ static void connect_cause(struct wsc *w, const char *cce, int status,
 			strerror(wire->connect_errno));
 	} else if (*wire->tls_error) {
 		snprintf(out, size, "%s: TLS handshake failed: %s%s",
-			w->url_text, wire->tls_error, w->opts->insecure ? "" :
+			w->url_text, wire->tls_error, w->opts->insecure ||
+			w->opts->ca ? "" :
 			" (use --ca FILE to trust it, or -k to skip verification)");
 	} else if (wire->t_tls_start && !wire->t_tls_done) {
 		snprintf(out, size, "%s: TLS handshake failed", w->url_text);

@@ -151,6 +151,31 @@ static bool optional_arg(const struct wsc_option *o)
 	return o->metavar && !strncmp(o->metavar, "[=", 2);
 }
 
+// Words of text from column indent, lines no wider than width.
+static void print_wrapped(const char *text, int indent, int width)
+{
+	int col = indent;
+
+	while (*text) {
+		int len = (int)strcspn(text, " ");
+
+		if (col > indent && col + 1 + len > width) {
+			printf("\n%*s", indent, "");
+			col = indent;
+		} else if (col > indent) {
+			putchar(' ');
+			col++;
+		}
+		printf("%.*s", len, text);
+		col += len;
+		text += len;
+		while (*text == ' ') {
+			text++;
+		}
+	}
+	putchar('\n');
+}
+
 static void print_help(void)
 {
 	printf("Usage: wsc [OPTIONS] URL\n"
@@ -180,14 +205,15 @@ static void print_help(void)
 					o->name, sep, o->metavar ? o->metavar : "");
 			}
 			if (strlen(left) > 24) {
-				printf("  %s\n  %-24s  %s\n", left, "", o->help);
+				printf("  %s\n  %-24s  ", left, "");
 			} else {
-				printf("  %-24s  %s\n", left, o->help);
+				printf("  %-24s  ", left);
 			}
+			print_wrapped(o->help, 28, 79);
 		}
 	}
-	printf("\nExit status: 0 clean close, 1 failure, 2 usage error, "
-		"3 server closed with an error code.\n");
+	printf("\nExit status: 0 clean close, 1 failure, 2 usage error,\n"
+		"3 the server closed with an error code.\n");
 }
 
 static void print_version(void)

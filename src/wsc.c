@@ -18,7 +18,8 @@ static void lws_log_sink(int level, const char *line)
 
 bool wsc_init(struct wsc *w, const struct wsc_opts *opts, bool server)
 {
-	const bool debug = getenv("WSC_LWS_DEBUG") != NULL;
+	const char *d = getenv("WSC_LWS_DEBUG");
+	const bool debug = d && *d && strcmp(d, "0");
 
 	memset(w, 0, sizeof(*w));
 	w->opts = opts;
