@@ -1,0 +1,191 @@
+/*
+ * diagnose.c - turning how a connection failed or ended into one clear
+ * line: HTTP statuses, handshake faults, DNS, connect and TLS errors
+ * (recorded by wire.c), protocol errors, timeouts and close codes.
+ */
+#include "diagnose.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dump.h"
+#include "events.h"
+#include "log.h"
+#include "wire.h"
+
+static const char *status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 204: return "No Content";
+	case 301: return "Moved Permanently";
+	case 302: return "Found";
+	case 303: return "See Other";
+	case 307: return "Temporary Redirect";
+	case 308: return "Permanent Redirect";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 426: return "Upgrade Required";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	}
+	return "";
+}
+
+// The one-line cause of a failed handshake, in wsc's words.
+static void connect_cause(struct wsc *w, const char *cce, int status,
+		char *out, size_t size)
+{
+	const struct wsc_wire *wire = wire_get();
+	char hdr[512], expected[64];
+
+	if (w->timed_out) {
+		snprintf(out, size, "%s: timed out after %.3g s %s "
+			"(--connect-timeout)", w->url_text,
+			(double)w->opts->connect_timeout_ms / 1000.0, wire->req_len ?
+			"waiting for the handshake answer" : "connecting");
+	} else if (dump_proxy_refused()) {
+		snprintf(out, size, "proxy %s refused to connect to %s: HTTP %d%s%s",
+			w->opts->proxy, w->url_text, status,
+			*status_text(status) ? " " : "", status_text(status));
+	} else if (w->too_many_redirects) {
+		snprintf(out, size, "%s: too many redirects (more than %u); last "
+			"to %s", w->url_text, w->opts->max_redirects,
+			w->location);
+	} else if (w->redirect_status) {
+		snprintf(out, size, "handshake rejected: HTTP %d %s: redirect to "
+			"%s (use -L to follow)", w->redirect_status,
+			status_text(w->redirect_status), w->location);
+	} else if (status == 401) {
+		dump_response_header("WWW-Authenticate", hdr, sizeof(hdr));
+		snprintf(out, size, "handshake rejected: HTTP 401 Unauthorized%s%s%s",
+			*hdr ? " (WWW-Authenticate: " : "", hdr, *hdr ?
+			"; try --auth)" : "");
+	} else if (status >= 200 && status < 300) {
+		snprintf(out, size, "handshake rejected: HTTP %d %s: not upgraded "
+			"(is this a WebSocket endpoint?)", status,
+			status_text(status));
+	} else if (status && status != 101) {
+		snprintf(out, size, "handshake rejected: HTTP %d%s%s", status,
+			*status_text(status) ? " " : "", status_text(status));
+	} else if (strstr(cce, "ACCEPT missing")) {
+		snprintf(out, size, "handshake failed: the response has no "
+			"Sec-WebSocket-Accept");
+	} else if (strstr(cce, "Accept hash wrong")) {
+		dump_response_header("Sec-WebSocket-Accept", hdr, sizeof(hdr));
+		dump_accept_matches(expected, sizeof(expected));
+		snprintf(out, size, "handshake failed: Sec-WebSocket-Accept "
+			"mismatch: got '%s', expected '%s'", hdr, expected);
+	} else if (strstr(cce, "UPGRADE missing") || strstr(cce, "Upgrade to")) {
+		snprintf(out, size, "handshake failed: the response lacks "
+			"'Upgrade: websocket'");
+	} else if (strstr(cce, "UPGRADE malformed")) {
+		snprintf(out, size, "handshake failed: the response lacks "
+			"'Connection: Upgrade'");
+	} else if (strstr(cce, "PROTOCOL malformed")) {
+		dump_response_header("Sec-WebSocket-Protocol", hdr, sizeof(hdr));
+		snprintf(out, size, "handshake failed: server chose subprotocol "
+			"'%s', which was not offered", hdr);
+	} else if (strstr(cce, "EXT")) {
+		dump_response_header("Sec-WebSocket-Extensions", hdr, sizeof(hdr));
+		snprintf(out, size, "handshake failed: server chose extension "
+			"'%s', which was not offered", hdr);
+	} else if (*wire->resolve_error) {
+		snprintf(out, size, "%s: cannot resolve '%s': %s", w->url_text,
+			w->url.host, wire->resolve_error);
+	} else if (wire->connect_errno) {
+		snprintf(out, size, "%s: connect failed: %s", w->opts->unix_socket ?
+			w->opts->unix_socket : w->url_text,
+			strerror(wire->connect_errno));
+	} else if (*wire->tls_error) {
+		snprintf(out, size, "%s: TLS handshake failed: %s%s",
+			w->url_text, wire->tls_error, w->opts->insecure ||
+			w->opts->ca ? "" :
+			" (use --ca FILE to trust it, or -k to skip verification)");
+	} else if (wire->t_tls_start && !wire->t_tls_done) {
+		snprintf(out, size, "%s: TLS handshake failed", w->url_text);
+	} else if (wire->req_len && !dump_server_answered()) {
+		snprintf(out, size, "%s: the server closed the connection during "
+			"the handshake", w->url_text);
+	} else if (wire->req_len) {
+		snprintf(out, size, "%s: incomplete handshake response",
+			w->url_text);
+	} else {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "%s", *cce ? cce : "connection failed");
+		msg[0] = (char)tolower((unsigned char)msg[0]);
+		snprintf(out, size, "%s: %s", w->url_text, msg);
+	}
+}
+
+// Say why the connection could not be made: details first, cause last.
+void diagnose_connect_error(struct wsc *w, const char *cce)
+{
+	char cause[8192];
+	int status = dump_status();
+
+	if (w->opts->dump) {
+		dump_exchange(true, false);
+	}
+	if (status && status != 101) {
+		dump_rejected();    // always: status, headers, start of the body
+	} else if (w->opts->dump) {
+		dump_exchange(false, true);
+		if (status == 101) {
+			dump_verdict(w->opts->protocols);
+		}
+	}
+	connect_cause(w, cce ? cce : "", status, cause, sizeof(cause));
+	log_err("%s", cause);
+}
+
+void diagnose_closed(struct wsc *w)
+{
+	const struct wsc_state *s = &w->st;
+	const char *who = w->closing ? "we closed" : "server closed";
+
+	events_close(w, w->closing ? "client" : "server", s->close_received);
+	if (s->close_received) {
+		state_set(&w->st, WSC_CLOSED, "%s, code %u%s%s, clean", who,
+			s->code, *s->reason ? " reason " : "", s->reason);
+		if (state_exit_status(s) == WSC_EXIT_PEER_CLOSE) {
+			log_err("server closed the connection: %u%s%s%s%s%s", s->code,
+				*state_close_name(s->code) ? " (" : "",
+				state_close_name(s->code),
+				*state_close_name(s->code) ? ")" : "",
+				*s->reason ? ": " : "", s->reason);
+		}
+		return;
+	}
+	state_set(&w->st, WSC_CLOSED, "code 1006, not clean");
+	if (s->quiet_exit || w->too_big || w->signals) {
+		return;
+	}
+	const struct wsc_wire *wire = wire_get();
+
+	if (w->close_timed_out) {
+		log_err("no Close from the server within %.3g s (--close-timeout)",
+			(double)w->opts->close_timeout_ms / 1000.0);
+	} else if (wire->close_sent == 1007 && !w->closing) {
+		log_err("protocol error: the server sent text that is not valid "
+			"UTF-8 (closed with 1007)");
+	} else if (wire->close_sent && !w->closing) {
+		log_err("protocol error: the server broke RFC 6455 (closed with %u)",
+			wire->close_sent);
+	} else if (!wire->peer_eof && !wire->peer_reset && !w->closing &&
+			!w->pong_timed_out) {
+		// libwebsockets dropped it: it only does that on a protocol error
+		log_err("protocol error: the server broke RFC 6455 (connection "
+			"dropped, 1006)");
+	} else {
+		log_err("connection closed abnormally (1006)");
+	}
+}
+
