@@ -118,7 +118,8 @@ static void peer_push(struct wsc *w, struct wsc_peer *p, enum wsc_frame kind,
 	if (p->kill || p->closing) {
 		return;
 	}
-	if (p->q.cost + len > PEER_QUEUE_MAX) {
+	// one message may be big; a queue that is already behind may not grow
+	if (!sendq_empty(&p->q) && p->q.cost + len > PEER_QUEUE_MAX) {
 		p->kill = true;
 		log_err("client #%u (%s) is too slow: closing it with 1008", p->id,
 			p->addr);
@@ -305,6 +306,25 @@ static int peer_write(struct wsc *w, struct wsc_peer *p, struct lws *wsi)
 	return 0;
 }
 
+static void flush_before_close(struct wsc_peer *p, struct lws *wsi)
+{
+	struct wsc_sendq_item *it;
+
+	while ((it = sendq_peek(&p->q)) && !p->kill &&
+			!lws_send_pipe_choked(wsi)) {
+		if (it->kind == WSC_FRAME_TEXT || it->kind == WSC_FRAME_BINARY) {
+			enum lws_write_protocol wp = it->kind == WSC_FRAME_BINARY ?
+				LWS_WRITE_BINARY : LWS_WRITE_TEXT;
+
+			if (lws_write(wsi, sendq_payload(&p->q, it), it->len, wp) <
+					(int)it->len) {
+				return;
+			}
+		}
+		sendq_pop(&p->q);
+	}
+}
+
 /* --- HTTP: the chat page --- */
 
 static int serve_http(struct lws *wsi, const char *path)
@@ -466,6 +486,13 @@ static int server_cb(struct lws *wsi, enum lws_callback_reasons reason,
 
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return peer_write(w, p, wsi);
+
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		// lws answers the Close as soon as this returns: first send what
+		// is still queued for this client (its echoes, say), as far as the
+		// socket takes it now
+		flush_before_close(p, wsi);
+		return 0;
 
 	case LWS_CALLBACK_CLOSED:
 		for (pp = &w->peers; *pp; pp = &(*pp)->next) {
