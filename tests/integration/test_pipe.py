@@ -138,3 +138,22 @@ def test_python_websockets_echo():
                 input="one\ntwo\n")
     assert r.returncode == 0, r.stderr
     assert r.stdout == b"one\ntwo\n"
+
+
+def test_timestamps_prefix_each_message():
+    import re
+    with RawServer(echo_handler) as srv:
+        r = run(["-t", srv.url], input="one\ntwo\n")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.decode().split("\n")[:-1]
+    assert len(lines) == 2
+    for l, m in zip(lines, ["one", "two"]):
+        assert re.fullmatch(r"\d\d:\d\d:\d\d\.\d\d\d " + m, l), l
+
+
+def test_color_always_colours_diagnostics_not_piped_messages():
+    with RawServer(echo_handler) as srv:
+        r = run(["--color=always", srv.url], input="x\n")
+        bad = run(["--color=always", "ws://127.0.0.1:1/"])
+    assert r.stdout == b"x\n"           # bytes on a pipe stay unchanged
+    assert bad.stderr.startswith(b"\x1b[1;31mwsc:\x1b[0m ")

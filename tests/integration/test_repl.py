@@ -334,3 +334,52 @@ def test_sigterm_mid_line_restores_and_closes_1001(state_dir):
         os.kill(pid, 15)
         assert t.exit_status() == 0
     assert rec.frames[-1] == (OP_CLOSE, b"\x03\xe9")
+
+
+def test_auth_prompts_for_the_password_without_echo(state_dir):
+    seen = {}
+
+    def handler(conn):
+        conn.read_request()
+        seen["auth"] = conn.header("Authorization")
+        conn.accept()
+        op, data = conn.recv_message()
+        conn.send_frame(OP_CLOSE, data[:2])
+
+    with RawServer(handler) as srv, start(srv, state_dir, "--auth",
+                                          "alice") as t:
+        t.wait_text("Password for alice: ")
+        t.type("s3cret pass")
+        t.keys("Enter")
+        t.wait_prompt()
+        t.keys("C-d")
+        assert t.exit_status() == 0
+        screen = t.screen(history=True)
+    import base64
+    assert seen["auth"] == "Basic " + base64.b64encode(
+        b"alice:s3cret pass").decode()
+    assert "s3cret" not in screen
+
+
+def test_colour_on_a_terminal_and_no_color(state_dir):
+    rec = Recorder(greeting=b"coloured")
+
+    def run_with(env_extra, *args):
+        with RawServer(rec) as srv, Tmux(list(args) + ["--no-history",
+                                                        srv.url],
+                                         env=dict(env_extra,
+                                                  XDG_STATE_HOME=state_dir)) as t:
+            t.wait_text("coloured")
+            screen = t._tmux("capture-pane", "-p", "-e", "-t", "w")
+            t.keys("C-d")
+            assert t.exit_status() == 0
+        return screen
+
+    plain = run_with({"NO_COLOR": "1"})
+    assert "\x1b[" not in plain.split("coloured")[0].split("\n")[-1]
+    coloured = run_with({"NO_COLOR": ""})
+    line = [l for l in coloured.split("\n") if "coloured" in l][0]
+    assert "\x1b[" in line, repr(line)
+    forced_off = run_with({"NO_COLOR": ""}, "--no-color")
+    line = [l for l in forced_off.split("\n") if "coloured" in l][0]
+    assert "\x1b[" not in line, repr(line)
