@@ -378,6 +378,13 @@ static int on_receive(struct wsc *w, struct lws *wsi, const void *in,
 	bool first = lws_is_first_fragment(wsi);
 	bool last = lws_is_final_fragment(wsi);
 
+	if (wire_get()->masked_frame) {
+		// seen in bytes lws had already read with the handshake
+		w->st.failed = true;
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_PROTOCOL_ERR,
+			(unsigned char *)"masked frame", 12);
+		return -1;
+	}
 	if (w->closing && w->st.quiet_exit) {
 		return 0;   // nobody is reading any more
 	}
@@ -414,28 +421,48 @@ static int on_receive(struct wsc *w, struct lws *wsi, const void *in,
 	return 0;
 }
 
-static void on_peer_close(struct wsc *w, const unsigned char *p, size_t len)
+// The server's Close, as it sent it (lws rewrites codes it dislikes):
+// note it, and answer it ourselves. Returns the callback's return value.
+static int on_peer_close(struct wsc *w, struct lws *wsi,
+		const unsigned char *p, size_t len)
 {
+	const struct wsc_wire *wire = wire_get();
+	unsigned char reply[LWS_PRE + 2];
+	unsigned code;
 	size_t rlen;
 
+	if (wire->close_seen) {
+		p = wire->close_raw;
+		len = wire->close_len;
+	}
 	w->st.close_received = true;
 	w->st.code = len >= 2 ? (unsigned)(p[0] << 8 | p[1]) : 1005;
 	rlen = len > 2 ? len - 2 : 0;
 	if (rlen >= sizeof(w->st.reason)) {
 		rlen = sizeof(w->st.reason) - 1;
 	}
-	memcpy(w->st.reason, p + 2 - (len < 2 ? 2 - len : 0), rlen);
+	memcpy(w->st.reason, p + (len >= 2 ? 2 : len), rlen);
 	w->st.reason[rlen] = '\0';
 	for (size_t i = 0; i < rlen; i++) {
 		if ((unsigned char)w->st.reason[i] < 0x20) {
 			w->st.reason[i] = '?';  // keep the diagnostic one line
 		}
 	}
-	if (!w->closing) {
-		input_stop(w);
-		state_set(&w->st, WSC_CLOSING, "server sent Close %u %s", w->st.code,
-			w->st.reason);
+	if (state_close_fault(p, len, w->close_fault, sizeof(w->close_fault),
+			&code)) {
+		w->st.failed = true;
 	}
+	if (w->st.close_sent) {
+		return 1;   // our own Close went first: this completes it
+	}
+	input_stop(w);
+	state_set(&w->st, WSC_CLOSING, "server sent Close %u %s", w->st.code,
+		w->st.reason);
+	// the echo: its code, 1002/1007 for a faulty one, nothing for none
+	reply[LWS_PRE] = (unsigned char)(code >> 8);
+	reply[LWS_PRE + 1] = (unsigned char)code;
+	lws_write(wsi, reply + LWS_PRE, code ? 2 : 0, WSC_LWS_WRITE_CLOSE);
+	return 1;
 }
 
 /* --- -L: following a redirect --- */
@@ -703,9 +730,7 @@ static int client_cb(struct lws *wsi, enum lws_callback_reasons reason,
 		return write_next(w, wsi);
 
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-		on_peer_close(w, in, len);
-		// after our own Close, hang up rather than echo a second one
-		return w->st.close_sent ? 1 : 0;
+		return on_peer_close(w, wsi, in, len);
 
 	case LWS_CALLBACK_CLIENT_CLOSED:
 		if (wsi != w->conn) {

@@ -153,9 +153,12 @@ void diagnose_closed(struct wsc *w)
 
 	events_close(w, w->closing ? "client" : "server", s->close_received);
 	if (s->close_received) {
-		state_set(&w->st, WSC_CLOSED, "%s, code %u%s%s, clean", who,
-			s->code, *s->reason ? " reason " : "", s->reason);
-		if (state_exit_status(s) == WSC_EXIT_PEER_CLOSE) {
+		state_set(&w->st, WSC_CLOSED, "%s, code %u%s%s, %s", who,
+			s->code, *s->reason ? " reason " : "", s->reason,
+			*w->close_fault ? "not clean" : "clean");
+		if (*w->close_fault) {
+			log_err("protocol error: the server sent %s", w->close_fault);
+		} else if (state_exit_status(s) == WSC_EXIT_PEER_CLOSE) {
 			log_err("server closed the connection: %u%s%s%s%s%s", s->code,
 				*state_close_name(s->code) ? " (" : "",
 				state_close_name(s->code),
@@ -169,8 +172,16 @@ void diagnose_closed(struct wsc *w)
 		return;
 	}
 	const struct wsc_wire *wire = wire_get();
+	char fault[96];
+	unsigned reply;
 
-	if (w->close_timed_out) {
+	if (wire->masked_frame) {
+		log_err("protocol error: the server sent a masked frame "
+			"(RFC 6455 5.1)");
+	} else if (wire->close_seen && state_close_fault(wire->close_raw,
+			wire->close_len, fault, sizeof(fault), &reply)) {
+		log_err("protocol error: the server sent %s", fault);
+	} else if (w->close_timed_out) {
 		log_err("no Close from the server within %.3g s (--close-timeout)",
 			(double)w->opts->close_timeout_ms / 1000.0);
 	} else if (wire->close_sent == 1007 && !w->closing) {

@@ -31,4 +31,18 @@ static inline bool utf8_prefix_ok(const unsigned char *s, size_t have)
 		(s[0] == 0xf4 && s[1] > 0x8f)));
 }
 
+/* The whole of s[0..n) is valid UTF-8. */
+static inline bool utf8_valid(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		size_t need = s[i] < 0x80 ? 1 : utf8_seq_len(s[i]);
+
+		if (!need || i + need > n || !utf8_prefix_ok(s + i, need)) {
+			return false;
+		}
+		i += need;
+	}
+	return true;
+}
+
 #endif

@@ -47,11 +47,113 @@ void wire_disarm(void)
 	wire.armed = false;
 }
 
+static void walk_frames(unsigned char *buf, size_t n);
+
 void wire_watch(void)
 {
 	wire.watch_fd = wire.fd;
 	wire.peer_eof = wire.peer_reset = false;
 	wire.close_sent = 0;
+	wire.masked_frame = wire.close_seen = false;
+	wire.close_len = 0;
+	memset(&wire.walk, 0, sizeof(wire.walk));
+	wire.walking = wire.resp_len < WSC_WIRE_MAX;
+	if (wire.walking) {
+		// frames that came in the same read as the 101
+		size_t head = wire_response_head_len();
+		unsigned char rest[WSC_WIRE_MAX];
+
+		memcpy(rest, wire.resp + head, wire.resp_len - head);
+		walk_frames(rest, wire.resp_len - head);
+	}
+}
+
+// A frame head is complete: note what matters, skip its payload.
+static void walk_header_done(unsigned char *first)
+{
+	unsigned char *h = wire.walk.h;
+	unsigned long long len = h[1] & 0x7f;
+	size_t at = 2;
+
+	if (len == 126) {
+		len = (unsigned long long)h[2] << 8 | h[3];
+		at = 4;
+	} else if (len == 127) {
+		len = 0;
+		for (int i = 0; i < 8; i++) {
+			len = len << 8 | h[2 + i];
+		}
+		at = 10;
+	}
+	wire.walk.masked = h[1] & 0x80;
+	if (wire.walk.masked) {
+		memcpy(wire.walk.mask, h + at, 4);
+		// a server must not mask: make lws refuse this frame where it
+		// stands (reserved bit set), so nothing of it is delivered
+		wire.masked_frame = true;
+		if (first) {
+			*first |= 0x40;
+		}
+	}
+	wire.walk.left = len;
+	wire.walk.at = 0;
+	wire.walk.in_close = (h[0] & 0x0f) == 8;
+	if (wire.walk.in_close) {
+		wire.close_len = 0;
+		wire.close_seen = len == 0;
+	}
+	wire.walk.hn = 0;
+}
+
+/*
+ * Follow the frame heads in what the server sends (payloads are skipped,
+ * except a Close's, which is kept as sent). Only heads are looked at, so
+ * it costs a few operations per frame.
+ */
+static void walk_frames(unsigned char *buf, size_t n)
+{
+	size_t i = 0;
+	unsigned char *first = NULL;
+
+	while (i < n) {
+		if (wire.walk.left) {
+			size_t take = wire.walk.left < n - i ? (size_t)wire.walk.left :
+				n - i;
+
+			if (wire.walk.in_close) {
+				for (size_t k = 0; k < take && wire.close_len < 125; k++) {
+					unsigned char c = buf[i + k];
+
+					if (wire.walk.masked) {
+						c ^= wire.walk.mask[(wire.walk.at + k) & 3];
+					}
+					wire.close_raw[wire.close_len++] = c;
+				}
+			}
+			wire.walk.at += take;
+			wire.walk.left -= take;
+			i += take;
+			if (!wire.walk.left && wire.walk.in_close) {
+				wire.close_seen = true;
+			}
+			continue;
+		}
+		if (wire.walk.hn == 0) {
+			first = buf + i;
+			wire.walk.need = 2;
+		}
+		wire.walk.h[wire.walk.hn++] = buf[i++];
+		if (wire.walk.hn == 2) {
+			size_t l = wire.walk.h[1] & 0x7f;
+
+			wire.walk.need = 2 + (l == 126 ? 2 : l == 127 ? 8 : 0) +
+				(wire.walk.h[1] & 0x80 ? 4 : 0);
+		}
+		if (wire.walk.hn == wire.walk.need) {
+			walk_header_done(first);
+			first = NULL;
+		}
+	}
 }
 
 // A client Close frame is masked: 0x88, 0x80 | len, mask, payload.
@@ -182,6 +284,10 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
 	if (n > 0 && request_filter) {
 		request_filter(fd, buf, (size_t)n);
 	}
+	if (n > 0 && fd == wire.watch_fd && !wire.tls && wire.walking &&
+			!(flags & MSG_PEEK)) {
+		walk_frames(buf, (size_t)n);
+	}
 	if (n > 0 && !(flags & MSG_PEEK)) {
 		record_in(fd, false, buf, (size_t)n);
 	}
@@ -276,6 +382,10 @@ int SSL_read(SSL *ssl, void *buf, int num)
 	}
 	if (n == 0 && wire.watch_fd >= 0) {
 		watch_in(ssl_fd(ssl), true, 0, 0);
+	}
+	if (n > 0 && wire.watch_fd >= 0 && wire.tls && wire.walking &&
+			ssl_fd(ssl) == wire.watch_fd) {
+		walk_frames(buf, (size_t)n);
 	}
 	return n;
 }

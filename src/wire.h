@@ -42,6 +42,23 @@ struct wsc_wire {
 	bool peer_eof;          // the server closed its side (read 0)
 	bool peer_reset;        // the connection was reset
 	unsigned close_sent;    // code of the last Close frame written (0: none)
+
+	// frames as the server sent them (libwebsockets 4.1 accepts masked
+	// server frames and rewrites bad close codes before wsc sees them)
+	bool walking;           // following frame heads (off if out of step)
+	bool masked_frame;      // the server masked a frame (RFC 6455 5.1)
+	bool close_seen;        // a whole Close frame arrived
+	unsigned char close_raw[125];
+	size_t close_len;
+	struct {
+		unsigned char h[14];
+		size_t hn, need;
+		unsigned long long left;  // payload bytes still to skip
+		bool in_close;
+		unsigned char mask[4];
+		bool masked;
+		unsigned long long at;    // payload offset (for unmasking)
+	} walk;
 };
 
 /*

@@ -67,6 +67,7 @@ struct wsc {
 	bool close_timed_out;
 	int close_unsent;       // bytes the server had not read at the last check
 	bool pong_timed_out;
+	char close_fault[96];   // what was wrong with the server's Close
 	bool too_big;
 
 	struct wsc_url url;     // where we connect now (a redirect changes it)

@@ -210,10 +210,6 @@ def protocol_error(r, close_code=1002, words=r"protocol error"):
 
 # --- frame-level protocol violations -------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: a masked frame from the server is accepted: its payload is "
-    "unmasked and printed ('hello'), the connection stays open; RFC 6455 "
-    "5.1 says the client MUST close it (Close 1002)"))
 def test_masked_frame_from_server():
     r = against(sends(frame(OP_TEXT, b"hello", mask=b"\x01\x02\x03\x04")))
     protocol_error(r)
@@ -358,37 +354,18 @@ def test_valid_utf8_split_mid_code_point_on_a_terminal():
 
 # --- Close frames -------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: a Close with a 1-byte payload is taken as a clean close: exit 0, "
-    "nothing on stderr, and the bad 1-byte payload is echoed back instead "
-    "of Close 1002"))
 def test_close_with_1_byte_payload():
     r = against(sends(frame(OP_CLOSE, b"\x03")))
     protocol_error(r)
 
 
-CLOSE_CODE_BUG = (
-    "BUG: lws rewrites the invalid code to 1002 in the received frame and "
-    "echoes Close 1002; wsc then blames the server: 'wsc: server closed the "
-    "connection: 1002 (protocol error)', exit 3; the server never sent 1002 "
-    "(should be exit 1 naming the code the server sent)")
-
-
 @pytest.mark.parametrize("code", [
-    pytest.param(1005, marks=pytest.mark.xfail(strict=True,
-                                               reason=CLOSE_CODE_BUG)),
-    pytest.param(1006, marks=pytest.mark.xfail(strict=True,
-                                               reason=CLOSE_CODE_BUG)),
-    pytest.param(1015, marks=pytest.mark.xfail(strict=True,
-                                               reason=CLOSE_CODE_BUG)),
-    pytest.param(999, marks=pytest.mark.xfail(strict=True,
-                                              reason=CLOSE_CODE_BUG)),
-    pytest.param(0, marks=pytest.mark.xfail(strict=True,
-                                            reason=CLOSE_CODE_BUG)),
-    pytest.param(5000, marks=pytest.mark.xfail(strict=True, reason=(
-        "BUG: close code 5000 (outside 1000-4999) is accepted as the "
-        "server's code: 'wsc: server closed the connection: 5000', exit 3, "
-        "and wsc echoes 5000 back instead of Close 1002"))),
+    1005,
+    1006,
+    1015,
+    999,
+    0,
+    5000,
 ])
 def test_close_with_invalid_code(code):
     r = against(sends(frame(OP_CLOSE, struct.pack("!H", code) + b"why")))
@@ -399,12 +376,6 @@ def test_close_with_invalid_code(code):
         "the line blames the server for wsc's own 1002: %r" % line
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: the close codes registered with IANA after RFC 6455 (1012 service "
-    "restart, 1013 try again later, 1014 bad gateway; wsc itself knows "
-    "their names) are rejected by lws as invalid: wsc answers Close 1002 "
-    "and prints 'wsc: server closed the connection: 1002 (protocol "
-    "error)' instead of the server's code"))
 @pytest.mark.parametrize("code", [1012, 1013, 1014])
 def test_close_with_registered_code_is_reported_as_is(code):
     r = against(sends(frame(OP_CLOSE, struct.pack("!H", code) + b"later")))
@@ -415,10 +386,6 @@ def test_close_with_registered_code_is_reported_as_is(code):
     assert r.close_code in (None, code, 1000), r
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: lws drops the connection without Close 1007 and wsc prints "
-    "'wsc: connection closed abnormally (1006)' (exit 1): the line does not "
-    "say the server's Close reason was invalid UTF-8"))
 def test_close_with_invalid_utf8_reason():
     r = against(sends(frame(OP_CLOSE, struct.pack("!H", 1000) +
                             b"bye \xff\xfe")))
