@@ -276,8 +276,9 @@ bool options_parse_secs(const char *s, bool allow_inf, long *ms,
 		return true;
 	}
 	// strtod() would skip spaces and accept a sign, hex and "nan"
-	if (!isdigit((unsigned char)*s) && !(*s == '.' &&
-			isdigit((unsigned char)s[1]))) {
+	if ((!isdigit((unsigned char)*s) && !(*s == '.' &&
+			isdigit((unsigned char)s[1]))) ||
+			s[strspn(s, "0123456789.eE+-")] != '\0') {
 		*why = "not a number of seconds";
 		return false;
 	}

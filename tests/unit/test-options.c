@@ -1,0 +1,110 @@
+/*
+ * test-options.c - the number parsers behind every numeric option, and the
+ * close-frame judge. Table rows name their input; the form-feed row is the
+ * input libFuzzer found (strtod skips leading spaces and takes a sign).
+ */
+#include "tap.h"
+
+#include "options.h"
+#include "state.h"
+
+static const struct {
+	const char *in;
+	bool inf;
+	bool ok;
+	long ms;
+} secs[] = {
+	{ "10", false, true, 10000 },
+	{ "1.5", false, true, 1500 },
+	{ ".25", false, true, 250 },
+	{ "0", false, true, 0 },
+	{ "inf", true, true, -1 },
+	{ "inf", false, false, 0 },
+	{ "-1", false, false, 0 },
+	{ "+1", false, false, 0 },
+	{ " 1", false, false, 0 },
+	{ "\f-44444", false, false, 0 },    // found by fuzz-options
+	{ "1e3", false, true, 1000000 },
+	{ "0x10", false, false, 0 },
+	{ "nan", false, false, 0 },
+	{ "1s", false, false, 0 },
+	{ "", false, false, 0 },
+	{ "99999999999", false, false, 0 },
+};
+
+static const struct {
+	const char *in;
+	bool ok;
+	unsigned long long v;
+} uints[] = {
+	{ "1", true, 1 },
+	{ "65535", true, 65535 },
+	{ "65536", false, 0 },
+	{ "0", false, 0 },
+	{ "-1", false, 0 },
+	{ "\t5", false, 0 },
+	{ "5x", false, 0 },
+	{ "", false, 0 },
+};
+
+static const struct {
+	const char *name;
+	const char *payload;
+	size_t len;
+	bool fault;
+	unsigned reply;
+} closes[] = {
+	{ "no payload", "", 0, false, 0 },
+	{ "1000", "\x03\xe8", 2, false, 1000 },
+	{ "4000 with reason", "\x0f\xa0" "bye", 5, false, 4000 },
+	{ "1012", "\x03\xf4", 2, false, 1012 },
+	{ "1-byte payload", "\x03", 1, true, 1002 },
+	{ "1005 on the wire", "\x03\xed", 2, true, 1002 },
+	{ "999", "\x03\xe7", 2, true, 1002 },
+	{ "5000", "\x13\x88", 2, true, 1002 },
+	{ "reason not UTF-8", "\x03\xe8\xff", 3, true, 1007 },
+};
+
+int main(void)
+{
+	for (size_t i = 0; i < sizeof(secs) / sizeof(secs[0]); i++) {
+		long ms = 0;
+		const char *why = NULL;
+		bool ok = options_parse_secs(secs[i].in, secs[i].inf, &ms, &why);
+
+		is_int(ok, secs[i].ok, "secs '%s' (inf %d): accepted",
+			tap_esc(secs[i].in), secs[i].inf);
+		if (ok && secs[i].ok) {
+			is_int(ms, secs[i].ms, "secs '%s': milliseconds",
+				tap_esc(secs[i].in));
+		}
+		if (!ok) {
+			ok(why && *why, "secs '%s': a reason", tap_esc(secs[i].in));
+		}
+	}
+	for (size_t i = 0; i < sizeof(uints) / sizeof(uints[0]); i++) {
+		unsigned long long v = 0;
+		const char *why = NULL;
+		bool ok = options_parse_uint(uints[i].in, 1, 65535, &v, &why);
+
+		is_int(ok, uints[i].ok, "uint '%s' in 1..65535: accepted",
+			tap_esc(uints[i].in));
+		if (ok && uints[i].ok) {
+			is_int(v, uints[i].v, "uint '%s': value", tap_esc(uints[i].in));
+		}
+	}
+	for (size_t i = 0; i < sizeof(closes) / sizeof(closes[0]); i++) {
+		char why[96] = "";
+		unsigned reply = 0;
+		bool fault = state_close_fault((const unsigned char *)
+			closes[i].payload, closes[i].len, why, sizeof(why), &reply);
+
+		is_int(fault, closes[i].fault, "close %s: fault", closes[i].name);
+		is_int(reply, closes[i].reply, "close %s: reply code",
+			closes[i].name);
+		if (fault) {
+			ok(*why, "close %s: says why", closes[i].name);
+		}
+	}
+	return done_testing();
+}
