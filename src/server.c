@@ -26,7 +26,7 @@
 #define PEER_QUEUE_MAX (1024 * 1024)    // bytes queued for one client
 #define PEER_HIGH (256 * 1024)          // above: pause every source
 #define PEER_LOW (64 * 1024)            // all below: resume them
-#define PEER_STUCK_SECS 2               // behind this long: dropped
+#define PEER_STUCK_SECS 2               // behind, no progress: dropped
 #define PEER_MESSAGE_MAX (16 * 1024 * 1024)  // default largest message
 
 struct wsc_peer {
@@ -77,8 +77,9 @@ static bool any_peer_above(struct wsc *w, size_t mark)
 /*
  * While a client's queue is above PEER_HIGH, stop reading stdin and every
  * client, so a burst waits instead of overflowing a reader that is merely
- * slower; resume when all are below PEER_LOW. A client that stays behind
- * for PEER_STUCK_SECS is dropped, which bounds the stall for the others.
+ * slower; resume when all are below PEER_LOW. A client that is behind and
+ * takes nothing for PEER_STUCK_SECS is dropped, which bounds the stall for
+ * the others.
  */
 static void update_flow(struct wsc *w)
 {
@@ -280,7 +281,8 @@ static int peer_write(struct wsc *w, struct wsc_peer *p, struct lws *wsi)
 			(unsigned char *)"too slow", 8);
 		return -1;
 	}
-	if ((it = sendq_peek(&p->q))) {
+	// as many frames as the socket takes now, not one per wake-up
+	for (int budget = 64; budget-- && (it = sendq_peek(&p->q));) {
 		enum lws_write_protocol wp =
 			it->kind == WSC_FRAME_BINARY ? LWS_WRITE_BINARY :
 			it->kind == WSC_FRAME_PING ? LWS_WRITE_PING :
@@ -291,10 +293,20 @@ static int peer_write(struct wsc *w, struct wsc_peer *p, struct lws *wsi)
 			return -1;
 		}
 		sendq_pop(&p->q);
+		if (lws_send_pipe_choked(wsi)) {
+			break;
+		}
+	}
+	if (p->stuck) {
 		if (p->q.cost <= PEER_LOW) {
 			stuck_deadline(w, p, false);
 			update_flow(w);
+		} else {
+			// it is reading: what counts is 2 s without progress
+			lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, PEER_STUCK_SECS);
 		}
+	} else if (w->hold_input && p->q.cost <= PEER_LOW) {
+		update_flow(w);
 	}
 	if (!sendq_empty(&p->q)) {
 		lws_callback_on_writable(wsi);
