@@ -59,8 +59,12 @@ void wire_watch(void)
 	memset(&wire.walk, 0, sizeof(wire.walk));
 	wire.walking = wire.resp_len < WSC_WIRE_MAX;
 	if (wire.walking) {
-		// frames that came in the same read as the 101
-		size_t head = wire_response_head_len();
+		// frames that came in the same read as the 101 (after a proxy's
+		// answer, the 101 is the second head)
+		const char *sw = memmem(wire.resp, wire.resp_len, " 101 ", 5);
+		const char *end = sw ? memmem(sw, wire.resp_len -
+			(size_t)(sw - wire.resp), "\r\n\r\n", 4) : NULL;
+		size_t head = end ? (size_t)(end + 4 - wire.resp) : wire.resp_len;
 		unsigned char rest[WSC_WIRE_MAX];
 
 		memcpy(rest, wire.resp + head, wire.resp_len - head);
