@@ -100,8 +100,15 @@ static void start_close(struct wsc *w, unsigned code, const char *reason)
 	}
 	w->closing = true;
 	input_stop(w);
-	if (!w->conn || w->st.ready != WSC_OPEN) {
+	if (!w->conn) {
 		finish(w);
+		return;
+	}
+	if (w->st.ready != WSC_OPEN) {
+		// still connecting: what is queued goes first, then this Close
+		w->close_code = code;
+		snprintf(w->close_reason, sizeof(w->close_reason), "%s",
+			reason ? reason : "");
 		return;
 	}
 	if (!sendq_push_close(&w->q, code, reason)) {
@@ -709,9 +716,9 @@ static int client_cb(struct lws *wsi, enum lws_callback_reasons reason,
 			schedule(w, &w->sul_ping, ping_cb, w->opts->ping_interval_ms);
 		}
 		if (w->closing) {
-			// a signal or a closed stdout came while connecting
+			// Ctrl-D, /close or a closed stdout came while connecting
 			w->closing = false;
-			start_close(w, 1001, "");
+			start_close(w, w->close_code, w->close_reason);
 		}
 		client_wake(w);
 		return 0;

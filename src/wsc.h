@@ -45,6 +45,8 @@ struct wsc {
 	bool input_done;        // nothing more will be queued from input
 	bool in_paused;         // stdin unwatched while the queue is full
 	bool closing;           // our Close is queued (or sent)
+	unsigned close_code;    // the Close asked for while still connecting
+	char close_reason[124];
 	bool done;              // leave the loop
 	int signals;            // SIGINT/SIGTERM seen
 

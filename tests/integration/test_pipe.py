@@ -2,6 +2,7 @@
 something. Servers: the exact-bytes echo server and python3-websockets."""
 import os
 import subprocess
+import threading
 
 from harness import run, spawn, read_line, python_server
 from wsproto import RawServer, echo_handler, OP_TEXT, OP_CLOSE
@@ -92,18 +93,26 @@ def test_replies_after_end_of_input_are_printed():
 
 
 def test_lines_before_open_are_queued():
-    """Input that is all there before the handshake completes is sent."""
+    """Input that is all there, and ended, before the handshake completes is
+    sent once the connection opens, then the Close."""
+    go = threading.Event()
+
     def handler(conn):
         conn.read_request()
-        # stall the handshake until wsc has surely read all of stdin:
-        # it cannot know, so we just answer after reading the request
+        go.wait(10)         # answer only once stdin has been closed
         conn.accept()
         echo_loop(conn)
 
-    with RawServer(echo_handler) as srv:
-        r = run([srv.url], input="".join("q%d\n" % i for i in range(1000)))
-    assert r.returncode == 0
-    assert r.stdout == "".join("q%d\n" % i for i in range(1000)).encode()
+    lines = "".join("q%d\n" % i for i in range(1000)).encode()
+    with RawServer(handler) as srv:
+        p = spawn([srv.url])
+        p.stdin.write(lines)
+        p.stdin.close()
+        go.set()
+        out = p.stdout.read()
+        p.wait(10)
+    assert p.returncode == 0, p.stderr.read()
+    assert out == lines
 
 
 def echo_loop(conn):

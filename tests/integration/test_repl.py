@@ -383,3 +383,35 @@ def test_colour_on_a_terminal_and_no_color(state_dir):
     forced_off = run_with({"NO_COLOR": ""}, "--no-color")
     line = [l for l in forced_off.split("\n") if "coloured" in l][0]
     assert "\x1b[" not in line, repr(line)
+
+
+def test_line_and_ctrl_d_before_the_connection_opens(state_dir):
+    """Typed before the handshake completes: the line is still sent, then
+    Close 1000 (nothing typed is lost)."""
+    rec = Recorder()
+    go = threading.Event()
+
+    def handler(conn):
+        conn.read_request()
+        go.wait(10)
+        rec(_Accepted(conn))
+
+    class _Accepted:
+        def __init__(self, conn):
+            self.conn = conn
+
+        def read_request(self):
+            return self.conn
+
+        def __getattr__(self, name):
+            return getattr(self.conn, name)
+
+    with RawServer(handler) as srv, start(srv, state_dir) as t:
+        t.wait_prompt()
+        t.type("early bird")
+        t.wait_text("> early bird")
+        t.keys("Enter")
+        t.keys("C-d")
+        go.set()
+        assert t.exit_status() == 0
+    assert rec.frames == [(OP_TEXT, b"early bird"), (OP_CLOSE, b"\x03\xe8")]
