@@ -12,58 +12,43 @@
 static const char b64[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+static size_t json_ascii(unsigned char c, char *out)
+{
+	static const char esc[] = "\"\"\\\\\nn\rr\tt";
+
+	for (size_t k = 0; k < sizeof(esc) - 1; k += 2) {
+		if ((unsigned char)esc[k] == c) {
+			out[0] = '\\';
+			out[1] = esc[k + 1];
+			return 2;
+		}
+	}
+	if (c < 0x20 || c == 0x7f) {
+		return (size_t)sprintf(out, "\\u%04x", c);
+	}
+	*out = (char)c;
+	return 1;
+}
+
+static size_t json_seq(const unsigned char *s, size_t n, char *out)
+{
+	memcpy(out, s, n);
+	return n;
+}
+
+static size_t json_bad(unsigned char c, char *out)
+{
+	(void)c;
+	memcpy(out, "\xef\xbf\xbd", 3);   // U+FFFD per bad byte
+	return 3;
+}
+
+static const struct utf8_render json = { json_ascii, json_seq, json_bad };
+
 size_t jsonl_escape(const unsigned char *in, size_t len, bool final,
 		unsigned char pend[4], size_t *npend, char *out)
 {
-	unsigned char b[JSONL_ESCAPE_MAX + 4];
-	size_t o = 0, i = 0, n = *npend;
-
-	memcpy(b, pend, n);
-	if (len) {
-		memcpy(b + n, in, len);
-		n += len;
-	}
-	*npend = 0;
-	while (i < n) {
-		unsigned char c = b[i];
-		size_t need, have;
-
-		if (c < 0x80) {
-			switch (c) {
-			case '"': memcpy(out + o, "\\\"", 2); o += 2; break;
-			case '\\': memcpy(out + o, "\\\\", 2); o += 2; break;
-			case '\n': memcpy(out + o, "\\n", 2); o += 2; break;
-			case '\r': memcpy(out + o, "\\r", 2); o += 2; break;
-			case '\t': memcpy(out + o, "\\t", 2); o += 2; break;
-			default:
-				if (c < 0x20 || c == 0x7f) {
-					o += (size_t)sprintf(out + o, "\\u%04x", c);
-				} else {
-					out[o++] = (char)c;
-				}
-			}
-			i++;
-			continue;
-		}
-		need = utf8_seq_len(c);
-		have = n - i < need ? n - i : need;
-		if (!need || !utf8_prefix_ok(b + i, have) ||
-				(have < need && final)) {
-			memcpy(out + o, "\xef\xbf\xbd", 3);   // U+FFFD per bad byte
-			o += 3;
-			i++;
-			continue;
-		}
-		if (have < need) {
-			memcpy(pend, b + i, have);  // finish it with the next piece
-			*npend = have;
-			break;
-		}
-		memcpy(out + o, b + i, need);
-		o += need;
-		i += need;
-	}
-	return o;
+	return utf8_walk(in, len, final, pend, npend, out, &json);
 }
 
 size_t jsonl_base64(const unsigned char *in, size_t len, bool final,

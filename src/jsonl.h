@@ -9,7 +9,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define JSONL_ESCAPE_MAX 1024   // largest piece jsonl_escape() takes
+#include "utf8.h"
+
+#define JSONL_ESCAPE_MAX UTF8_WALK_MAX   // largest piece jsonl_escape() takes
 
 /*
  * Escape len (at most JSONL_ESCAPE_MAX) bytes of text as the inside of a

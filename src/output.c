@@ -194,59 +194,31 @@ static size_t esc_byte(unsigned char c, char *out)
 	}
 }
 
+static size_t term_ascii(unsigned char c, char *out)
+{
+	if ((c < 0x20 && c != '\t') || c == 0x7f) {
+		return esc_byte(c, out);
+	}
+	*out = (char)c;
+	return 1;
+}
+
+static size_t term_seq(const unsigned char *s, size_t n, char *out)
+{
+	if (n == 2 && s[0] == 0xc2 && s[1] < 0xa0) {
+		// C1 control characters (U+0080..U+009F)
+		return (size_t)sprintf(out, "\\u%04x", s[1]);
+	}
+	memcpy(out, s, n);
+	return n;
+}
+
+static const struct utf8_render terminal = { term_ascii, term_seq, esc_byte };
+
 size_t output_escape(const unsigned char *in, size_t len, bool final,
 		unsigned char pend[4], size_t *npend, char *out)
 {
-	unsigned char b[WSC_OUTPUT_ESCAPE_MAX + 4];
-	size_t n = *npend, o = 0, i = 0;
-
-	memcpy(b, pend, n);
-	if (len) {
-		memcpy(b + n, in, len);
-		n += len;
-	}
-	*npend = 0;
-	while (i < n) {
-		unsigned char c = b[i];
-		size_t need, have;
-
-		if (c < 0x80) {
-			if ((c < 0x20 && c != '\t') || c == 0x7f) {
-				o += esc_byte(c, out + o);
-			} else {
-				out[o++] = (char)c;
-			}
-			i++;
-			continue;
-		}
-		need = utf8_seq_len(c);
-		have = n - i < need ? n - i : need;
-		if (!need || !utf8_prefix_ok(b + i, have)) {
-			o += esc_byte(c, out + o);
-			i++;
-			continue;
-		}
-		if (have < need) {
-			if (final) {
-				o += esc_byte(c, out + o);
-				i++;
-				continue;
-			}
-			// cut by the end of this piece: finish it next time
-			memcpy(pend, b + i, have);
-			*npend = have;
-			break;
-		}
-		if (need == 2 && c == 0xc2 && b[i + 1] < 0xa0) {
-			// C1 control characters (U+0080..U+009F)
-			o += (size_t)sprintf(out + o, "\\u%04x", b[i + 1]);
-		} else {
-			memcpy(out + o, b + i, need);
-			o += need;
-		}
-		i += need;
-	}
-	return o;
+	return utf8_walk(in, len, final, pend, npend, out, &terminal);
 }
 
 void output_data(struct wsc_output *o, const void *data, size_t len)

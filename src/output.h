@@ -11,9 +11,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "utf8.h"
+
 #define WSC_OUTPUT_BUF (64 * 1024)
 #define WSC_OUTPUT_HEX_MAX 32   // binary bytes shown on a terminal
-#define WSC_OUTPUT_ESCAPE_MAX 1024  // largest piece output_escape() takes
+#define WSC_OUTPUT_ESCAPE_MAX UTF8_WALK_MAX  // largest piece output_escape() takes
 
 struct wsc_output {
 	int fd;

@@ -31,6 +31,24 @@ static inline bool utf8_prefix_ok(const unsigned char *s, size_t have)
 		(s[0] == 0xf4 && s[1] > 0x8f)));
 }
 
+#define UTF8_WALK_MAX 1024     // the largest piece utf8_walk() takes
+
+/* How a walk renders what it meets; each returns the bytes written. */
+struct utf8_render {
+	size_t (*ascii)(unsigned char c, char *out);
+	size_t (*seq)(const unsigned char *s, size_t n, char *out);
+	size_t (*bad)(unsigned char c, char *out);  // a byte that is not UTF-8
+};
+
+/*
+ * Render len (at most UTF8_WALK_MAX) bytes of text into out. A sequence
+ * cut by the end of the piece is carried in pend/npend to the next call;
+ * final=true renders it as bad bytes instead. Returns bytes written.
+ */
+size_t utf8_walk(const unsigned char *in, size_t len, bool final,
+		unsigned char pend[4], size_t *npend, char *out,
+		const struct utf8_render *r);
+
 /* The whole of s[0..n) is valid UTF-8. */
 static inline bool utf8_valid(const unsigned char *s, size_t n)
 {
