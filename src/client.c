@@ -28,12 +28,6 @@
 
 #define MS 1000LL   // lws timers count microseconds
 
-/*
- * lws_write() type for a Close frame written by us. lws keeps it private
- * (LWS_WRITE_CLOSE = 4 in lib/roles/ws), but writing Close ourselves is what
- * keeps lws from entering its close states, which drop late data.
- */
-#define WSC_LWS_WRITE_CLOSE ((enum lws_write_protocol)4)
 
 static struct wsc *from_sul(lws_sorted_usec_list_t *sul, size_t offset)
 {
@@ -582,38 +576,16 @@ static int write_next(struct wsc *w, struct lws *wsi)
 	int budget = 64;    // frames per writable callback
 
 	while ((it = sendq_peek(&w->q)) && budget--) {
-		enum lws_write_protocol wp;
-		int n;
-
-		switch (it->kind) {
-		case WSC_FRAME_TEXT:
-			wp = (enum lws_write_protocol)lws_write_ws_flags(
-				LWS_WRITE_TEXT, it->first, it->last);
-			break;
-		case WSC_FRAME_BINARY:
-			wp = (enum lws_write_protocol)lws_write_ws_flags(
-				LWS_WRITE_BINARY, it->first, it->last);
-			break;
-		case WSC_FRAME_PING:
-			wp = LWS_WRITE_PING;
+		// read before the write, which masks the payload in place
+		if (it->kind == WSC_FRAME_PING) {
 			memcpy(w->ping_data, sendq_payload(&w->q, it), it->len);
 			w->ping_len = it->len;
 			w->ping_us = mono_us();
-			break;
-		case WSC_FRAME_PONG:
-			wp = LWS_WRITE_PONG;
-			break;
-		default:
-			wp = WSC_LWS_WRITE_CLOSE;
-			break;
-		}
-		if (it->kind == WSC_FRAME_CLOSE) {
-			// read before lws_write(), which masks the payload in place
+		} else if (it->kind == WSC_FRAME_CLOSE) {
 			w->st.sent_code = it->len >= 2 ? (unsigned)(sendq_payload(
 				&w->q, it)[0] << 8 | sendq_payload(&w->q, it)[1]) : 1005;
 		}
-		n = lws_write(wsi, sendq_payload(&w->q, it), it->len, wp);
-		if (n < 0 || (size_t)n < it->len) {
+		if (!wsc_write_frame(wsi, &w->q, it)) {
 			log_err("write to the server failed");
 			w->st.failed = true;
 			return -1;

@@ -283,13 +283,7 @@ static int peer_write(struct wsc *w, struct wsc_peer *p, struct lws *wsi)
 	}
 	// as many frames as the socket takes now, not one per wake-up
 	for (int budget = 64; budget-- && (it = sendq_peek(&p->q));) {
-		enum lws_write_protocol wp =
-			it->kind == WSC_FRAME_BINARY ? LWS_WRITE_BINARY :
-			it->kind == WSC_FRAME_PING ? LWS_WRITE_PING :
-			it->kind == WSC_FRAME_PONG ? LWS_WRITE_PONG : LWS_WRITE_TEXT;
-
-		if (lws_write(wsi, sendq_payload(&p->q, it), it->len, wp) <
-				(int)it->len) {
+		if (!wsc_write_frame(wsi, &p->q, it)) {
 			return -1;
 		}
 		sendq_pop(&p->q);
@@ -324,14 +318,9 @@ static void flush_before_close(struct wsc_peer *p, struct lws *wsi)
 
 	while ((it = sendq_peek(&p->q)) && !p->kill &&
 			!lws_send_pipe_choked(wsi)) {
-		if (it->kind == WSC_FRAME_TEXT || it->kind == WSC_FRAME_BINARY) {
-			enum lws_write_protocol wp = it->kind == WSC_FRAME_BINARY ?
-				LWS_WRITE_BINARY : LWS_WRITE_TEXT;
-
-			if (lws_write(wsi, sendq_payload(&p->q, it), it->len, wp) <
-					(int)it->len) {
-				return;
-			}
+		if ((it->kind == WSC_FRAME_TEXT || it->kind == WSC_FRAME_BINARY) &&
+				!wsc_write_frame(wsi, &p->q, it)) {
+			return;
 		}
 		sendq_pop(&p->q);
 	}

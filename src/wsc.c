@@ -16,6 +16,32 @@ static void lws_log_sink(int level, const char *line)
 	(void)line;
 }
 
+bool wsc_write_frame(struct lws *wsi, const struct wsc_sendq *q,
+		struct wsc_sendq_item *it)
+{
+	int wp;
+
+	switch (it->kind) {
+	case WSC_FRAME_TEXT:
+		wp = lws_write_ws_flags(LWS_WRITE_TEXT, it->first, it->last);
+		break;
+	case WSC_FRAME_BINARY:
+		wp = lws_write_ws_flags(LWS_WRITE_BINARY, it->first, it->last);
+		break;
+	case WSC_FRAME_PING:
+		wp = LWS_WRITE_PING;
+		break;
+	case WSC_FRAME_PONG:
+		wp = LWS_WRITE_PONG;
+		break;
+	default:
+		wp = WSC_LWS_WRITE_CLOSE;
+		break;
+	}
+	return lws_write(wsi, sendq_payload(q, it), it->len,
+		(enum lws_write_protocol)wp) >= (int)it->len;
+}
+
 bool wsc_init(struct wsc *w, const struct wsc_opts *opts, bool server)
 {
 	const char *d = getenv("WSC_LWS_DEBUG");

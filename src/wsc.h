@@ -89,6 +89,18 @@ struct wsc {
 	bool flush_scheduled;
 };
 
+/*
+ * lws_write() type for a Close frame written by wsc itself. lws keeps it
+ * private (LWS_WRITE_CLOSE = 4 in lib/roles/ws), but writing Close
+ * ourselves is what keeps lws out of its close states, which drop late data.
+ */
+#define WSC_LWS_WRITE_CLOSE ((enum lws_write_protocol)4)
+
+/* Write one queued frame (one message fragment or control frame). Returns
+ * false when lws_write() fails. The payload is masked in place. */
+bool wsc_write_frame(struct lws *wsi, const struct wsc_sendq *q,
+		struct wsc_sendq_item *it);
+
 /* Set up w for a session (false after printing an error); w is zeroed. */
 bool wsc_init(struct wsc *w, const struct wsc_opts *opts, bool server);
 

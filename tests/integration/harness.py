@@ -94,6 +94,24 @@ def wait_for(pred, timeout=10, what="condition"):
         ev.wait(0.005)
 
 
+def wait_listening(proc, port, timeout=10, what="server"):
+    """Connect until it works (True) or the process exits (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            try:
+                proc.wait(0.02)
+            except subprocess.TimeoutExpired:
+                pass
+    raise AssertionError("%s: not listening on %d within %d s"
+                         % (what, port, timeout))
+
+
 def python_server(name, *args):
     return ServerProcess([PYTHON, os.path.join(HERE, "servers", name)] +
                          [str(a) for a in args])

@@ -3,13 +3,11 @@ subprotocols (-s), checked byte for byte by the exact-bytes server; and
 subprotocols against a real one, libwebsockets-test-server."""
 import base64
 import re
-import socket
 import subprocess
-import time
 
 import pytest
 
-from harness import run, spawn, read_line, free_port
+from harness import run, spawn, read_line, free_port, wait_listening
 from wsproto import RawServer, OP_CLOSE
 
 
@@ -233,24 +231,6 @@ def test_offered_none_chosen_quiet():
 
 # --- libwebsockets-test-server ---
 
-def wait_listening(proc, port, timeout=10):
-    """Connect until it works (True) or the process exits (False)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return False
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return True
-        except OSError:
-            try:
-                proc.wait(0.02)
-            except subprocess.TimeoutExpired:
-                pass
-    raise AssertionError("libwebsockets-test-server: not listening on %d "
-                         "within %d s" % (port, timeout))
-
-
 def stop(proc):
     if proc.poll() is None:
         proc.terminate()
@@ -274,7 +254,7 @@ def lws_server(request, tmp_path):
                                 stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         request.addfinalizer(lambda p=proc: stop(p))
-        if wait_listening(proc, port):
+        if wait_listening(proc, port, what="libwebsockets-test-server"):
             return "ws://127.0.0.1:%d/" % port
     raise AssertionError("libwebsockets-test-server would not start")
 

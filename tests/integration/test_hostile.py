@@ -42,8 +42,8 @@ import time
 import pytest
 
 from harness import WSC
-from wsproto import (RawServer, OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE,
-                     OP_PING, OP_PONG)
+from wsproto import (RawServer, frame, OP_CONT, OP_TEXT, OP_BINARY,
+                     OP_CLOSE, OP_PING, OP_PONG)
 
 WSC_TIMEOUT = 10        # no hang: the whole wsc run, seconds
 SERVER_WAIT = 3         # how long the server waits for wsc's answer
@@ -138,23 +138,6 @@ def await_close_never_answer(conn):
     except OSError:
         pass
     return close
-
-
-def frame(opcode, data=b"", fin=True, rsv=0, mask=None):
-    """The bytes of one frame; rsv is the 3-bit RSV1-3 field."""
-    b0 = (0x80 if fin else 0) | (rsv << 4) | opcode
-    n = len(data)
-    mbit = 0x80 if mask else 0
-    if n < 126:
-        head = struct.pack("!BB", b0, mbit | n)
-    elif n < 65536:
-        head = struct.pack("!BBH", b0, mbit | 126, n)
-    else:
-        head = struct.pack("!BBQ", b0, mbit | 127, n)
-    if mask:
-        data = bytes(c ^ mask[i % 4] for i, c in enumerate(data))
-        head += mask
-    return head + data
 
 
 def sends(*chunks):

@@ -1,14 +1,12 @@
 """wsc against other people's servers: websocketd (a program's stdin and
 stdout as a WebSocket), node's ws, and python3-websockets."""
 import os
-import socket
 import subprocess
-import time
 
 import pytest
 
 from harness import run, free_port, python_server, ServerProcess, HERE, \
-    PYTHON
+    PYTHON, wait_listening
 
 NODE_PATH = "/usr/share/nodejs"
 
@@ -23,23 +21,6 @@ def stop(proc):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-
-
-def wait_listening(proc, port, timeout=10):
-    """Connect until it works (True) or the process exits (False)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return False
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return True
-        except OSError:
-            try:
-                proc.wait(0.02)
-            except subprocess.TimeoutExpired:
-                pass
-    raise AssertionError("not listening on %d within %d s" % (port, timeout))
 
 
 @pytest.fixture

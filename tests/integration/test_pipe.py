@@ -1,10 +1,8 @@
 """Pipe mode: lines in, messages out, nothing lost, exit codes that mean
 something. Servers: the exact-bytes echo server and python3-websockets."""
-import os
-import subprocess
 import threading
 
-from harness import run, spawn, read_line, python_server
+from harness import run, spawn, python_server
 from wsproto import RawServer, echo_handler, OP_TEXT, OP_CLOSE
 
 

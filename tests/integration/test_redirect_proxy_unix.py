@@ -470,27 +470,6 @@ def test_unix_socket_nobody_listening_fails(short_dir):
 
 # --- IPv6 ---
 
-class RawServer6(RawServer):
-    """RawServer on [::1]:0."""
-
-    def __init__(self, handler):  # noqa: super().__init__ binds IPv4
-        self.handler = handler
-        self.sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        self.sock.bind(("::1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.sock.listen(16)
-        self.errors = []
-        self.conns = []
-        self.done = threading.Event()
-        self.thread = threading.Thread(target=self._loop, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self):
-        return "ws://[::1]:%d/" % self.port
-
-
 def ipv6_loopback():
     try:
         s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
@@ -505,7 +484,7 @@ def test_ipv6_literal():
     if not ipv6_loopback():
         pytest.skip("cannot bind ::1 (no IPv6 loopback here)")
     seen = []
-    with RawServer6(recording_echo(seen)) as s:
+    with RawServer(recording_echo(seen), host="::1") as s:
         r = run([s.url + "six"], input="v6\n")
     assert r.returncode == 0, r.stderr
     assert r.stdout == b"v6\n"

@@ -2,7 +2,6 @@
 --reconnect, --deflate."""
 import base64
 import json
-import threading
 
 from harness import run, python_server
 from wsproto import (RawServer, echo_handler, OP_TEXT, OP_BINARY, OP_CLOSE,
@@ -70,7 +69,6 @@ def test_jsonl_handshake_event_with_D():
 
 def test_ping_interval_and_show_pong_rtt():
     pings = []
-    got_three = threading.Event()
 
     def handler(conn):
         conn.read_request().accept()

@@ -101,21 +101,7 @@ class Conn:
                 return op, b"".join(parts)
 
     def send_frame(self, opcode, data=b"", fin=True, rsv=0, mask=None):
-        if isinstance(data, str):
-            data = data.encode()
-        b0 = (0x80 if fin else 0) | (rsv << 4) | opcode
-        n = len(data)
-        mbit = 0x80 if mask else 0
-        if n < 126:
-            head = struct.pack("!BB", b0, mbit | n)
-        elif n < 65536:
-            head = struct.pack("!BBH", b0, mbit | 126, n)
-        else:
-            head = struct.pack("!BBQ", b0, mbit | 127, n)
-        if mask:
-            data = _unmask(data, mask)
-            head += mask
-        self.send_raw(head + data)
+        self.send_raw(frame(opcode, data, fin, rsv, mask))
 
     def send_close(self, code=1000, reason=b""):
         if isinstance(reason, str):
@@ -130,6 +116,25 @@ class Conn:
             pass
 
 
+def frame(opcode, data=b"", fin=True, rsv=0, mask=None):
+    """The bytes of one frame; rsv is the 3-bit RSV1-3 field."""
+    if isinstance(data, str):
+        data = data.encode()
+    b0 = (0x80 if fin else 0) | (rsv << 4) | opcode
+    n = len(data)
+    mbit = 0x80 if mask else 0
+    if n < 126:
+        head = struct.pack("!BB", b0, mbit | n)
+    elif n < 65536:
+        head = struct.pack("!BBH", b0, mbit | 126, n)
+    else:
+        head = struct.pack("!BBQ", b0, mbit | 127, n)
+    if mask:
+        data = _unmask(data, mask)
+        head += mask
+    return head + data
+
+
 def _unmask(data, mask):
     n = len(data)
     m = (mask * (n // 4 + 1))[:n]
@@ -141,16 +146,22 @@ class RawServer:
     """Listen on 127.0.0.1:0 (or a Unix socket path); run handler(conn) per
     connection in a thread. Handler exceptions are kept for the test."""
 
-    def __init__(self, handler, unix_path=None):
+    def __init__(self, handler, unix_path=None, host="127.0.0.1"):
         self.handler = handler
+        self.host = host
         if unix_path:
             self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             self.sock.bind(unix_path)
             self.port = None
+        elif ":" in host:
+            self.sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+            self.sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            self.sock.bind((host, 0))
+            self.port = self.sock.getsockname()[1]
         else:
             self.sock = socket.socket()
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            self.sock.bind(("127.0.0.1", 0))
+            self.sock.bind((host, 0))
             self.port = self.sock.getsockname()[1]
         self.sock.listen(16)
         self.errors = []
@@ -161,7 +172,8 @@ class RawServer:
 
     @property
     def url(self):
-        return "ws://127.0.0.1:%d/" % self.port
+        host = "[%s]" % self.host if ":" in self.host else self.host
+        return "ws://%s:%d/" % (host, self.port)
 
     def _loop(self):
         while True:
