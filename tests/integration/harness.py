@@ -51,13 +51,7 @@ class ServerProcess:
                                   what=" ".join(argv)))
 
     def close(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop(self.proc)
         for f in (self.proc.stdout, self.proc.stderr):
             if f:
                 f.close()
@@ -67,6 +61,17 @@ class ServerProcess:
 
     def __exit__(self, *a):
         self.close()
+
+
+def stop(proc):
+    """Terminate a child, killing it if it does not go within 5 s."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def read_line(f, timeout, what="process"):

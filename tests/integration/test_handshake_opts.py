@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from harness import run, spawn, read_line, free_port, wait_listening
+from harness import run, spawn, read_line, free_port, wait_listening, stop
 from wsproto import RawServer, OP_CLOSE
 
 
@@ -230,16 +230,6 @@ def test_offered_none_chosen_quiet():
 
 
 # --- libwebsockets-test-server ---
-
-def stop(proc):
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
 
 @pytest.fixture
 def lws_server(request, tmp_path):

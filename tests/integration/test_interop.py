@@ -6,22 +6,12 @@ import subprocess
 import pytest
 
 from harness import run, free_port, python_server, ServerProcess, HERE, \
-    PYTHON, wait_listening
+    PYTHON, wait_listening, stop
 
 NODE_PATH = "/usr/share/nodejs"
 
 
 # --- websocketd ---
-
-def stop(proc):
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
 
 @pytest.fixture
 def websocketd(request, tmp_path):

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from harness import run, free_port, wait_for
+from harness import run, free_port, wait_for, stop
 from wsproto import RawServer, echo_handler, OP_CLOSE
 
 
@@ -365,13 +365,7 @@ class Tinyproxy:
         raise AssertionError("tinyproxy: not listening within %d s" % timeout)
 
     def close(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop(self.proc)
         self.proc.stdout.close()
 
 
