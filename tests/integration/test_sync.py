@@ -286,3 +286,158 @@ def test_built_man_page_renders():
     plain = re.sub(r"\x1b\[[0-9;]*m", "", plain)
     assert "EXIT STATUS" in plain
     assert "--execute" in plain.replace("\u2010", "-").replace("\u2212", "-")
+
+
+# --- what the shells really offer for option arguments ---
+#
+# Each shell's completion is run for real: bash calls the function that
+# `complete -p wsc` names with COMP_WORDS split as readline splits them
+# (COMP_WORDBREAKS has '=': "--color=al" is "--color" "=" "al"); fish runs
+# `complete -C`; zsh runs its completion system on a pseudo-terminal
+# (complete.zsh, zpty).
+
+ZSH_DRIVER = Path(__file__).resolve().parent / "complete.zsh"
+# option argument values named in --help, which every shell offers
+DOCUMENTED_VALUES = {"color": {"auto", "always", "never"}, "wait": {"inf"}}
+# "  -n, --count N", "      --reconnect[=N]"
+HELP_ARG = re.compile(r"^  (?:-([A-Za-z0-9]), )?(?:    )?--([a-z0-9-]+)"
+                      r"(\[=\S+\]| \S+)?")
+END = "<<<DONE"
+
+
+def help_arguments():
+    """[(short, long, metavar, optional)] for options taking an argument."""
+    res = subprocess.run([WSC, "--help"], capture_output=True, text=True,
+                         timeout=10)
+    out = []
+    for line in res.stdout.splitlines():
+        m = HELP_ARG.match(line)
+        if m and m.group(3):
+            arg = m.group(3).strip()
+            optional = arg.startswith("[=")
+            out.append((m.group(1), m.group(2),
+                        arg[2:-1] if optional else arg, optional))
+    return out
+
+
+def need(prog):
+    if not shutil.which(prog):
+        pytest.fail(f"{prog} is not installed (tools/deps installs it)")
+
+
+def bash_words(line):
+    """COMP_WORDS and COMP_CWORD as readline makes them from LINE with
+    the cursor at its end, for lines of words and '='."""
+    words = re.findall(r"=+|[^\s=]+", line)
+    if not words or line[-1].isspace():
+        words.append("")
+    return words, len(words) - 1
+
+
+def complete_bash(lines):
+    script = ['source %s' % shlex.quote(str(BASH)),
+              'spec=$(complete -p wsc) || exit 1',
+              'fn=${spec##*-F }; fn=${fn%% *}']
+    for line in lines:
+        words, cword = bash_words(line)
+        cur = "" if words[cword] == "=" else words[cword]
+        script += [
+            "COMP_LINE=%s; COMP_POINT=%d; COMP_CWORD=%d; COMPREPLY=()"
+            % (shlex.quote(line), len(line), cword),
+            "COMP_WORDS=(%s)" % " ".join(shlex.quote(w) for w in words),
+            '"$fn" wsc %s %s' % (shlex.quote(cur),
+                                 shlex.quote(words[cword - 1])),
+            'printf "%%s\\n" "${COMPREPLY[@]}" %s' % shlex.quote(END)]
+    return run_driver(["bash", "--norc", "--noprofile", "-c",
+                       "\n".join(script)], lines, "bash")
+
+
+def complete_fish(lines):
+    need("fish")
+    script = ["source %s" % shlex.quote(str(FISH))]
+    for line in lines:
+        script += ["complete -C %s" % shlex.quote(line),
+                   "echo %s" % shlex.quote(END)]
+    out = run_driver(["fish", "--no-config", "-c", "\n".join(script)],
+                     lines, "fish")
+    # fish prints the whole token, "--color=auto", and a tab before
+    # the description
+    res = {}
+    for line, offers in out.items():
+        token = re.split(r"\s", line)[-1]
+        head = token[:token.index("=") + 1] if "=" in token else ""
+        res[line] = {o.split("\t")[0][len(head):] for o in offers}
+    return res
+
+
+def complete_zsh(lines):
+    need("zsh")
+    return run_driver(["zsh", "-f", str(ZSH_DRIVER), str(ZSH.parent)]
+                      + list(lines), lines, "zsh")
+
+
+def run_driver(cmd, lines, shell):
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=60,
+                         cwd=ROOT, stdin=subprocess.DEVNULL)
+    assert res.returncode == 0, f"{shell}: {res.stderr}"
+    chunks = res.stdout.split(END + "\n")
+    assert len(chunks) == len(lines) + 1 and chunks[-1] == "", (
+        f"{shell} driver output: {res.stdout!r} {res.stderr}")
+    return {line: {o for o in chunk.split("\n") if o}
+            for line, chunk in zip(lines, chunks)}
+
+
+COMPLETERS = {"bash": complete_bash, "fish": complete_fish,
+              "zsh": complete_zsh}
+
+
+def argument_cases():
+    """{line: expected offers} for every option whose argument is neither
+    a file nor a URL: nothing, or the documented values."""
+    cases = {}
+    for short, long, metavar, optional in help_arguments():
+        if metavar in FILE_METAVARS or metavar == "URL":
+            continue
+        want = DOCUMENTED_VALUES.get(long, set())
+        cases[f"wsc --{long}="] = want
+        if not optional:
+            cases[f"wsc --{long} "] = want
+            if short:
+                cases[f"wsc -{short} "] = want
+    return cases
+
+
+def test_argument_cases_found(helpopts):
+    cases = argument_cases()
+    for line in ("wsc --reconnect=", "wsc --count ", "wsc -n ",
+                 "wsc --color=", "wsc --listen=", "wsc --wait="):
+        assert line in cases, sorted(cases)
+    res = subprocess.run([WSC, "--help"], capture_output=True, text=True,
+                         timeout=10)
+    for values in DOCUMENTED_VALUES.values():
+        for v in values:
+            assert v in res.stdout
+
+
+@pytest.mark.parametrize("shell", sorted(COMPLETERS))
+def test_option_arguments_offer_only_documented_values(shell):
+    """`wsc --reconnect=<Tab>` offered ws:// in bash: an optional or
+    numeric argument gets nothing, or its documented values."""
+    cases = argument_cases()
+    cases["wsc --color=al"] = {"always"}
+    got = COMPLETERS[shell](list(cases))
+    wrong = {line: sorted(got[line]) for line, want in cases.items()
+             if got[line] != want}
+    assert not wrong, (
+        f"{shell} offers these; expected nothing, or {DOCUMENTED_VALUES}")
+
+
+@pytest.mark.parametrize("shell", sorted(COMPLETERS))
+def test_optional_argument_leaves_the_url(shell):
+    """--reconnect's N is only ever "--reconnect=N": after "--reconnect "
+    comes the URL, completed as in first position."""
+    got = COMPLETERS[shell](["wsc ", "wsc --reconnect ", "wsc --wait 1 "])
+    if shell == "bash":
+        assert got["wsc "] == {"ws://", "wss://"}, got
+    assert got["wsc --reconnect "] == got["wsc "], got
+    assert got["wsc --wait 1 "] == got["wsc "], got
