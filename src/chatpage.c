@@ -2,9 +2,15 @@
  * chatpage.c - the classic WebSocket chat-room page, kept readable as one
  * string. It connects back to the host and port it was loaded from, shows
  * the readyState as it changes, and inserts every message as text (never
- * as HTML), so nothing a peer sends can inject markup.
+ * as HTML), so nothing a peer sends can inject markup. It offers the
+ * room's subprotocols (-s), which the server writes into a meta tag.
  */
 #include "chatpage.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define PROTOCOLS_MARK "@SUBPROTOCOLS@"
 
 const char chatpage_html[] =
 "<!DOCTYPE html>\n"
@@ -12,6 +18,7 @@ const char chatpage_html[] =
 "<head>\n"
 "<meta charset=\"utf-8\">\n"
 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+"<meta name=\"wsc-subprotocols\" content=\"" PROTOCOLS_MARK "\">\n"
 "<title>wsc chat</title>\n"
 "<style>\n"
 "  body { font: 15px/1.4 system-ui, sans-serif; margin: 0; display: flex;\n"
@@ -53,6 +60,8 @@ const char chatpage_html[] =
 "const log = document.getElementById('log');\n"
 "const state = document.getElementById('state');\n"
 "const text = document.getElementById('text');\n"
+"const offer = document.querySelector('meta[name=\"wsc-subprotocols\"]')\n"
+"  .content.split(',').filter((s) => s !== '');\n"
 "let ws = null;\n"
 "\n"
 "function show(kind, msg) {\n"
@@ -72,10 +81,14 @@ const char chatpage_html[] =
 "function connect() {\n"
 "  if (ws && ws.readyState < 2) ws.close(1000);\n"
 "  const scheme = location.protocol === 'https:' ? 'wss://' : 'ws://';\n"
-"  ws = new WebSocket(scheme + location.host + '/');\n"
+"  ws = new WebSocket(scheme + location.host + '/', offer);\n"
 "  ws.binaryType = 'arraybuffer';\n"
 "  showState();\n"
-"  ws.onopen = () => { showState(); show('sys', 'connected'); };\n"
+"  ws.onopen = () => {\n"
+"    showState();\n"
+"    show('sys', 'connected' +\n"
+"      (ws.protocol ? ' (subprotocol ' + ws.protocol + ')' : ''));\n"
+"  };\n"
 "  ws.onclose = (e) => {\n"
 "    showState();\n"
 "    show('sys', 'closed (' + e.code + (e.reason ? ' ' + e.reason : '') + ')');\n"
@@ -102,3 +115,38 @@ const char chatpage_html[] =
 "</html>\n";
 
 const size_t chatpage_len = sizeof(chatpage_html) - 1;
+
+char *chatpage_render(const char *protocols, size_t *len)
+{
+	const char *mark = strstr(chatpage_html, PROTOCOLS_MARK);
+	const size_t ml = sizeof(PROTOCOLS_MARK) - 1;
+	size_t cap = chatpage_len - ml + 5 * strlen(protocols) + 1, n;
+	char *out = malloc(cap), *p;
+
+	if (!out || !mark) {
+		free(out);
+		return NULL;
+	}
+	n = (size_t)(mark - chatpage_html);
+	memcpy(out, chatpage_html, n);
+	p = out + n;
+	// names are HTTP tokens; & is the one that needs escaping in an
+	// attribute, the others are there for safety
+	for (const char *c = protocols; *c; c++) {
+		const char *e = *c == '&' ? "&amp;" : *c == '"' ? "&quot;" :
+			*c == '<' ? "&lt;" : *c == '>' ? "&gt;" : NULL;
+
+		if (e) {
+			memcpy(p, e, strlen(e));
+			p += strlen(e);
+		} else {
+			*p++ = *c;
+		}
+	}
+	n = chatpage_len - n - ml;
+	memcpy(p, mark + ml, n);
+	p += n;
+	*p = '\0';
+	*len = (size_t)(p - out);
+	return out;
+}

@@ -10,4 +10,11 @@
 extern const char chatpage_html[];
 extern const size_t chatpage_len;
 
+/*
+ * The page as served: its meta tag wsc-subprotocols holds protocols (the
+ * comma-joined -s names, "" for none), which the page offers when it
+ * connects. Malloc'd, NUL-terminated, length in *len; NULL: no memory.
+ */
+char *chatpage_render(const char *protocols, size_t *len);
+
 #endif

@@ -7,11 +7,18 @@
  */
 #include "server.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "chatpage.h"
@@ -28,6 +35,8 @@
 #define PEER_LOW (64 * 1024)            // all below: resume them
 #define PEER_STUCK_SECS 2               // behind, no progress: dropped
 #define PEER_MESSAGE_MAX (16 * 1024 * 1024)  // default largest message
+#define LISTEN_MAX 8                    // addresses one host name may give
+#define HEAD_MAX 4096                   // lws's header buffer (ah_data)
 
 struct wsc_peer {
 	struct wsc_peer *next;
@@ -60,6 +69,166 @@ static void leave_when_empty(struct wsc *w)
 		w->done = true;
 		lws_cancel_service(w->ctx);
 	}
+}
+
+/*
+ * --- connections before the handshake ---
+ *
+ * Every refused handshake is reported with the peer's address and why.
+ * wsc refuses most itself (handshake_check()); what libwebsockets drops on
+ * its own (a malformed request, headers too large, another Upgrade) only
+ * shows as a connection that sent request bytes and went away without
+ * being answered, so each accepted socket is followed by its fd: the
+ * address, the bytes of the pending request (from the wire filter) and
+ * whether its head ended.
+ */
+struct conn {
+	bool open;              // accepted, not yet destroyed
+	bool done;              // a WebSocket now: no longer followed
+	bool confirmed;         // handshake_check() let it through
+	size_t bytes;           // request bytes not answered yet
+	unsigned crlf;          // how much of "\r\n\r\n" was just seen
+	bool head_end;
+	char upgrade[32];       // its Upgrade header, if any
+	char addr[64];
+};
+
+static struct conn *conns;      // by fd
+static size_t n_conns;
+
+static struct conn *conn_of(int fd, bool create)
+{
+	if (fd < 0) {
+		return NULL;
+	}
+	if ((size_t)fd >= n_conns) {
+		size_t n = (size_t)fd + 64;
+		struct conn *c;
+
+		if (!create || !(c = realloc(conns, n * sizeof(*c)))) {
+			return NULL;
+		}
+		memset(c + n_conns, 0, (n - n_conns) * sizeof(*c));
+		conns = c;
+		n_conns = n;
+	}
+	return &conns[fd];
+}
+
+static void peer_address(struct lws *wsi, char *addr, size_t size)
+{
+	lws_get_peer_simple(wsi, addr, size);
+	if (!strncmp(addr, "::ffff:", 7)) {
+		// an IPv4 client of a dual-stack socket
+		memmove(addr, addr + 7, strlen(addr + 7) + 1);
+	}
+}
+
+static void conn_accepted(struct lws *wsi)
+{
+	int fd = lws_get_socket_fd(wsi);
+	struct conn *c = conn_of(fd, true);
+
+	if (c) {
+		memset(c, 0, sizeof(*c));
+		c->open = true;
+		peer_address(wsi, c->addr, sizeof(c->addr));
+		lws_set_opaque_user_data(wsi, (void *)(intptr_t)(fd + 1));
+	}
+}
+
+static struct conn *conn_of_wsi(struct lws *wsi)
+{
+	intptr_t k = (intptr_t)lws_get_opaque_user_data(wsi);
+	struct conn *c = k > 0 ? conn_of((int)(k - 1), false) : NULL;
+
+	return c && c->open ? c : NULL;
+}
+
+// A request was answered (served, or refused with a reason): forget it.
+static void conn_answered(struct lws *wsi)
+{
+	struct conn *c = conn_of_wsi(wsi);
+
+	if (c) {
+		c->bytes = 0;
+		c->crlf = 0;
+		c->head_end = false;
+		c->confirmed = false;
+		c->upgrade[0] = '\0';
+	}
+}
+
+static void conn_saw(struct conn *c, const char *buf, size_t n)
+{
+	static const char end[] = "\r\n\r\n", up[] = "\r\nupgrade:";
+	const size_t ul = sizeof(up) - 1;
+
+	c->bytes += n;
+	for (size_t i = 0; i < n && !c->head_end; i++) {
+		c->crlf = buf[i] == end[c->crlf] ? c->crlf + 1 :
+			buf[i] == '\r' ? 1 : 0;
+		if (c->crlf == 4) {
+			c->head_end = true;
+		}
+		if (buf[i] == '\r' && n - i >= ul &&
+				!strncasecmp(buf + i, up, ul)) {
+			const char *v = buf + i + ul;
+			size_t k = 0, left = n - i - ul;
+
+			while (left && (*v == ' ' || *v == '\t')) {
+				v++;
+				left--;
+			}
+			while (k < left && k < sizeof(c->upgrade) - 1 &&
+					v[k] != '\r' && v[k] != '\n') {
+				c->upgrade[k] = v[k];
+				k++;
+			}
+			c->upgrade[k] = '\0';
+		}
+	}
+}
+
+static void refused(const char *addr, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void refused(const char *addr, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	log_info("refused a client from %s: %s", *addr ? addr : "?", why);
+}
+
+// The socket is gone: was a request left unanswered?
+static void conn_destroyed(struct lws *wsi)
+{
+	struct conn *c = conn_of_wsi(wsi);
+
+	if (!c) {
+		return;
+	}
+	if (!c->done && c->bytes) {
+		if (c->confirmed) {
+			refused(c->addr, "libwebsockets refused the handshake");
+		} else if (c->bytes >= HEAD_MAX) {
+			refused(c->addr, "request too large (%zu bytes)", c->bytes);
+		} else if (!c->head_end) {
+			refused(c->addr, "incomplete request (closed or timed out "
+				"after %zu bytes)", c->bytes);
+		} else if (*c->upgrade && strcasecmp(c->upgrade, "websocket")) {
+			refused(c->addr, "unsupported Upgrade: %s (HTTP 403)",
+				c->upgrade);
+		} else {
+			refused(c->addr, "malformed HTTP request");
+		}
+	}
+	c->open = false;
+	lws_set_opaque_user_data(wsi, NULL);
 }
 
 /* --- flow control --- */
@@ -328,6 +497,9 @@ static void flush_before_close(struct wsc_peer *p, struct lws *wsi)
 
 /* --- HTTP: the chat page --- */
 
+static char *page;              // chatpage_render(): offers our subprotocols
+static size_t page_len;
+
 static int serve_http(struct lws *wsi, const char *path)
 {
 	unsigned char buf[LWS_PRE + 512], *start = buf + LWS_PRE, *p = start,
@@ -340,7 +512,7 @@ static int serve_http(struct lws *wsi, const char *path)
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
 	}
 	if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK,
-			"text/html; charset=utf-8", chatpage_len, &p, end) ||
+			"text/html; charset=utf-8", page_len, &p, end) ||
 			lws_add_http_header_by_name(wsi,
 			(const unsigned char *)"cache-control:",
 			(const unsigned char *)"no-store", 8, &p, end) ||
@@ -356,16 +528,16 @@ static int serve_http(struct lws *wsi, const char *path)
 
 static int write_page(struct lws *wsi)
 {
-	unsigned char *buf = malloc(LWS_PRE + chatpage_len);
+	unsigned char *buf = malloc(LWS_PRE + page_len);
 	int n;
 
 	if (!buf) {
 		return -1;
 	}
-	memcpy(buf + LWS_PRE, chatpage_html, chatpage_len);
-	n = lws_write(wsi, buf + LWS_PRE, chatpage_len, LWS_WRITE_HTTP_FINAL);
+	memcpy(buf + LWS_PRE, page, page_len);
+	n = lws_write(wsi, buf + LWS_PRE, page_len, LWS_WRITE_HTTP_FINAL);
 	free(buf);
-	if (n < (int)chatpage_len) {
+	if (n < (int)page_len) {
 		return -1;
 	}
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
@@ -404,6 +576,150 @@ static bool offers_ours(const struct wsc_opts *o, const char *list, size_t n)
 	return false;
 }
 
+/* --- refusing a handshake --- */
+
+/*
+ * Answer status with why as a plain-text body (426 also names the version
+ * wsc speaks) and report it; returns 1: lws completes the transaction.
+ */
+static int refuse(struct lws *wsi, unsigned status, const char *why)
+{
+	unsigned char buf[LWS_PRE + 768], *start = buf + LWS_PRE, *p = start,
+		*end = buf + sizeof(buf) - 1;
+	struct conn *c = conn_of_wsi(wsi);
+	char body[512], addr[64] = "";
+	int n = snprintf(body, sizeof(body), "%s\n", why);
+
+	if (c) {
+		snprintf(addr, sizeof(addr), "%s", c->addr);
+	} else {
+		peer_address(wsi, addr, sizeof(addr));
+	}
+	refused(addr, "%s (HTTP %u)", why, status);
+	conn_answered(wsi);
+	if (lws_add_http_common_headers(wsi, status, "text/plain; charset=utf-8",
+			(lws_filepos_t)n, &p, end) ||
+			(status == 426 && lws_add_http_header_by_name(wsi,
+			(const unsigned char *)"sec-websocket-version:",
+			(const unsigned char *)"13", 2, &p, end)) ||
+			lws_finalize_write_http_header(wsi, start, &p, end)) {
+		return -1;
+	}
+	memcpy(start, body, (size_t)n);
+	if (lws_write(wsi, start, (size_t)n, LWS_WRITE_HTTP_FINAL) < n) {
+		return -1;
+	}
+	return 1;
+}
+
+// Is token one of the comma-separated items of the header (any case)?
+static bool header_has_token(struct lws *wsi, enum lws_token_indexes h,
+		const char *token)
+{
+	char v[256];
+	int n = lws_hdr_copy(wsi, v, sizeof(v), h);
+	size_t tl = strlen(token);
+
+	for (char *s = v; n > 0 && *s;) {
+		size_t len;
+
+		s += strspn(s, " \t,");
+		len = strcspn(s, " \t,");
+		if (len == tl && !strncasecmp(s, token, tl)) {
+			return true;
+		}
+		s += len;
+	}
+	return false;
+}
+
+/*
+ * The checks of RFC 6455 4.2.1, plus what libwebsockets 4.1 would refuse
+ * later without a word (its protocol-list limits), so each refusal gets a
+ * status and a reason. Returns 0 to go on, else what the callback returns.
+ */
+static int handshake_check(struct wsc *w, struct lws *wsi, const char *up)
+{
+	char v[256], key[32];
+	unsigned char raw[32];
+	int n;
+
+	if (strcasecmp(up, "websocket")) {
+		snprintf(v, sizeof(v), "unsupported Upgrade: %.64s", up);
+		return refuse(wsi, HTTP_STATUS_BAD_REQUEST, v);
+	}
+	if (w->closing) {
+		return refuse(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE,
+			"the server is shutting down");
+	}
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0) {
+		return refuse(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED,
+			"the method is not GET");
+	}
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_HOST) <= 0) {
+		return refuse(wsi, HTTP_STATUS_BAD_REQUEST, "no Host header");
+	}
+	if (!header_has_token(wsi, WSI_TOKEN_CONNECTION, "upgrade")) {
+		return refuse(wsi, HTTP_STATUS_BAD_REQUEST,
+			"the Connection header does not name Upgrade");
+	}
+	n = lws_hdr_copy(wsi, key, sizeof(key), WSI_TOKEN_KEY);
+	if (n <= 0) {
+		return refuse(wsi, HTTP_STATUS_BAD_REQUEST,
+			"no Sec-WebSocket-Key");
+	}
+	if (n != 24 || lws_b64_decode_string(key, (char *)raw,
+			sizeof(raw)) != 16) {
+		return refuse(wsi, HTTP_STATUS_BAD_REQUEST,
+			"Sec-WebSocket-Key is not 16 bytes in base64");
+	}
+	n = lws_hdr_copy(wsi, v, sizeof(v), WSI_TOKEN_VERSION);
+	if (n != 2 || strcmp(v, "13")) {
+		char why[96] = "no Sec-WebSocket-Version (13 needed)";
+
+		if (n > 0) {
+			snprintf(why, sizeof(why), "unsupported "
+				"Sec-WebSocket-Version: %.32s (13 needed)", v);
+		}
+		return refuse(wsi, 426, why);
+	}
+	n = lws_hdr_total_length(wsi, WSI_TOKEN_PROTOCOL);
+	if (n > 126) {
+		// lws copies the list into 127 bytes, each name into 64
+		return refuse(wsi, HTTP_STATUS_BAD_REQUEST,
+			"Sec-WebSocket-Protocol is longer than 126 bytes");
+	}
+	if (n > 0) {
+		lws_hdr_copy(wsi, v, sizeof(v), WSI_TOKEN_PROTOCOL);
+		for (char *s = v; *s;) {
+			size_t len;
+
+			s += strspn(s, " \t,");
+			len = strcspn(s, " \t,");
+			if (len > 63) {
+				return refuse(wsi, HTTP_STATUS_BAD_REQUEST,
+					"a Sec-WebSocket-Protocol name is longer "
+					"than 63 bytes");
+			}
+			s += len;
+		}
+	}
+	if (w->opts->require_protocol && (n <= 0 ||
+			!offers_ours(w->opts, v, (size_t)n))) {
+		char why[400];
+
+		if (n > 0) {
+			snprintf(why, sizeof(why), "it offered subprotocol %.126s, "
+				"none of %.200s", v, w->opts->protocols);
+		} else {
+			snprintf(why, sizeof(why), "it offered no subprotocol "
+				"(--require-subprotocol %.200s)", w->opts->protocols);
+		}
+		return refuse(wsi, HTTP_STATUS_BAD_REQUEST, why);
+	}
+	return 0;
+}
+
 static struct wsc *filter_wsc;  // the wire filter has no user pointer
 
 /*
@@ -417,6 +733,11 @@ static void request_filter(int fd, char *buf, size_t n)
 	static const char h[] = "\r\nsec-websocket-protocol:";
 	const size_t hl = sizeof(h) - 1;
 
+	struct conn *c = conn_of(fd, false);
+
+	if (c && c->open && !c->done) {
+		conn_saw(c, buf, n);
+	}
 	if (!filter_wsc || filter_wsc->opts->require_protocol || n < 4 ||
 			memcmp(buf, "GET ", 4)) {
 		return;
@@ -440,47 +761,51 @@ static int server_cb(struct lws *wsi, enum lws_callback_reasons reason,
 {
 	struct wsc *w = ctx_wsc(wsi);
 	struct wsc_peer *p = user, **pp;
-	char proto[256];
 
 	switch (reason) {
+	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+		conn_accepted(wsi);
+		return 0;
+
+	case LWS_CALLBACK_WSI_DESTROY:
+		conn_destroyed(wsi);
+		return 0;
+
 	case LWS_CALLBACK_HTTP:
+		conn_answered(wsi);
 		return serve_http(wsi, in ? (const char *)in : "/");
 
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		return write_page(wsi);
 
-	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-		if (w->closing) {
-			return -1;
-		}
-		if (w->opts->require_protocol) {
-			int l = lws_hdr_copy(wsi, proto, sizeof(proto),
-				WSI_TOKEN_PROTOCOL);
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: {
+		int r = handshake_check(w, wsi, in ? (const char *)in : "");
+		struct conn *c = conn_of_wsi(wsi);
 
-			if (l <= 0 || !offers_ours(w->opts, proto, (size_t)l)) {
-				lws_return_http_status(wsi, HTTP_STATUS_BAD_REQUEST,
-					"no supported subprotocol offered");
-				return 1;
-			}
+		if (!r && c) {
+			c->confirmed = true;
 		}
-		return 0;
+		return r;
+	}
 
-	case LWS_CALLBACK_ESTABLISHED:
+	case LWS_CALLBACK_ESTABLISHED: {
+		struct conn *c = conn_of_wsi(wsi);
+
+		if (c) {
+			c->done = true;
+		}
 		memset(p, 0, sizeof(*p));
 		p->wsi = wsi;
 		p->id = ++w->next_id;
 		sendq_init(&p->q, PEER_QUEUE_MAX, LWS_PRE);
-		lws_get_peer_simple(wsi, p->addr, sizeof(p->addr));
-		if (!strncmp(p->addr, "::ffff:", 7)) {
-			// an IPv4 client of a dual-stack socket
-			memmove(p->addr, p->addr + 7, strlen(p->addr + 7) + 1);
-		}
+		peer_address(wsi, p->addr, sizeof(p->addr));
 		p->next = w->peers;
 		w->peers = p;
 		log_info("client #%u joined from %s%s%s", p->id, p->addr,
 			*lws_get_protocol(wsi)->name ? ", subprotocol " : "",
 			lws_get_protocol(wsi)->name);
 		return 0;
+	}
 
 	case LWS_CALLBACK_RECEIVE:
 		return on_receive(w, p, wsi, in, len);
@@ -496,6 +821,9 @@ static int server_cb(struct lws *wsi, enum lws_callback_reasons reason,
 		return 0;
 
 	case LWS_CALLBACK_CLOSED:
+		if (!p || p->wsi != wsi) {
+			return 0;   // its handshake failed: it never joined
+		}
 		for (pp = &w->peers; *pp; pp = &(*pp)->next) {
 			if (*pp == p) {
 				*pp = p->next;
@@ -549,12 +877,168 @@ static bool parse_listen(const char *arg, char *host, size_t size, int *port)
 	return true;
 }
 
+/*
+ * --- where to listen ---
+ *
+ * HOST is an address (bound exactly: 127.0.0.1 is not every interface) or
+ * a name, resolved with getaddrinfo(); wsc listens on every address a name
+ * gives (localhost: 127.0.0.1 and ::1 where both resolve), skipping those
+ * this machine cannot bind (no IPv6, say) while one is left, all on one
+ * port. An IPv6 socket is IPv6-only, so [::] is every IPv6 interface and
+ * 0.0.0.0 every IPv4 one.
+ */
+struct listen_addr {
+	struct sockaddr_storage sa;
+	socklen_t len;
+	char numeric[INET6_ADDRSTRLEN];
+};
+
+static const char *resolve(const char *host, struct listen_addr *a,
+		size_t *n)
+{
+	struct addrinfo hints, *res, *ai;
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	rc = getaddrinfo(host, NULL, &hints, &res);
+	if (rc) {
+		return rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc);
+	}
+	*n = 0;
+	for (ai = res; ai && *n < LISTEN_MAX; ai = ai->ai_next) {
+		struct listen_addr *x = &a[*n];
+		bool dup = false;
+
+		if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+				ai->ai_addrlen > sizeof(x->sa) ||
+				getnameinfo(ai->ai_addr, ai->ai_addrlen, x->numeric,
+				sizeof(x->numeric), NULL, 0, NI_NUMERICHOST)) {
+			continue;
+		}
+		for (size_t k = 0; k < *n; k++) {
+			dup = dup || !strcmp(a[k].numeric, x->numeric);
+		}
+		if (!dup) {
+			memcpy(&x->sa, ai->ai_addr, ai->ai_addrlen);
+			x->len = ai->ai_addrlen;
+			(*n)++;
+		}
+	}
+	freeaddrinfo(res);
+	return *n ? NULL : "no IPv4 or IPv6 address";
+}
+
+/*
+ * Can a socket like the one lws makes (SO_REUSEADDR; IPv6-only) bind a at
+ * port? 0 or the errno: lws itself only says that it failed.
+ */
+static int probe(struct listen_addr *a, int port)
+{
+	int fd = socket(a->sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1,
+		e = 0;
+
+	if (fd < 0) {
+		return errno;
+	}
+	if (a->sa.ss_family == AF_INET6) {
+		((struct sockaddr_in6 *)&a->sa)->sin6_port = htons((uint16_t)port);
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	} else {
+		((struct sockaddr_in *)&a->sa)->sin_port = htons((uint16_t)port);
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&a->sa, a->len)) {
+		e = errno;
+	}
+	close(fd);
+	return e;
+}
+
+static bool is_literal(const char *host)
+{
+	unsigned char b[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, host, b) == 1 ||
+		inet_pton(AF_INET6, host, b) == 1;
+}
+
+/*
+ * Create one vhost per address of host (all on one port: port 0 takes the
+ * first one's); print "listening on" for each, or one error and false.
+ */
+static bool listen_all(struct wsc *w, const char *host, int port,
+		struct lws_context_creation_info *info, struct lws_vhost **first)
+{
+	// lws keeps pointers to the vhost's name and iface
+	static struct listen_addr a[LISTEN_MAX];
+	static char vname[LISTEN_MAX][24];
+	struct lws_vhost *vhs[LISTEN_MAX];
+	const bool v6host = strchr(host, ':') != NULL;
+	size_t n = 0, bound = 0, idx[LISTEN_MAX];
+	const char *why = resolve(host, a, &n);
+	int err = 0;
+
+	for (size_t i = 0; !why && i < n; i++) {
+		const bool v6 = a[i].sa.ss_family == AF_INET6;
+		int e = probe(&a[i], port);
+
+		if (e && (e == EADDRNOTAVAIL || e == EAFNOSUPPORT) &&
+				!is_literal(host) && (bound || i + 1 < n)) {
+			err = err ? err : e;
+			continue;   // a name's address this machine lacks
+		}
+		if (e) {
+			why = strerror(e);
+			break;
+		}
+		snprintf(vname[i], sizeof(vname[i]), "wsc%zu", i);
+		info->vhost_name = vname[i];
+		info->iface = a[i].numeric;
+		info->port = port;
+		info->options = LWS_SERVER_OPTION_VALIDATE_UTF8 |
+			LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND | (v6 ?
+			LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY |
+			LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE :
+			LWS_SERVER_OPTION_DISABLE_IPV6);
+		vhs[bound] = lws_create_vhost(w->ctx, info);
+		if (!vhs[bound]) {
+			e = probe(&a[i], port);
+			why = e ? strerror(e) : "libwebsockets could not listen";
+			break;
+		}
+		if (!port) {
+			port = lws_get_vhost_listen_port(vhs[bound]);
+		}
+		idx[bound++] = i;
+	}
+	if (!why && !bound) {
+		why = strerror(err);
+	}
+	if (why) {
+		log_err("cannot listen on %s%s%s:%d: %s", v6host ? "[" : "", host,
+			v6host ? "]" : "", port, why);
+		return false;
+	}
+	for (size_t i = 0; i < bound; i++) {
+		const struct listen_addr *x = &a[idx[i]];
+		const bool v6 = x->sa.ss_family == AF_INET6;
+
+		log_note("listening on %s%s%s:%d", v6 ? "[" : "", x->numeric,
+			v6 ? "]" : "", lws_get_vhost_listen_port(vhs[i]));
+	}
+	*first = vhs[0];
+	return true;
+}
+
 enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 {
 	struct lws_protocols protocols[WSC_MAX_LIST + 3];
 	struct lws_context_creation_info info;
 	char names[WSC_PROTOCOLS_MAX];
-	struct lws_vhost *vh;
+	struct lws_vhost *vh = NULL;
+	enum wsc_exit rc = WSC_EXIT_OK;
 	size_t n = 0;
 	struct wsc w;
 	char host[128];
@@ -565,6 +1049,12 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 		return WSC_EXIT_USAGE;
 	}
 	if (!wsc_init(&w, opts, true)) {
+		wsc_finish(&w);
+		return WSC_EXIT_FAILURE;
+	}
+	page = chatpage_render(opts->protocols, &page_len);
+	if (!page) {
+		log_err("out of memory");
 		wsc_finish(&w);
 		return WSC_EXIT_FAILURE;
 	}
@@ -586,13 +1076,12 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 	protocols[n] = (struct lws_protocols){ NULL, NULL, 0, 0, 0, NULL, 0 };
 
 	memset(&info, 0, sizeof(info));
-	info.port = port;
-	info.iface = host;
 	info.protocols = protocols;
 	info.user = &w;
 	// not HEADERS_SECURITY_BEST_PRACTICES_ENFORCE: its CSP forbids the
 	// page's own inline script
-	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 |
+		LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
 	info.fd_limit_per_thread = 1024;
 	info.timeout_secs = 10;
 
@@ -600,27 +1089,33 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 	wire_set_request_filter(request_filter);
 	w.ctx = lws_create_context(&info);
 	if (!w.ctx) {
-		log_err("--listen: cannot listen on %s:%d", host, port);
-		wsc_finish(&w);
-		return WSC_EXIT_FAILURE;
-	}
-	vh = lws_get_vhost_by_name(w.ctx, "default");
-	log_note("listening on %s%s%s:%d", strchr(host, ':') ? "[" : "",
-		host, strchr(host, ':') ? "]" : "", lws_get_vhost_listen_port(vh));
-	events_init(&w);
-	w.st.ready = WSC_OPEN;
-	if (input_start(&w, vh, sigfd)) {
-		while (!w.done) {
-			if (lws_service(w.ctx, 0) < 0) {
-				break;
+		log_err("cannot create the libwebsockets context");
+		rc = WSC_EXIT_FAILURE;
+	} else if (!listen_all(&w, host, port, &info, &vh)) {
+		rc = WSC_EXIT_FAILURE;
+	} else {
+		events_init(&w);
+		w.st.ready = WSC_OPEN;
+		if (input_start(&w, vh, sigfd)) {
+			while (!w.done) {
+				if (lws_service(w.ctx, 0) < 0) {
+					break;
+				}
 			}
 		}
+		output_flush(&w.out);
+		repl_finish(&w);
 	}
-	output_flush(&w.out);
-	repl_finish(&w);
-	lws_context_destroy(w.ctx);
+	if (w.ctx) {
+		lws_context_destroy(w.ctx);
+	}
 	wire_set_request_filter(NULL);
 	filter_wsc = NULL;
+	free(conns);
+	conns = NULL;
+	n_conns = 0;
+	free(page);
+	page = NULL;
 	wsc_finish(&w);
-	return WSC_EXIT_OK;
+	return rc;
 }

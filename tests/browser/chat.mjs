@@ -27,15 +27,18 @@ function lines(stream) {
   });
 }
 
-test('chat page and a terminal client talk through wsc --listen', async (t) => {
-  const server = spawn(WSC, ['-l', '127.0.0.1:0'], { stdio: ['pipe', 'pipe', 'pipe'] });
+// `wsc -l 127.0.0.1:0 ARGS`: the server, its stderr lines and its port.
+async function listen(t, args = []) {
+  const server = spawn(WSC, ['-l', '127.0.0.1:0', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   t.after(() => server.kill('SIGKILL'));
   const serverErr = lines(server.stderr);
   const first = await serverErr(10000, 'the listening line');
   const m = /^wsc: listening on 127\.0\.0\.1:(\d+)$/.exec(first);
   assert.ok(m, 'unexpected first line: ' + first);
-  const port = m[1];
+  return { server, serverErr, port: m[1] };
+}
 
+async function newPage(t) {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -44,7 +47,12 @@ test('chat page and a terminal client talk through wsc --listen', async (t) => {
            '--disable-sync'],
   });
   t.after(() => browser.close());
-  const page = await browser.newPage();
+  return browser.newPage();
+}
+
+test('chat page and a terminal client talk through wsc --listen', async (t) => {
+  const { server, serverErr, port } = await listen(t);
+  const page = await newPage(t);
   await page.goto(`http://127.0.0.1:${port}/`);
   await page.waitForFunction(() =>
     document.getElementById('state').textContent === 'OPEN (1)', null, { timeout: 10000 });
@@ -84,4 +92,27 @@ test('chat page and a terminal client talk through wsc --listen', async (t) => {
     document.getElementById('state').textContent === 'CLOSED (3)', null, { timeout: 10000 });
   const log = await page.locator('#log li').allTextContents();
   assert.ok(log.includes('closed (1001)'), 'page log: ' + JSON.stringify(log));
+});
+
+test('chat page offers the room subprotocols (-s X --require-subprotocol)', async (t) => {
+  const { server, serverErr, port } = await listen(t,
+    ['-s', 'chat.v2', '-s', 'chat', '--require-subprotocol']);
+  const page = await newPage(t);
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.waitForFunction(() =>
+    document.getElementById('state').textContent === 'OPEN (1)', null, { timeout: 10000 });
+  // the first one it offers that the room has, as the server reports it
+  const joined = await serverErr(10000, 'the page joining');
+  assert.equal(joined, 'wsc: client #1 joined from 127.0.0.1, subprotocol chat.v2');
+  const log = await page.locator('#log li').allTextContents();
+  assert.ok(log.includes('connected (subprotocol chat.v2)'), 'page log: ' + JSON.stringify(log));
+
+  // and it chats: the page's message reaches the server's stdout
+  const serverOut = lines(server.stdout);
+  await page.fill('#text', 'with a subprotocol');
+  await page.press('#text', 'Enter');
+  assert.equal(await serverOut(10000, 'the page message'), 'with a subprotocol');
+  server.kill('SIGTERM');
+  const [code] = await once(server, 'exit');
+  assert.equal(code, 0, 'wsc --listen exit status');
 });

@@ -107,17 +107,20 @@ class _Lines:
 
 
 class Listener:
-    """`wsc -l 127.0.0.1:0 ARGS` with stdin a pipe."""
+    """`wsc -l AT ARGS` (AT: 127.0.0.1:0 unless at= says otherwise) with
+    stdin a pipe; first= is the regex its first line must match (group 1:
+    the port)."""
 
-    def __init__(self, *args):
-        self.proc = spawn(["-l", "127.0.0.1:0"] + list(args))
+    def __init__(self, *args, at="127.0.0.1:0", first=LISTENING):
+        self.proc = spawn(["-l", at] + list(args))
         try:
-            first = read_line(self.proc.stderr, 10, what="wsc -l")
-            m = LISTENING.fullmatch(first)
-            assert m, "first stderr line: %r" % first
+            line = read_line(self.proc.stderr, 10, what="wsc -l")
+            m = first.fullmatch(line)
+            assert m, "first stderr line: %r" % line
         except BaseException:
             self.close()
             raise
+        self.first = line
         self.port = int(m.group(1))
         self.url = "ws://127.0.0.1:%d/" % self.port
         self.out = _Lines(self.proc.stdout)
@@ -167,8 +170,8 @@ def listen():
     none may have reported a sanitizer error (ASan/UBSan builds)."""
     started = []
 
-    def start(*args):
-        srv = Listener(*args)
+    def start(*args, **kw):
+        srv = Listener(*args, **kw)
         started.append(srv)
         return srv
 
@@ -862,3 +865,394 @@ def test_quiet_silences_joins_and_leaves(listen):
     srv.err.wait_eof()
     c.close()
     assert srv.err.text() == []
+
+
+# --- where it listens --------------------------------------------------------
+
+ANY_LISTENING = re.compile(r"wsc: listening on (?:\S+):(\d+)")
+
+
+def bound(port):
+    """The local addresses of the sockets listening on TCP port, as ss
+    prints them (127.0.0.1:P, [::1]:P, 0.0.0.0:P, [::]:P; *:P is a
+    dual-stack [::])."""
+    out = subprocess.run(["ss", "-ltnH", "sport = :%d" % port],
+                         capture_output=True, text=True, timeout=10,
+                         check=True).stdout
+    return sorted(line.split()[3] for line in out.splitlines())
+
+
+def refused_connect(family, host, port):
+    s = socket.socket(family)
+    s.settimeout(10)
+    try:
+        with pytest.raises(ConnectionRefusedError):
+            s.connect((host, port))
+    finally:
+        s.close()
+
+
+def http_get(family, host, port):
+    s = socket.socket(family)
+    s.settimeout(10)
+    s.connect((host, port))
+    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    head = s.recv(64)
+    s.close()
+    return head.split(b"\r\n")[0]
+
+
+@pytest.mark.parametrize("at, shown", [
+    ("127.0.0.1:0", "127.0.0.1"),
+    ("0", "127.0.0.1"),                 # the default host
+    ("[::1]:0", "[::1]"),
+    ("0.0.0.0:0", "0.0.0.0"),
+    ("[::]:0", "[::]"),
+], ids=["ipv4", "default", "ipv6", "any-ipv4", "any-ipv6"])
+def test_binds_exactly_the_address_it_prints(listen, at, shown):
+    srv = listen(at=at, first=ANY_LISTENING)
+    assert srv.first == "wsc: listening on %s:%d" % (shown, srv.port)
+    assert bound(srv.port) == ["%s:%d" % (shown, srv.port)]
+    v4 = shown in ("127.0.0.1", "0.0.0.0")
+    # the family it names answers, the other one is not listened on
+    if v4:
+        assert http_get(socket.AF_INET, "127.0.0.1", srv.port) == \
+            b"HTTP/1.1 200 OK"
+        refused_connect(socket.AF_INET6, "::1", srv.port)
+    else:
+        assert http_get(socket.AF_INET6, "::1", srv.port) == \
+            b"HTTP/1.1 200 OK"
+        refused_connect(socket.AF_INET, "127.0.0.1", srv.port)
+
+
+def resolved(name):
+    """name's addresses as wsc prints them, in getaddrinfo order."""
+    seen = []
+    for fam, _, _, _, sa in socket.getaddrinfo(name, None,
+                                               type=socket.SOCK_STREAM):
+        a = "[%s]" % sa[0] if fam == socket.AF_INET6 else sa[0]
+        if fam in (socket.AF_INET, socket.AF_INET6) and a not in seen:
+            seen.append(a)
+    return seen
+
+
+@pytest.mark.parametrize("name", ["localhost", "0"])
+def test_host_name_is_resolved_and_each_address_bound(listen, name):
+    want = resolved(name)               # localhost: 127.0.0.1 and/or ::1
+    srv = listen(at=name + ":0", first=ANY_LISTENING)
+    lines = [srv.first] + [srv.err.next_line().decode()
+                           for _ in want[1:]]
+    assert lines == ["wsc: listening on %s:%d" % (a, srv.port)
+                     for a in want]
+    assert bound(srv.port) == sorted("%s:%d" % (a, srv.port) for a in want)
+    # and it is a working room on every one of them
+    for a in want:
+        fam = socket.AF_INET6 if a.startswith("[") else socket.AF_INET
+        host = "127.0.0.1" if a == "0.0.0.0" else a.strip("[]")
+        assert http_get(fam, host, srv.port) == b"HTTP/1.1 200 OK"
+
+
+def with_hosts(tmp_path, hosts, argv):
+    """argv in a mount namespace of its own whose /etc/hosts is hosts
+    (unshare(1) as root); skips where that is not possible."""
+    unshare = shutil.which("unshare")
+    if os.geteuid() != 0 or not unshare:
+        pytest.skip("needs root and unshare(1) for a private /etc/hosts")
+    f = tmp_path / "hosts"
+    f.write_text(hosts)
+    probe = subprocess.run([unshare, "-m", "sh", "-c",
+                            'mount --bind "$0" /etc/hosts', str(f)],
+                           capture_output=True, timeout=20)
+    if probe.returncode:
+        pytest.skip("no private mount namespace: %r" % probe.stderr)
+    import harness
+    return subprocess.Popen(
+        [unshare, "-m", "sh", "-c",
+         'mount --bind "$0" /etc/hosts && exec "$@"', str(f), harness.WSC] +
+        argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE)
+
+
+def test_localhost_with_both_addresses_binds_both_on_one_port(tmp_path):
+    p = with_hosts(tmp_path, "::1 localhost\n127.0.0.1 localhost\n",
+                   ["-l", "localhost:0"])
+    try:
+        first = read_line(p.stderr, 10, "wsc -l localhost:0")
+        m = re.fullmatch(r"wsc: listening on \[::1\]:(\d+)", first)
+        assert m, first
+        port = int(m.group(1))
+        assert read_line(p.stderr, 10, "wsc -l") == \
+            "wsc: listening on 127.0.0.1:%d" % port
+        assert bound(port) == ["127.0.0.1:%d" % port, "[::1]:%d" % port]
+        assert http_get(socket.AF_INET6, "::1", port) == b"HTTP/1.1 200 OK"
+        assert http_get(socket.AF_INET, "127.0.0.1", port) == \
+            b"HTTP/1.1 200 OK"
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(10) == 0
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        for f in (p.stdin, p.stdout, p.stderr):
+            f.close()
+
+
+def test_localhost_port_in_use_on_one_of_its_addresses_fails(tmp_path):
+    s = socket.socket(socket.AF_INET6)
+    s.bind(("::1", 0))
+    s.listen()
+    port = s.getsockname()[1]
+    try:
+        p = with_hosts(tmp_path, "127.0.0.1 localhost\n::1 localhost\n",
+                       ["-l", "localhost:%d" % port])
+        try:
+            out, err = p.communicate(timeout=20)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        assert (p.returncode, out, err.decode()) == (
+            1, b"", "wsc: cannot listen on localhost:%d: Address already in "
+            "use\n" % port)
+    finally:
+        s.close()
+
+
+def cannot_listen(at, **kw):
+    p = spawn(["-l", at], stdin=subprocess.DEVNULL, **kw)
+    try:
+        out, err = p.communicate(timeout=20)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    return p.returncode, out, err.decode()
+
+
+def test_port_in_use_is_one_line_and_exit_1():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen()
+    port = s.getsockname()[1]
+    try:
+        for at, shown in [("127.0.0.1:%d" % port, "127.0.0.1"),
+                          ("%d" % port, "127.0.0.1"),
+                          ("localhost:%d" % port, "localhost")]:
+            rc, out, err = cannot_listen(at)
+            assert (rc, out, err) == (1, b"", "wsc: cannot listen on %s:%d: "
+                                      "Address already in use\n" %
+                                      (shown, port)), at
+    finally:
+        s.close()
+
+
+def test_ipv6_port_in_use_is_one_line_and_exit_1():
+    s = socket.socket(socket.AF_INET6)
+    s.bind(("::1", 0))
+    s.listen()
+    port = s.getsockname()[1]
+    try:
+        rc, out, err = cannot_listen("[::1]:%d" % port)
+        assert (rc, err) == (1, "wsc: cannot listen on [::1]:%d: "
+                             "Address already in use\n" % port)
+    finally:
+        s.close()
+
+
+def test_unresolvable_or_foreign_address_is_one_line_and_exit_1():
+    rc, out, err = cannot_listen("nosuch.invalid:8081")
+    assert rc == 1 and out == b""
+    assert re.fullmatch(r"wsc: cannot listen on nosuch\.invalid:8081: "
+                        r"[^\n]+\n", err), err
+    # an address of no interface here (TEST-NET-1)
+    rc, out, err = cannot_listen("192.0.2.1:8081")
+    assert (rc, err) == (1, "wsc: cannot listen on 192.0.2.1:8081: "
+                         "Cannot assign requested address\n")
+
+
+def test_privileged_port_without_permission_is_one_line_and_exit_1():
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() == 0:
+        if not setpriv:
+            pytest.skip("root without setpriv(1)")
+        # as nobody, who may not bind ports below 1024
+        argv = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    else:
+        argv = []
+    with open("/proc/sys/net/ipv4/ip_unprivileged_port_start") as f:
+        if int(f.read()) <= 81:
+            pytest.skip("ports below 1024 are not privileged here")
+    import harness
+    p = subprocess.Popen(argv + [harness.WSC, "-l", "127.0.0.1:81"],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    try:
+        out, err = p.communicate(timeout=20)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert (p.returncode, out, err.decode()) == (
+        1, b"", "wsc: cannot listen on 127.0.0.1:81: Permission denied\n")
+
+
+# --- refused handshakes are reported -----------------------------------------
+
+KEY = "dGhlIHNhbXBsZSBub25jZQ=="
+
+
+def raw_request(port, head):
+    """Send a request head as is; return the status line (b"" if the
+    connection was closed without an answer)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(head.encode())
+    got = b""
+    try:
+        while b"\r\n" not in got:
+            d = s.recv(4096)
+            if not d:
+                break
+            got += d
+    except ConnectionResetError:
+        pass
+    s.close()
+    return got.split(b"\r\n")[0]
+
+
+def refusal(srv):
+    """The next stderr line, which must be a refusal; returns its reason."""
+    line = srv.err.next_line(what="a refusal").decode()
+    m = re.fullmatch(r"wsc: refused a client from 127\.0\.0\.1: (.+)", line)
+    assert m, line
+    return m.group(1)
+
+
+def test_refused_subprotocol_is_reported_with_address_and_reason(listen):
+    srv = listen("-s", "chat", "-s", "superchat", "--require-subprotocol")
+    c, _ = raw_connect(srv.port, protocols="other")
+    assert status_of(c) == 400
+    c.close()
+    assert refusal(srv) == ("it offered subprotocol other, none of "
+                            "chat,superchat (HTTP 400)")
+    c, _ = raw_connect(srv.port)
+    assert status_of(c) == 400
+    c.close()
+    assert refusal(srv) == ("it offered no subprotocol "
+                            "(--require-subprotocol chat,superchat) "
+                            "(HTTP 400)")
+    # python3-websockets, refused the same way
+    import websockets
+
+    async def main():
+        with pytest.raises(Exception):
+            await asyncio.wait_for(websockets.connect(
+                srv.url, subprotocols=["nope"]), 10)
+    asyncio.run(main())
+    assert refusal(srv) == ("it offered subprotocol nope, none of "
+                            "chat,superchat (HTTP 400)")
+    # the accepted one joins: no refusal line for it
+    c, _ = raw_connect(srv.port, protocols="superchat")
+    assert status_of(c) == 101
+    assert re.match(JOINED, srv.err.next_line().decode())
+    c.close()
+
+
+BASE = ("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\n")
+
+
+@pytest.mark.parametrize("head, status, why", [
+    (BASE + "Sec-WebSocket-Version: 13\r\n\r\n", b"400",
+     "no Sec-WebSocket-Key (HTTP 400)"),
+    (BASE + "Sec-WebSocket-Key: short\r\nSec-WebSocket-Version: 13\r\n\r\n",
+     b"400", "Sec-WebSocket-Key is not 16 bytes in base64 (HTTP 400)"),
+    (BASE + "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 8\r\n\r\n" % KEY,
+     b"426", "unsupported Sec-WebSocket-Version: 8 (13 needed) (HTTP 426)"),
+    (BASE + "Sec-WebSocket-Key: %s\r\n\r\n" % KEY,
+     b"426", "no Sec-WebSocket-Version (13 needed) (HTTP 426)"),
+    ("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: close"
+     "\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n" % KEY,
+     b"400", "the Connection header does not name Upgrade (HTTP 400)"),
+    ("POST / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: "
+     "Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n"
+     % KEY, b"405", "the method is not GET (HTTP 405)"),
+    ("GET / HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+     "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n" % KEY,
+     b"400", "no Host header (HTTP 400)"),
+    # refused by libwebsockets itself, before wsc sees the request
+    ("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: foo\r\nConnection: Upgrade\r\n"
+     "\r\n", b"403", "unsupported Upgrade: foo (HTTP 403)"),
+    ("BREW / HTTP/1.1\r\nHost: x\r\n\r\n", b"403", "malformed HTTP request"),
+    ("GET /%s HTTP/1.1\r\nHost: x\r\n\r\n" % ("a" * 5000), None,
+     re.compile(r"request too large \((\d+) bytes\)")),
+], ids=["no-key", "short-key", "version-8", "no-version", "no-connection",
+        "post", "no-host", "upgrade-foo", "bad-method", "too-large"])
+def test_bad_handshake_is_refused_and_reported(listen, head, status, why):
+    srv = listen()
+    line = raw_request(srv.port, head)
+    if status is None:
+        assert line in (b"", b"HTTP/1.0 431 ", b"HTTP/1.1 431 ") or \
+            b" 4" in line, line
+    else:
+        assert line.split(b" ")[1] == status, line
+    if isinstance(why, str):
+        assert refusal(srv) == why
+    else:   # as much as lws read of it before it gave up
+        m = why.fullmatch(refusal(srv))
+        assert m and 4096 <= int(m.group(1)) <= len(head), m
+    # it never joined; the next good client is #1
+    c, _ = raw_connect(srv.port)
+    assert status_of(c) == 101
+    assert srv.joined() == 1
+    c.close()
+
+
+def test_incomplete_request_is_the_one_refusal_among_good_connections(
+        listen):
+    srv = listen()
+    # a connection that sends nothing, the page, a 404 and a client that
+    # joins are no refusals
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+    s.close()
+    assert http_get(socket.AF_INET, "127.0.0.1", srv.port) == \
+        b"HTTP/1.1 200 OK"
+    assert raw_request(srv.port, "GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n") \
+        == b"HTTP/1.1 404 Not Found"
+    c, _ = raw_connect(srv.port)
+    send_text(c, "after them")
+    assert srv.out.next_line() == b"after them"
+    send_close(c)
+    recv_until_close(c)
+    wait_eof(c)
+    c.close()
+    # a request that ends before its head does is reported when it goes
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+    s.close()
+    srv.err.search(r"refused")
+    assert srv.stop() == 0
+    srv.err.wait_eof()
+    assert srv.err.text() == [
+        "wsc: client #1 joined from 127.0.0.1",
+        "wsc: client #1 (127.0.0.1) left",
+        "wsc: refused a client from 127.0.0.1: incomplete request (closed "
+        "or timed out after 25 bytes)",
+    ]
+
+
+def test_chat_page_offers_the_room_subprotocols(listen):
+    import http.client
+    srv = listen("-s", "chat", "-s", "a&b")
+    h = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+    h.request("GET", "/")
+    r = h.getresponse()
+    body = r.read().decode()
+    h.close()
+    assert int(r.getheader("Content-Length")) == len(body.encode())
+    assert '<meta name="wsc-subprotocols" content="chat,a&amp;b">' in body
+    srv2 = listen()
+    h = http.client.HTTPConnection("127.0.0.1", srv2.port, timeout=10)
+    h.request("GET", "/")
+    body = h.getresponse().read().decode()
+    h.close()
+    assert '<meta name="wsc-subprotocols" content="">' in body
