@@ -1,6 +1,7 @@
 /*
  * tlsconf.h - wsc's own part of the client TLS set-up, with OpenSSL:
- * the server's certificate is checked against the host asked for (IP
+ * the --ca, --cert and --key files are read and checked before connecting,
+ * and the server's certificate is checked against the host asked for (IP
  * literals against IP addresses in it, names against DNS names).
  */
 #ifndef WSC_TLSCONF_H
@@ -8,6 +9,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+/* Reads the files as the TLS set-up will (PEM): ca must hold at least one
+ * certificate, cert a certificate, key a private key that belongs to cert.
+ * NULL ones are skipped. On a problem: false, *opt ("--ca", "--cert",
+ * "--key") and *file name the file, why the reason. */
+bool tlsconf_check_files(const char *ca, const char *cert, const char *key,
+	const char **opt, const char **file, char *why, size_t size);
 
 /* For LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION (user is the
  * X509_STORE_CTX, len preverify_ok): checks the server's certificate

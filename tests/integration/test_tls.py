@@ -255,6 +255,62 @@ def test_missing_file_is_usage_error(tmp_path, pki, ca_signed, opt):
     assert b"no-such-file.pem" in r.stderr
 
 
+def write(tmp_path, name, text):
+    (tmp_path / name).write_text(text)
+    return str(tmp_path / name)
+
+
+@pytest.mark.parametrize("case", [
+    "ca-no-cert", "ca-key-only", "ca-directory", "ca-bad-pem",
+    "cert-not-cert", "key-not-key", "key-not-matching", "key-encrypted"])
+def test_unusable_file_is_usage_error(tmp_path, pki, ca_signed, case):
+    """Each file is read at start, before connecting: exit 2, one line
+    naming the option, the file and what is wrong with it."""
+    ca, cert, key = (str(pki / n) for n in
+                     ("ca.pem", "client.pem", "client.key"))
+    if case == "ca-no-cert":
+        ca = write(tmp_path, "hostname", "myhost\n")
+        opt, bad, why = "--ca", ca, "no certificate found"
+    elif case == "ca-key-only":
+        ca = key
+        opt, bad, why = "--ca", ca, "no certificate found"
+    elif case == "ca-directory":
+        ca = str(tmp_path)
+        opt, bad, why = "--ca", ca, "Is a directory"
+    elif case == "ca-bad-pem":
+        ca = write(tmp_path, "bad.pem", "-----BEGIN CERTIFICATE-----\n!!\n"
+                   "-----END CERTIFICATE-----\n")
+        opt, bad, why = "--ca", ca, "bad base64 decode"
+    elif case == "cert-not-cert":
+        cert = key
+        opt, bad, why = "--cert", cert, "no certificate found"
+    elif case == "key-not-key":
+        key = cert
+        opt, bad, why = "--key", key, "no private key found"
+    elif case == "key-not-matching":
+        key = str(pki / "self.key")
+        opt, bad, why = "--key", key, "not the private key of --cert " + cert
+    else:
+        key = str(tmp_path / "enc.key")
+        openssl("pkey", "-in", str(pki / "client.key"), "-aes128",
+                "-passout", "pass:secret", "-out", key, cwd=tmp_path)
+        opt, bad, why = "--key", key, \
+            "the key is encrypted (wsc cannot ask for its passphrase)"
+    r = run(["--ca", ca, "--cert", cert, "--key", key, url(ca_signed)],
+            input=MSG)
+    assert_one_error_line(r, status=2)
+    assert r.stderr.decode() == "wsc: %s: %s: %s\n" % (opt, bad, why)
+
+
+def test_unusable_ca_refused_for_ws_url_too(tmp_path):
+    """A ws:// URL can redirect to wss://: the files are checked anyway."""
+    with RawServer(lambda conn: None) as rs:
+        r = run(["--ca", write(tmp_path, "x", "x\n"), rs.url], input=MSG)
+        assert rs.conns == []
+    assert_one_error_line(r, status=2)
+    assert b"no certificate found" in r.stderr
+
+
 # --- TLS with a proxy and after a redirect ---
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
