@@ -24,6 +24,7 @@
 #include "log.h"
 #include "repl.h"
 #include "server.h"
+#include "tlsconf.h"
 #include "wire.h"
 
 #define MS 1000LL   // lws timers count microseconds
@@ -628,6 +629,11 @@ static int client_cb(struct lws *wsi, enum lws_callback_reasons reason,
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
 		return add_headers(w, (char **)in, len);
+
+	case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+		// lws 4.1 checks "[::1]:P" as the name "[": wsc checks the host
+		return w->opts->insecure ? 0 :
+			tlsconf_verify_host(user, (int)len, w->host);
 
 	case LWS_CALLBACK_CLIENT_HTTP_REDIRECT:
 		// lws would follow it itself, but only 4 hops, dropping the port

@@ -20,6 +20,7 @@
 
 #include "headers.h"
 #include "secret.h"
+#include "tlsconf.h"
 
 enum category {
 	CAT_CONNECTION, CAT_MESSAGES, CAT_DISPLAY, CAT_SERVER, CAT_GENERAL
@@ -533,6 +534,8 @@ static bool check_files(const struct wsc_opts *o)
 		{ "--ca", o->ca }, { "--cert", o->cert }, { "--key", o->key },
 		{ "--unix-socket", o->unix_socket },
 	};
+	const char *opt, *file;
+	char why[256];
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		if (files[i][1] && access(files[i][1], R_OK) != 0) {
@@ -542,6 +545,14 @@ static bool check_files(const struct wsc_opts *o)
 				strerror(errno));
 			return usage("%s: %s", files[i][0], what);
 		}
+	}
+	// the TLS files must also hold what they are for
+	if (!tlsconf_check_files(o->ca, o->cert, o->key, &opt, &file, why,
+			sizeof(why))) {
+		char what[768];
+
+		snprintf(what, sizeof(what), "%s: %s", file, why);
+		return usage("%s: %s", opt, what);
 	}
 	return true;
 }

@@ -8,7 +8,7 @@ import pytest
 
 from harness import run, python_server
 from wsproto import RawServer
-from test_redirect_proxy_unix import ConnectProxy, redirector
+from test_redirect_proxy_unix import ConnectProxy, ipv6_loopback, redirector
 
 MSG = "through tls\n"
 
@@ -37,8 +37,11 @@ def sign(d, name, ext):
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory):
     """ca.pem; server.pem for localhost and 127.0.0.1 signed by the CA;
-    wrong.pem for another name signed by the CA; self.pem self-signed for
-    localhost and 127.0.0.1; client.pem, a client certificate from the CA."""
+    wrong.pem for another name signed by the CA; ip.pem for the addresses
+    ::1 and 127.0.0.1 only (IP SANs, no DNS name) and bracket.pem for the
+    DNS name "[" (what libwebsockets 4.1 checked for "[::1]"), both signed
+    by the CA; self.pem self-signed for localhost and 127.0.0.1;
+    client.pem, a client certificate from the CA."""
     d = tmp_path_factory.mktemp("pki")
     openssl("req", "-x509", "-newkey", "ec", "-pkeyopt",
             "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
@@ -51,6 +54,12 @@ def pki(tmp_path_factory):
     make_key_csr(d, "wrong", "wrong.example")
     sign(d, "wrong", "subjectAltName=DNS:wrong.example\n"
          "basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
+    make_key_csr(d, "ip", "wsc test ip")
+    sign(d, "ip", "subjectAltName=IP:::1,IP:127.0.0.1\n"
+         "basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
+    make_key_csr(d, "bracket", "wsc test bracket")
+    sign(d, "bracket", "subjectAltName=DNS:[\n"
+         "basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
     make_key_csr(d, "client", "wsc test client")
     sign(d, "client", "basicConstraints=CA:FALSE\n"
          "extendedKeyUsage=clientAuth\n")
@@ -61,8 +70,10 @@ def pki(tmp_path_factory):
     return d
 
 
-def tls_server(request, pki, name, client_ca=False):
+def tls_server(request, pki, name, client_ca=False, host=None):
     args = [pki / (name + ".pem"), pki / (name + ".key")]
+    if host:
+        args = ["--host", host] + args
     if client_ca:
         args.append(pki / "ca.pem")
     s = python_server("tls_echo.py", *args)
@@ -88,6 +99,32 @@ def wrong_host(request, pki):
 @pytest.fixture(scope="module")
 def needs_client_cert(request, pki):
     return tls_server(request, pki, "server", client_ca=True)
+
+
+@pytest.fixture(scope="module")
+def ip_only(request, pki):
+    return tls_server(request, pki, "ip")
+
+
+def v6_server(request, pki, name):
+    if not ipv6_loopback():
+        pytest.skip("cannot bind ::1 (no IPv6 loopback here)")
+    return tls_server(request, pki, name, host="::1")
+
+
+@pytest.fixture(scope="module")
+def v6_ip_only(request, pki):
+    return v6_server(request, pki, "ip")
+
+
+@pytest.fixture(scope="module")
+def v6_wrong_host(request, pki):
+    return v6_server(request, pki, "wrong")
+
+
+@pytest.fixture(scope="module")
+def v6_bracket(request, pki):
+    return v6_server(request, pki, "bracket")
 
 
 def url(server, host="127.0.0.1"):
@@ -148,6 +185,44 @@ def test_wrong_host_name_accepted_with_insecure(pki, wrong_host):
     assert_echoed(echo(["-k", "--ca", str(pki / "ca.pem")], wrong_host))
 
 
+# --- IP literals are checked against the IP addresses in the certificate ---
+
+def assert_tls_cause(r, server, host, cause):
+    assert_one_error_line(r)
+    assert r.stderr.decode() == "wsc: wss://%s:%d/: TLS handshake failed: " \
+        "%s\n" % (host, server.port, cause)
+
+
+def test_ipv6_literal_matches_ip_san(pki, v6_ip_only):
+    """libwebsockets 4.1 alone fails this with "hostname mismatch"."""
+    assert_echoed(echo(["--ca", str(pki / "ca.pem")], v6_ip_only, "[::1]"))
+
+
+def test_ipv4_literal_matches_ip_san(pki, ip_only):
+    assert_echoed(echo(["--ca", str(pki / "ca.pem")], ip_only))
+
+
+def test_ipv6_literal_against_dns_san_fails(pki, v6_wrong_host):
+    r = echo(["--ca", str(pki / "ca.pem")], v6_wrong_host, "[::1]")
+    assert_tls_cause(r, v6_wrong_host, "[::1]", "IP address mismatch")
+
+
+def test_ipv6_literal_not_checked_as_the_name_bracket(pki, v6_bracket):
+    """A trusted certificate for the DNS name "[" is not one for [::1]."""
+    r = echo(["--ca", str(pki / "ca.pem")], v6_bracket, "[::1]")
+    assert_tls_cause(r, v6_bracket, "[::1]", "IP address mismatch")
+
+
+def test_name_not_matched_by_ip_san(pki, ip_only):
+    """localhost resolves to 127.0.0.1, but the certificate names no host."""
+    r = echo(["--ca", str(pki / "ca.pem")], ip_only, "localhost")
+    assert_tls_cause(r, ip_only, "localhost", "hostname mismatch")
+
+
+def test_ipv6_literal_wrong_host_accepted_with_insecure(v6_wrong_host):
+    assert_echoed(echo(["-k"], v6_wrong_host, "[::1]"))
+
+
 def test_client_certificate_accepted(pki, needs_client_cert):
     assert_echoed(echo(["--ca", str(pki / "ca.pem"),
                         "--cert", str(pki / "client.pem"),
@@ -178,6 +253,62 @@ def test_missing_file_is_usage_error(tmp_path, pki, ca_signed, opt):
     r = run(args + [url(ca_signed)], input=MSG)
     assert_one_error_line(r, status=2)
     assert b"no-such-file.pem" in r.stderr
+
+
+def write(tmp_path, name, text):
+    (tmp_path / name).write_text(text)
+    return str(tmp_path / name)
+
+
+@pytest.mark.parametrize("case", [
+    "ca-no-cert", "ca-key-only", "ca-directory", "ca-bad-pem",
+    "cert-not-cert", "key-not-key", "key-not-matching", "key-encrypted"])
+def test_unusable_file_is_usage_error(tmp_path, pki, ca_signed, case):
+    """Each file is read at start, before connecting: exit 2, one line
+    naming the option, the file and what is wrong with it."""
+    ca, cert, key = (str(pki / n) for n in
+                     ("ca.pem", "client.pem", "client.key"))
+    if case == "ca-no-cert":
+        ca = write(tmp_path, "hostname", "myhost\n")
+        opt, bad, why = "--ca", ca, "no certificate found"
+    elif case == "ca-key-only":
+        ca = key
+        opt, bad, why = "--ca", ca, "no certificate found"
+    elif case == "ca-directory":
+        ca = str(tmp_path)
+        opt, bad, why = "--ca", ca, "Is a directory"
+    elif case == "ca-bad-pem":
+        ca = write(tmp_path, "bad.pem", "-----BEGIN CERTIFICATE-----\n!!\n"
+                   "-----END CERTIFICATE-----\n")
+        opt, bad, why = "--ca", ca, "bad base64 decode"
+    elif case == "cert-not-cert":
+        cert = key
+        opt, bad, why = "--cert", cert, "no certificate found"
+    elif case == "key-not-key":
+        key = cert
+        opt, bad, why = "--key", key, "no private key found"
+    elif case == "key-not-matching":
+        key = str(pki / "self.key")
+        opt, bad, why = "--key", key, "not the private key of --cert " + cert
+    else:
+        key = str(tmp_path / "enc.key")
+        openssl("pkey", "-in", str(pki / "client.key"), "-aes128",
+                "-passout", "pass:secret", "-out", key, cwd=tmp_path)
+        opt, bad, why = "--key", key, \
+            "the key is encrypted (wsc cannot ask for its passphrase)"
+    r = run(["--ca", ca, "--cert", cert, "--key", key, url(ca_signed)],
+            input=MSG)
+    assert_one_error_line(r, status=2)
+    assert r.stderr.decode() == "wsc: %s: %s: %s\n" % (opt, bad, why)
+
+
+def test_unusable_ca_refused_for_ws_url_too(tmp_path):
+    """A ws:// URL can redirect to wss://: the files are checked anyway."""
+    with RawServer(lambda conn: None) as rs:
+        r = run(["--ca", write(tmp_path, "x", "x\n"), rs.url], input=MSG)
+        assert rs.conns == []
+    assert_one_error_line(r, status=2)
+    assert b"no certificate found" in r.stderr
 
 
 # --- TLS with a proxy and after a redirect ---

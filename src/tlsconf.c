@@ -1,0 +1,256 @@
+/*
+ * tlsconf.c - wsc's own part of the client TLS set-up, with OpenSSL (see
+ * tlsconf.h): the --ca, --cert and --key files read the way libwebsockets
+ * will load them, and the server's certificate checked against the host.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "tlsconf.h"
+
+/* --- the files --- */
+
+// OpenSSL's reason for the last error, or fallback.
+static const char *reason(const char *fallback)
+{
+	unsigned long e = ERR_peek_last_error();
+	const char *r = e ? ERR_reason_error_string(e) : NULL;
+
+	if (!e || ERR_GET_REASON(e) == PEM_R_NO_START_LINE || !r) {
+		return fallback;
+	}
+	return r;
+}
+
+/* A regular file opened for PEM reading; NULL with why set if it cannot
+ * be. *skip: not a regular file (a pipe, a device): it can be read only
+ * once, so it is left for the TLS set-up to read. */
+static BIO *open_file(const char *path, bool *skip, char *why, size_t size)
+{
+	struct stat st;
+	FILE *f;
+	BIO *b;
+
+	*skip = false;
+	if (stat(path, &st) != 0) {
+		snprintf(why, size, "%s", strerror(errno));
+		return NULL;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(why, size, "%s", strerror(EISDIR));
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*skip = access(path, R_OK) == 0;
+		if (!*skip) {
+			snprintf(why, size, "%s", strerror(errno));
+		}
+		return NULL;
+	}
+	f = fopen(path, "r");
+	if (!f) {
+		snprintf(why, size, "%s", strerror(errno));
+		return NULL;
+	}
+	b = BIO_new_fp(f, BIO_CLOSE);
+	if (!b) {
+		fclose(f);
+		snprintf(why, size, "out of memory");
+	}
+	return b;
+}
+
+// --ca: as SSL_CTX_load_verify_file() reads it; one certificate at least.
+static bool check_ca(const char *path, char *why, size_t size)
+{
+	STACK_OF(X509_INFO) *infos;
+	bool skip;
+	int certs = 0;
+	BIO *b = open_file(path, &skip, why, size);
+
+	if (!b) {
+		return skip;
+	}
+	infos = PEM_X509_INFO_read_bio(b, NULL, NULL, NULL);
+	BIO_free(b);
+	if (!infos) {
+		snprintf(why, size, "%s", reason("no certificate found"));
+		return false;
+	}
+	for (int i = 0; i < sk_X509_INFO_num(infos); i++) {
+		certs += sk_X509_INFO_value(infos, i)->x509 != NULL;
+	}
+	sk_X509_INFO_pop_free(infos, X509_INFO_free);
+	if (!certs) {
+		snprintf(why, size, "no certificate found");
+		return false;
+	}
+	return true;
+}
+
+// --cert: as SSL_CTX_use_certificate_chain_file() reads it; *x the first.
+static bool read_cert(const char *path, X509 **x, char *why, size_t size)
+{
+	X509 *extra;
+	bool skip;
+	BIO *b = open_file(path, &skip, why, size);
+
+	*x = NULL;
+	if (!b) {
+		return skip;
+	}
+	*x = PEM_read_bio_X509_AUX(b, NULL, NULL, NULL);
+	if (!*x) {
+		snprintf(why, size, "%s", reason("no certificate found"));
+		BIO_free(b);
+		return false;
+	}
+	// the rest of the chain, up to the end of the file
+	while ((extra = PEM_read_bio_X509(b, NULL, NULL, NULL))) {
+		X509_free(extra);
+	}
+	BIO_free(b);
+	if (ERR_GET_REASON(ERR_peek_last_error()) != PEM_R_NO_START_LINE) {
+		snprintf(why, size, "%s", reason("bad certificate"));
+		X509_free(*x);
+		*x = NULL;
+		return false;
+	}
+	return true;
+}
+
+// libwebsockets is given no passphrase: an encrypted key cannot be used
+static int no_passphrase(char *buf, int size, int rwflag, void *asked)
+{
+	*(bool *)asked = true;
+	return -1;
+}
+
+// --key: as SSL_CTX_use_PrivateKey_file(PEM) reads it; *k the key.
+static bool read_key(const char *path, EVP_PKEY **k, char *why, size_t size)
+{
+	bool skip, asked = false;
+	BIO *b = open_file(path, &skip, why, size);
+
+	*k = NULL;
+	if (!b) {
+		return skip;
+	}
+	*k = PEM_read_bio_PrivateKey(b, NULL, no_passphrase, &asked);
+	BIO_free(b);
+	if (!*k) {
+		snprintf(why, size, "%s", asked ? "the key is encrypted (wsc "
+			"cannot ask for its passphrase)" : "no private key found");
+		return false;
+	}
+	return true;
+}
+
+bool tlsconf_check_files(const char *ca, const char *cert, const char *key,
+	const char **opt, const char **file, char *why, size_t size)
+{
+	X509 *x = NULL;
+	EVP_PKEY *k = NULL;
+	bool ok = true;
+
+	*why = '\0';
+	ERR_clear_error();
+	if (ca && !check_ca(ca, why, size)) {
+		*opt = "--ca";
+		*file = ca;
+		ok = false;
+	} else if (cert && !read_cert(cert, &x, why, size)) {
+		*opt = "--cert";
+		*file = cert;
+		ok = false;
+	} else if (key && !read_key(key, &k, why, size)) {
+		*opt = "--key";
+		*file = key;
+		ok = false;
+	} else if (x && k && X509_check_private_key(x, k) != 1) {
+		*opt = "--key";
+		*file = key;
+		snprintf(why, size, "not the private key of --cert %s", cert);
+		ok = false;
+	}
+	X509_free(x);
+	EVP_PKEY_free(k);
+	ERR_clear_error();
+	return ok;
+}
+
+/* --- the host --- */
+
+/* The host in a Host header value: "[v6]:port" -> "v6", "name:port" ->
+ * "name"; a value with more than one ':' and no brackets is taken whole
+ * (an IPv6 literal). *ip: an IPv4 or IPv6 literal. */
+static bool host_name(const char *host, char *out, size_t size, bool *ip)
+{
+	unsigned char addr[16];
+	const char *end;
+	size_t n;
+
+	if (*host == '[') {
+		end = strchr(++host, ']');
+		if (!end) {
+			return false;
+		}
+	} else {
+		end = strchr(host, ':');
+		if (!end || strchr(end + 1, ':')) {
+			end = host + strlen(host);
+		}
+	}
+	n = (size_t)(end - host);
+	if (!n || n >= size) {
+		return false;
+	}
+	memcpy(out, host, n);
+	out[n] = '\0';
+	*ip = inet_pton(AF_INET, out, addr) == 1 ||
+		inet_pton(AF_INET6, out, addr) == 1;
+	return true;
+}
+
+int tlsconf_verify_host(void *x509_store_ctx, int preverify_ok,
+	const char *host)
+{
+	X509_STORE_CTX *ctx = x509_store_ctx;
+	X509 *leaf = X509_STORE_CTX_get0_cert(ctx);
+	int err = X509_STORE_CTX_get_error(ctx);
+	char name[256];
+	bool ip = false, match = false;
+
+	// only the server's own certificate names a host
+	if (X509_STORE_CTX_get_error_depth(ctx) != 0 || !leaf) {
+		return 0;
+	}
+	// any other fault (self-signed, expired...) stays OpenSSL's verdict
+	if (!preverify_ok && err != X509_V_ERR_HOSTNAME_MISMATCH &&
+			err != X509_V_ERR_IP_ADDRESS_MISMATCH) {
+		return 0;
+	}
+	if (host_name(host, name, sizeof(name), &ip)) {
+		match = ip ? X509_check_ip_asc(leaf, name, 0) == 1 :
+			X509_check_host(leaf, name, strlen(name),
+				X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) == 1;
+	}
+	if (match) {
+		if (!preverify_ok) {
+			X509_STORE_CTX_set_error(ctx, X509_V_OK);
+		}
+		return 0;
+	}
+	X509_STORE_CTX_set_error(ctx, ip ? X509_V_ERR_IP_ADDRESS_MISMATCH :
+		X509_V_ERR_HOSTNAME_MISMATCH);
+	return 1;
+}
