@@ -531,6 +531,7 @@ static void test_rfc_inflate(void)
 	struct deflate_rx *rx = deflate_rx_new(&ct, DEFLATE_CLIENT, 0);
 	struct buf b = { 0 };
 
+	is_str(deflate_rx_why(rx), "", "no failure, no reason");
 	// 7.2.3.1: one message, then the same in two fragments
 	is_int(deflate_rx_write(rx, hello1, sizeof(hello1), true, collect, &b),
 		DEFLATE_OK, "rfc 7.2.3.1: inflates");
