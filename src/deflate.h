@@ -155,8 +155,8 @@ void deflate_tx_free(struct deflate_tx *tx);
  * trailing 00 00 ff ff (RFC 7692 7.2.1); a non-final call may emit
  * nothing, and the message's last byte has gone to sink when the fin call
  * returns (a caller framing each span as it comes can end with an empty
- * FIN continuation). The output does not depend on how the message is
- * split. Any
+ * FIN continuation). At levels 1..9 the output does not depend on how
+ * the message is split. Any
  * status but DEFLATE_OK leaves tx failed (it returns that status again).
  */
 enum deflate_status deflate_tx_write(struct deflate_tx *tx, const void *data,

@@ -811,9 +811,11 @@ static void test_spans(void)
 	size_t n = 150000;
 	unsigned char *m = make_data(n, true);
 
-	for (int nct = 0; nct <= 1; nct++) {
+	for (int k = 0; k < 6; k++) {
+		static const int levels[] = { -1, 1, 9 };
+		int nct = k % 2, level = levels[k / 2];
 		struct deflate_params p = params(12, nct);
-		struct deflate_tx *tx0 = deflate_tx_new(&p, DEFLATE_CLIENT, -1);
+		struct deflate_tx *tx0 = deflate_tx_new(&p, DEFLATE_CLIENT, level);
 		struct buf ref = { 0 }, d0 = { 0 };
 		int bad = 0;
 
@@ -826,7 +828,7 @@ static void test_spans(void)
 			size_t half = 0;
 
 			// find the boundary: compress the first again
-			struct deflate_tx *t = deflate_tx_new(&p, DEFLATE_CLIENT, -1);
+			struct deflate_tx *t = deflate_tx_new(&p, DEFLATE_CLIENT, level);
 			struct buf one = { 0 };
 
 			compress_msg(t, m, n, 0, &one);
@@ -836,11 +838,12 @@ static void test_spans(void)
 			inflate_msg(rx, ref.p, half, 0, &d0);
 			inflate_msg(rx, ref.p + half, ref.len - half, 0, &d0);
 			ok(d0.len == 2 * n && !memcmp(d0.p, m, n) &&
-				!memcmp(d0.p + n, m, n), "spans nct %d: reference "
-				"inflates (%zu+%zu bytes)", nct, half, ref.len - half);
+				!memcmp(d0.p + n, m, n), "spans nct %d level %d: "
+				"reference inflates (%zu+%zu bytes)", nct, level, half,
+				ref.len - half);
 			for (size_t s = 0; s < sizeof(spans) / sizeof(*spans); s++) {
 				struct deflate_tx *tx =
-					deflate_tx_new(&p, DEFLATE_CLIENT, -1);
+					deflate_tx_new(&p, DEFLATE_CLIENT, level);
 				struct deflate_rx *rx2 =
 					deflate_rx_new(&p, DEFLATE_SERVER, 0);
 				struct buf c = { 0 }, d = { 0 };
@@ -868,8 +871,8 @@ static void test_spans(void)
 			}
 			deflate_rx_free(rx);
 		}
-		is_int(bad, 0, "spans nct %d: output independent of span sizes",
-			nct);
+		is_int(bad, 0, "spans nct %d level %d: output independent of "
+			"span sizes", nct, level);
 		free(ref.p);
 		free(d0.p);
 	}
