@@ -246,6 +246,7 @@ static void take_control(struct wsc_frame_decoder *d,
 	d->state = ST_HEADER;
 	ev->data = p;
 	ev->len = n;
+	ev->code = 0;
 	if (d->op == FRAME_PING) {
 		ev->type = FRAME_EV_PING;
 		return;

@@ -62,6 +62,7 @@ enum wsc_frame_ev {
 	FRAME_EV_ERROR,         // code: the Close code to send; why
 };
 
+/* Fields an event does not name are left as they were. */
 struct wsc_frame_event {
 	enum wsc_frame_ev type;
 	unsigned opcode;        // START: FRAME_TEXT or FRAME_BINARY
