@@ -94,7 +94,7 @@ struct wsc_frame_decoder {
 	unsigned char ctl[FRAME_CONTROL_MAX];
 	size_t clen;
 	unsigned err_code;
-	char why[96];
+	char why[128];
 };
 
 /*

@@ -442,6 +442,7 @@ static void test_big(void)
 		unsigned char *p = in;
 		size_t left, got = 0, spans = 0;
 		bool same = true, fin = false;
+		char name[40];
 
 		for (size_t i = 0; i < n; i++) {
 			want[i] = (unsigned char)(i * 7 + 3);
@@ -476,6 +477,8 @@ static void test_big(void)
 		ok(same && got == n && spans == 1 && fin &&
 			ev.type == FRAME_EV_END, "5.7 %zu-byte binary: one span",
 			n);
+		snprintf(name, sizeof(name), "5.7 %zu-byte binary", n);
+		check_stream(name, C, false, 0, in, h + n, NULL, false);
 	}
 }
 
