@@ -1,0 +1,410 @@
+/*
+ * handshake.c - the opening handshake of handshake.h: the client's
+ * request and verdict, the server's checks and answers. Pure.
+ */
+#include "handshake.h"
+
+#include <libwebsockets.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+/* --- writing into a buffer --- */
+
+struct out {
+	char *p;
+	size_t size, len;
+	bool full;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void add(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->full) {
+		return;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(o->p + o->len, o->size - o->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->size - o->len) {
+		o->full = true;
+		return;
+	}
+	o->len += (size_t)n;
+}
+
+static ssize_t done(struct out *o)
+{
+	return o->full ? -1 : (ssize_t)o->len;
+}
+
+// lws_b64_encode_string() wants a byte more room than the result needs
+static void b64(const unsigned char *in, int n, char *out, size_t size)
+{
+	char t[64];
+
+	int len = lws_b64_encode_string((const char *)in, n, t,
+		(int)sizeof(t));
+
+	if (len < 0 || (size_t)len >= size) {
+		len = 0;    // never: both callers size out for the result
+	}
+	memcpy(out, t, (size_t)len);
+	out[len] = '\0';
+}
+
+// "Name: value" is a header called name; *value is set to its value.
+static bool header_is(const char *line, const char *name, const char **value)
+{
+	size_t n = strlen(name);
+
+	if (strncasecmp(line, name, n) || line[n] != ':') {
+		return false;
+	}
+	for (line += n + 1; *line == ' ' || *line == '\t'; line++) {
+	}
+	*value = line;
+	return true;
+}
+
+ssize_t handshake_write_request(char *out, size_t size,
+		const struct wsc_handshake_request *rq,
+		const unsigned char nonce[16], char key[HANDSHAKE_KEY_LEN + 1])
+{
+	struct out o = { out, size, 0, size == 0 };
+	const char *host = NULL, *origin = rq->origin, *v;
+	unsigned def = rq->tls ? 443 : 80;
+
+	b64(nonce, 16, key, HANDSHAKE_KEY_LEN + 1);
+	for (size_t i = 0; i < rq->n_headers; i++) {
+		if (header_is(rq->headers[i], "Host", &v)) {
+			host = v;
+		} else if (header_is(rq->headers[i], "Origin", &v)) {
+			origin = v;
+		}
+	}
+	add(&o, "GET %s HTTP/1.1\r\n", rq->path && *rq->path ? rq->path : "/");
+	if (host) {
+		add(&o, "Host: %s\r\n", host);
+	} else {
+		bool v6 = strchr(rq->host, ':');
+
+		add(&o, "Host: %s%s%s", v6 ? "[" : "", rq->host, v6 ? "]" : "");
+		if (rq->port && rq->port != def) {
+			add(&o, ":%u", rq->port);
+		}
+		add(&o, "\r\n");
+	}
+	add(&o, "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+		"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n", key);
+	if (origin) {
+		add(&o, "Origin: %s\r\n", origin);
+	}
+	if (rq->protocols && *rq->protocols) {
+		add(&o, "Sec-WebSocket-Protocol: %s\r\n", rq->protocols);
+	}
+	if (rq->extensions && *rq->extensions) {
+		add(&o, "Sec-WebSocket-Extensions: %s\r\n", rq->extensions);
+	}
+	if (rq->authorization) {
+		add(&o, "Authorization: %s\r\n", rq->authorization);
+	}
+	for (size_t i = 0; i < rq->n_headers; i++) {
+		if (!header_is(rq->headers[i], "Host", &v) &&
+				!header_is(rq->headers[i], "Origin", &v)) {
+			add(&o, "%s\r\n", rq->headers[i]);
+		}
+	}
+	add(&o, "\r\n");
+	return done(&o);
+}
+
+void handshake_accept(const char *key, char out[HANDSHAKE_ACCEPT_LEN + 1])
+{
+	unsigned char buf[128 + sizeof(guid)], sha[20];
+	size_t n = strlen(key);
+
+	if (n > 128) {
+		n = 128;    // a valid key has 24; longer ones never match
+	}
+	memcpy(buf, key, n);
+	memcpy(buf + n, guid, sizeof(guid) - 1);
+	lws_SHA1(buf, n + sizeof(guid) - 1, sha);
+	b64(sha, 20, out, HANDSHAKE_ACCEPT_LEN + 1);
+}
+
+/* --- the client's verdict --- */
+
+// Is s[0..n) an element of the comma list (names before any ';')?
+static bool in_list(const char *list, const char *s, size_t n, bool names)
+{
+	const char *p = list, *e;
+	size_t k;
+
+	while (list && httphead_list_next(&p, &e, &k)) {
+		if (names) {
+			const char *semi = memchr(e, ';', k);
+
+			if (semi) {
+				k = (size_t)(semi - e);
+			}
+			while (k && (e[k - 1] == ' ' || e[k - 1] == '\t')) {
+				k--;
+			}
+		}
+		if (k == n && !strncasecmp(e, s, n) && (names ||
+				!strncmp(e, s, n))) {
+			return true;
+		}
+	}
+	return false;
+}
+
+__attribute__((format(printf, 3, 4)))
+static bool refuse(char *why, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, size, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+static bool check_extensions(const struct wsc_httphead *h, const char *offer,
+		struct wsc_handshake_result *res, char *why, size_t size)
+{
+	struct out o = { res->extensions, sizeof(res->extensions), 0, false };
+
+	for (size_t i = 0; i < h->nfields; i++) {
+		const char *p = h->field[i].value, *e;
+		size_t k;
+
+		if (strcasecmp(h->field[i].name, "Sec-WebSocket-Extensions")) {
+			continue;
+		}
+		while (httphead_list_next(&p, &e, &k)) {
+			size_t nl = 0;
+
+			while (nl < k && httphead_tchar((unsigned char)e[nl])) {
+				nl++;
+			}
+			if (!nl || !in_list(offer, e, nl, true)) {
+				return refuse(why, size, "server chose extension "
+					"'%.*s', which was not offered",
+					(int)(k < 100 ? k : 100), e);
+			}
+			if (in_list(res->extensions, e, nl, true)) {
+				return refuse(why, size, "server chose extension "
+					"'%.*s' twice", (int)(nl < 100 ? nl : 100),
+					e);
+			}
+			add(&o, "%s%.*s", o.len ? ", " : "", (int)k, e);
+			if (o.full) {
+				return refuse(why, size, "Sec-WebSocket-Extensions "
+					"longer than %d bytes", HANDSHAKE_EXT_MAX);
+			}
+		}
+	}
+	return true;
+}
+
+bool handshake_check_response(const struct wsc_httphead *h, const char *key,
+		const char *protocols, const char *extensions,
+		struct wsc_handshake_result *res, char *why, size_t size)
+{
+	char want[HANDSHAKE_ACCEPT_LEN + 1];
+	const char *got, *proto;
+	size_t n;
+
+	res->protocol = NULL;
+	res->extensions[0] = '\0';
+	if (h->status != 101) {
+		return refuse(why, size, "HTTP %d%s%s", h->status,
+			*h->reason ? " " : "", h->reason);
+	}
+	if (!httphead_has_token(h, "Upgrade", "websocket")) {
+		return refuse(why, size, "the response lacks 'Upgrade: "
+			"websocket'");
+	}
+	if (!httphead_has_token(h, "Connection", "Upgrade")) {
+		return refuse(why, size, "the response lacks 'Connection: "
+			"Upgrade'");
+	}
+	handshake_accept(key, want);
+	n = httphead_count(h, "Sec-WebSocket-Accept");
+	got = httphead_get(h, "Sec-WebSocket-Accept");
+	if (!n) {
+		return refuse(why, size, "the response has no "
+			"Sec-WebSocket-Accept");
+	}
+	if (n > 1) {
+		return refuse(why, size, "the response has %zu "
+			"Sec-WebSocket-Accept fields", n);
+	}
+	if (strcmp(got, want)) {
+		return refuse(why, size, "Sec-WebSocket-Accept mismatch: got "
+			"'%.40s', expected '%s'", got, want);
+	}
+	n = httphead_count(h, "Sec-WebSocket-Protocol");
+	proto = httphead_get(h, "Sec-WebSocket-Protocol");
+	if (n > 1) {
+		return refuse(why, size, "server chose %zu subprotocols", n);
+	}
+	if (proto && (!*proto || strchr(proto, ',') ||
+			!in_list(protocols, proto, strlen(proto), false))) {
+		return refuse(why, size, "server chose subprotocol '%.100s', "
+			"which was not offered", proto);
+	}
+	res->protocol = proto;
+	return check_extensions(h, extensions, res, why, size);
+}
+
+/* --- the server's checks and answers --- */
+
+static bool b64char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		(c >= '0' && c <= '9') || c == '+' || c == '/';
+}
+
+// 16 bytes in base64: 22 characters and "==".
+static bool valid_key(const char *k)
+{
+	if (strlen(k) != HANDSHAKE_KEY_LEN || strcmp(k + 22, "==")) {
+		return false;
+	}
+	for (int i = 0; i < 22; i++) {
+		if (!b64char(k[i])) {
+			return false;
+		}
+	}
+	return true;
+}
+
+int handshake_check_request(const struct wsc_httphead *h,
+		struct wsc_handshake_offer *offer, char *why, size_t size)
+{
+	const char *v;
+
+	offer->key = NULL;
+	offer->extensions = httphead_get(h, "Sec-WebSocket-Extensions");
+	if (!httphead_has_token(h, "Upgrade", "websocket")) {
+		return 0;
+	}
+	if (strcmp(h->method, "GET")) {
+		refuse(why, size, "a WebSocket request must be GET, not %.20s",
+			h->method);
+		return 400;
+	}
+	if (h->major < 1 || (h->major == 1 && h->minor < 1)) {
+		refuse(why, size, "a WebSocket request must be HTTP/1.1, not "
+			"HTTP/%u.%u", h->major, h->minor);
+		return 400;
+	}
+	if (!httphead_get(h, "Host")) {
+		refuse(why, size, "the request has no Host");
+		return 400;
+	}
+	if (!httphead_has_token(h, "Connection", "Upgrade")) {
+		refuse(why, size, "the request lacks 'Connection: Upgrade'");
+		return 400;
+	}
+	v = httphead_get(h, "Sec-WebSocket-Version");
+	if (httphead_count(h, "Sec-WebSocket-Version") != 1 || strcmp(v, "13")) {
+		refuse(why, size, v ? "Sec-WebSocket-Version '%.20s' (only 13 "
+			"is supported)" : "the request has no "
+			"Sec-WebSocket-Version%.0s", v ? v : "");
+		return 426;
+	}
+	v = httphead_get(h, "Sec-WebSocket-Key");
+	if (!v) {
+		refuse(why, size, "the request has no Sec-WebSocket-Key");
+		return 400;
+	}
+	if (httphead_count(h, "Sec-WebSocket-Key") > 1 || !valid_key(v)) {
+		refuse(why, size, "Sec-WebSocket-Key '%.40s' is not 16 bytes "
+			"in base64", v);
+		return 400;
+	}
+	offer->key = v;
+	return 101;
+}
+
+bool handshake_choose_protocol(const struct wsc_httphead *h,
+		const char *ours, char *out, size_t size)
+{
+	for (size_t i = 0; i < h->nfields; i++) {
+		const char *p = h->field[i].value, *e;
+		size_t k;
+
+		if (strcasecmp(h->field[i].name, "Sec-WebSocket-Protocol")) {
+			continue;
+		}
+		while (httphead_list_next(&p, &e, &k)) {
+			if (in_list(ours, e, k, false)) {
+				if (k >= size) {
+					return false;
+				}
+				memcpy(out, e, k);
+				out[k] = '\0';
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+ssize_t handshake_write_response(char *out, size_t size, const char *key,
+		const char *protocol, const char *extensions)
+{
+	struct out o = { out, size, 0, size == 0 };
+	char accept[HANDSHAKE_ACCEPT_LEN + 1];
+
+	handshake_accept(key, accept);
+	add(&o, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+		"Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n", accept);
+	if (protocol) {
+		add(&o, "Sec-WebSocket-Protocol: %s\r\n", protocol);
+	}
+	if (extensions) {
+		add(&o, "Sec-WebSocket-Extensions: %s\r\n", extensions);
+	}
+	add(&o, "\r\n");
+	return done(&o);
+}
+
+static const char *status_text(int status)
+{
+	switch (status) {
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 426: return "Upgrade Required";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	}
+	return "Error";
+}
+
+ssize_t handshake_write_refusal(char *out, size_t size, int status,
+		const char *why)
+{
+	struct out o = { out, size, 0, size == 0 };
+
+	add(&o, "HTTP/1.1 %d %s\r\n", status, status_text(status));
+	if (status == 426) {
+		add(&o, "Sec-WebSocket-Version: 13\r\n");
+	}
+	add(&o, "Content-Type: text/plain; charset=utf-8\r\n"
+		"Content-Length: %zu\r\nConnection: close\r\n\r\n%s\n",
+		strlen(why) + 1, why);
+	return done(&o);
+}

@@ -1,0 +1,3 @@
+// libFuzzer: the HTTP head parser on requests, and the server's checks.
+#define REQUEST true
+#include "fuzz-head.h"
