@@ -355,7 +355,7 @@ static bool cert_alert(int a)
 		a == SSL_AD_ACCESS_DENIED || a == SSL_AD_CERTIFICATE_REQUIRED;
 }
 
-// OpenSSL 3.0 names no TLS 1.3 alert (RFC 8446 6)
+// OpenSSL 3.0 has no name for the alerts TLS 1.3 added (RFC 8446 6)
 static const char *alert_name(int a)
 {
 	switch (a) {
