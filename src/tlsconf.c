@@ -190,10 +190,7 @@ bool tlsconf_check_files(const char *ca, const char *cert, const char *key,
 
 /* --- the host --- */
 
-/* The host in a Host header value: "[v6]:port" -> "v6", "name:port" ->
- * "name"; a value with more than one ':' and no brackets is taken whole
- * (an IPv6 literal). *ip: an IPv4 or IPv6 literal. */
-static bool host_name(const char *host, char *out, size_t size, bool *ip)
+bool tlsconf_host_name(const char *host, char *out, size_t size, bool *ip)
 {
 	unsigned char addr[16];
 	const char *end;
@@ -239,7 +236,7 @@ int tlsconf_verify_host(void *x509_store_ctx, int preverify_ok,
 			err != X509_V_ERR_IP_ADDRESS_MISMATCH) {
 		return 0;
 	}
-	if (host_name(host, name, sizeof(name), &ip)) {
+	if (tlsconf_host_name(host, name, sizeof(name), &ip)) {
 		match = ip ? X509_check_ip_asc(leaf, name, 0) == 1 :
 			X509_check_host(leaf, name, strlen(name),
 				X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) == 1;
