@@ -293,10 +293,15 @@ static bool collect(struct wsc_output *o, const void *data, size_t len)
 	memcpy(o->pbuf + o->plen, data, len);
 	o->plen += len;
 	// the first byte that is not blank says whether it can be JSON
-	while (i < o->plen && strchr(" \t\r\n", o->pbuf[i]) && o->pbuf[i]) {
+	while (i < o->plen && (o->pbuf[i] == ' ' || o->pbuf[i] == '\t' ||
+			o->pbuf[i] == '\r' || o->pbuf[i] == '\n')) {
 		i++;
 	}
-	return i == o->plen || o->pbuf[i] == '{' || o->pbuf[i] == '[';
+	if (i < o->plen && o->pbuf[i] != '{' && o->pbuf[i] != '[') {
+		o->plen -= len;     // the caller writes this piece itself
+		return false;
+	}
+	return true;
 }
 
 static const char *const tok_color[] = {
