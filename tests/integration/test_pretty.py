@@ -199,6 +199,10 @@ def test_meta_enter_composes_and_history_keeps_it_whole(state_dir):
             t.keys("Escape", "Enter")
             t.type("line two")
             t.wait_text("line one\nline two")
+            # a push while composing: both lines are redrawn below it
+            srv_h.push.put((OP_TEXT, b"pushed"))
+            t.wait(ends_with("< pushed\n> line one\nline two"),
+                   what="the two typed lines below the push")
             t.keys("Enter")
             srv_h.wait_messages(1)
             t.type("#123 single")
