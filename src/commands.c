@@ -17,6 +17,9 @@ static const struct entry table[] = {
 	{ "/pong", WSC_CMD_PONG },
 	{ "/close", WSC_CMD_CLOSE },
 	{ "/binary", WSC_CMD_BINARY },
+	{ "/send", WSC_CMD_SENDFILE },
+	{ "/sendbin", WSC_CMD_SENDBIN },
+	{ "/pretty", WSC_CMD_PRETTY },
 	{ "/state", WSC_CMD_STATE },
 	{ "/help", WSC_CMD_HELP },
 	{ "/quit", WSC_CMD_QUIT },
@@ -29,15 +32,25 @@ const char *commands_name(size_t i)
 	return i < N_ENTRIES ? table[i].name : NULL;
 }
 
+bool commands_takes_file(const char *line)
+{
+	return !strncmp(line, "/send ", 6) || !strncmp(line, "/sendbin ", 9);
+}
+
 const char *const commands_help[] = {
 	"/ping [DATA]            send a Ping (DATA up to 125 bytes)",
 	"/pong [DATA]            send an unsolicited Pong",
 	"/close [CODE [REASON]]  close (default 1000) and exit",
 	"/binary HEX...          send bytes, e.g. /binary 00 ff 10",
+	"/send FILE              send the file as one text message (UTF-8)",
+	"/sendbin FILE           send the file as one binary message",
+	"/pretty [on|off]        show JSON messages indented (no argument: "
+		"toggle)",
 	"/state                  show the connection state",
 	"/help                   this list",
 	"/quit                   close with 1000 and exit (also Ctrl-D)",
 	"//TEXT                  send /TEXT",
+	"Meta-Enter (Esc Enter)  a new line in the message being typed",
 	NULL,
 };
 
@@ -182,6 +195,20 @@ void commands_parse(const char *line, struct wsc_command *cmd)
 			return;
 		case WSC_CMD_BINARY:
 			parse_hex(arg, cmd);
+			return;
+		case WSC_CMD_SENDFILE:
+		case WSC_CMD_SENDBIN:
+			if (!*arg) {
+				fail(cmd, table[i].kind == WSC_CMD_SENDFILE ?
+					"/send: which file?" : "/sendbin: which file?");
+			}
+			return;
+		case WSC_CMD_PRETTY:
+			cmd->code = !*arg ? 2 : !strcmp(arg, "on") ? 1 :
+				!strcmp(arg, "off") ? 0 : 3;
+			if (cmd->code == 3) {
+				fail(cmd, "/pretty: expected on or off");
+			}
 			return;
 		default:
 			if (*arg) {

@@ -17,6 +17,9 @@ enum wsc_cmd {
 	WSC_CMD_STATE,
 	WSC_CMD_HELP,
 	WSC_CMD_QUIT,
+	WSC_CMD_PRETTY,     // code: 0 off, 1 on, 2 toggle
+	WSC_CMD_SENDFILE,   // data: the file name
+	WSC_CMD_SENDBIN,
 	WSC_CMD_ERROR,      // malformed: nothing is sent, why says what
 };
 
@@ -37,6 +40,9 @@ void commands_parse(const char *line, struct wsc_command *cmd);
 
 /* The i-th command name ("/ping", ...) for completion; NULL past the end. */
 const char *commands_name(size_t i);
+
+/* The line is a command whose argument is a file name (Tab completes it). */
+bool commands_takes_file(const char *line);
 
 /* One line of help per command, NULL-terminated. */
 extern const char *const commands_help[];

@@ -15,6 +15,7 @@
 #include "client.h"
 #include "log.h"
 #include "repl.h"
+#include "sendfile.h"
 #include "server.h"
 
 static bool emit(void *ctx, const char *data, size_t len, bool first,
@@ -177,6 +178,7 @@ bool input_start(struct wsc *w, struct lws_vhost *vh, int sigfd)
 
 void input_resume(struct wsc *w)
 {
+	sendfile_pump(w);
 	if (w->in_paused && !w->input_done && w->q.cost < w->q.budget / 2 &&
 			!w->hold_input) {
 		w->in_paused = false;

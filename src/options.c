@@ -51,6 +51,7 @@ enum opt_id {
 	OPT_DEFLATE,
 	OPT_ECHO,
 	OPT_REQUIRE_PROTOCOL,
+	OPT_PRETTY,
 };
 
 struct wsc_option {
@@ -131,6 +132,8 @@ static const struct wsc_option table[] = {
 	{ "no-color", OPT_NO_COLOR, NULL, "same as --color=never", CAT_DISPLAY },
 	{ "no-history", OPT_NO_HISTORY, NULL, "do not read or write the "
 		"interactive history file", CAT_DISPLAY },
+	{ "pretty", OPT_PRETTY, NULL, "on a terminal, show JSON messages "
+		"indented and coloured (a pipe gets them unchanged)", CAT_DISPLAY },
 
 	{ "listen", 'l', "[HOST:]PORT", "be a server: a chat room on HOST "
 		"(default 127.0.0.1) and PORT (0: any free one), with a chat page "
@@ -517,6 +520,9 @@ static bool apply(struct wsc_opts *o, int id, const char *arg,
 		return true;
 	case OPT_NO_HISTORY:
 		o->no_history = true;
+		return true;
+	case OPT_PRETTY:
+		o->pretty = true;
 		return true;
 	case 't':
 		o->timestamps = true;

@@ -58,6 +58,7 @@ struct wsc_opts {
 	enum { WSC_COLOR_AUTO, WSC_COLOR_ALWAYS, WSC_COLOR_NEVER } color;
 	bool color_out, color_err;          // resolved for stdout and stderr
 	bool no_history;
+	bool pretty;                        // --pretty: re-indent JSON on a tty
 	bool show_state;
 	bool dump;                          // -D (also set by -v)
 	bool verbose;                       // -v: -D -S and timing

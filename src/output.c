@@ -4,12 +4,14 @@
  */
 #include "output.h"
 
+#include "jsonfmt.h"
 #include "jsonl.h"
 #include "utf8.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
@@ -24,6 +26,14 @@ void output_init(struct wsc_output *o, int fd, bool tty, char delim,
 	o->delim = delim;
 	o->timestamps = timestamps;
 	o->color = color && tty;
+}
+
+void output_finish(struct wsc_output *o)
+{
+	free(o->pbuf);
+	o->pbuf = NULL;
+	o->plen = o->pcap = 0;
+	o->hold = false;
 }
 
 static bool write_all(struct wsc_output *o, const char *p, size_t n)
@@ -166,15 +176,20 @@ void output_begin(struct wsc_output *o, bool binary)
 	}
 	if (o->tty) {
 		put_str(o, o->color ? "\033[1;32m<\033[0m " : "< ");
+		o->pad = 2;
 		if (o->peer) {
 			put_str(o, "[");
 			put_str(o, o->peer);
 			put_str(o, "] ");
+			o->pad += (unsigned)strlen(o->peer) + 3;
 		}
 	}
 	if (o->timestamps) {
 		put_timestamp(o);
+		o->pad += 13;
 	}
+	o->hold = o->pretty && o->tty && !binary;
+	o->plen = 0;
 }
 
 static size_t esc_byte(unsigned char c, char *out)
@@ -221,6 +236,112 @@ size_t output_escape(const unsigned char *in, size_t len, bool final,
 	return utf8_walk(in, len, final, pend, npend, out, &terminal);
 }
 
+// Text for the terminal, escaped; a UTF-8 sequence cut at the end waits.
+static void put_text(struct wsc_output *o, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	while (len) {
+		char esc[6 * (WSC_OUTPUT_ESCAPE_MAX + 4)];
+		size_t n = len > WSC_OUTPUT_ESCAPE_MAX ? WSC_OUTPUT_ESCAPE_MAX : len;
+
+		put(o, esc, output_escape(p, n, false, o->pend, &o->npend, esc));
+		p += n;
+		len -= n;
+	}
+}
+
+static void put_pending(struct wsc_output *o)
+{
+	if (o->npend) {
+		char esc[32];
+
+		put(o, esc, output_escape(NULL, 0, true, o->pend, &o->npend, esc));
+	}
+}
+
+// Stop holding: what was collected goes out as it would have.
+static void release(struct wsc_output *o)
+{
+	o->hold = false;
+	put_text(o, o->pbuf, o->plen);
+	o->plen = 0;
+}
+
+// Collect a piece of a message that may be JSON; false when it is not.
+static bool collect(struct wsc_output *o, const void *data, size_t len)
+{
+	size_t i = 0;
+
+	if (len > WSC_OUTPUT_PRETTY_MAX - o->plen) {
+		return false;
+	}
+	if (len > o->pcap - o->plen) {
+		size_t cap = o->pcap ? o->pcap : 4096;
+		char *n;
+
+		while (cap < o->plen + len) {
+			cap *= 2;
+		}
+		n = realloc(o->pbuf, cap);
+		if (!n) {
+			return false;
+		}
+		o->pbuf = n;
+		o->pcap = cap;
+	}
+	memcpy(o->pbuf + o->plen, data, len);
+	o->plen += len;
+	// the first byte that is not blank says whether it can be JSON
+	while (i < o->plen && (o->pbuf[i] == ' ' || o->pbuf[i] == '\t' ||
+			o->pbuf[i] == '\r' || o->pbuf[i] == '\n')) {
+		i++;
+	}
+	if (i < o->plen && o->pbuf[i] != '{' && o->pbuf[i] != '[') {
+		o->plen -= len;     // the caller writes this piece itself
+		return false;
+	}
+	return true;
+}
+
+static const char *const tok_color[] = {
+	[JSONFMT_PUNCT] = NULL,
+	[JSONFMT_KEY] = "\033[1;34m",
+	[JSONFMT_STRING] = "\033[32m",
+	[JSONFMT_NUMBER] = "\033[36m",
+	[JSONFMT_LITERAL] = "\033[35m",
+};
+
+static void pretty_tok(void *ctx, enum jsonfmt_tok kind, const char *tok,
+		size_t len, unsigned depth)
+{
+	struct wsc_output *o = ctx;
+	static const char spaces[] = "                                ";
+
+	if (kind == JSONFMT_SPACE) {
+		put(o, " ", 1);
+		return;
+	}
+	if (kind == JSONFMT_NEWLINE) {
+		size_t n = o->pad + 2 * (size_t)depth;
+
+		put(o, "\n", 1);
+		for (; n > sizeof(spaces) - 1; n -= sizeof(spaces) - 1) {
+			put(o, spaces, sizeof(spaces) - 1);
+		}
+		put(o, spaces, n);
+		return;
+	}
+	if (o->color && tok_color[kind]) {
+		put_str(o, tok_color[kind]);
+	}
+	put_text(o, tok, len);
+	put_pending(o);
+	if (o->color && tok_color[kind]) {
+		put_str(o, "\033[0m");
+	}
+}
+
 void output_data(struct wsc_output *o, const void *data, size_t len)
 {
 	const unsigned char *p = data;
@@ -252,15 +373,14 @@ void output_data(struct wsc_output *o, const void *data, size_t len)
 		o->msg_bytes += len;
 		return;
 	}
-	while (len) {
-		char esc[6 * (WSC_OUTPUT_ESCAPE_MAX + 4)];
-		size_t n = len > WSC_OUTPUT_ESCAPE_MAX ? WSC_OUTPUT_ESCAPE_MAX : len;
-
-		put(o, esc, output_escape(p, n, false, o->pend, &o->npend, esc));
-		p += n;
-		len -= n;
-		o->msg_bytes += n;
+	o->msg_bytes += len;
+	if (o->hold) {
+		if (collect(o, p, len)) {
+			return;
+		}
+		release(o);
 	}
+	put_text(o, p, len);
 }
 
 void output_end(struct wsc_output *o)
@@ -299,10 +419,13 @@ void output_end(struct wsc_output *o)
 				o->msg_bytes - shown);
 			put_str(o, text);
 		}
-	} else if (o->npend) {
-		char esc[32];
-
-		put(o, esc, output_escape(NULL, 0, true, o->pend, &o->npend, esc));
+	} else {
+		if (o->hold && !jsonfmt_format(o->pbuf, o->plen, pretty_tok, o)) {
+			release(o);
+		}
+		o->hold = false;
+		o->plen = 0;
+		put_pending(o);
 	}
 	put_str(o, "\n");
 }

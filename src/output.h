@@ -4,6 +4,8 @@
  * "< " line with control characters and invalid UTF-8 shown escaped, and
  * binary shown as hex. Messages arrive in pieces and are written as they
  * come (streaming); writes are batched and flushed by output_flush().
+ * With pretty set, a text message that is a JSON object or array is held
+ * until it is complete and shown re-indented, each token as received.
  */
 #ifndef WSC_OUTPUT_H
 #define WSC_OUTPUT_H
@@ -16,6 +18,7 @@
 #define WSC_OUTPUT_BUF (64 * 1024)
 #define WSC_OUTPUT_HEX_MAX 32   // binary bytes shown on a terminal
 #define WSC_OUTPUT_ESCAPE_MAX UTF8_WALK_MAX  // largest piece output_escape() takes
+#define WSC_OUTPUT_PRETTY_MAX (1024 * 1024)  // larger JSON is shown as received
 
 struct wsc_output {
 	int fd;
@@ -27,6 +30,12 @@ struct wsc_output {
 	const char *peer;       // --listen: who sent the next message ("#3")
 	unsigned peer_id;
 	bool broken;            // the reader went away (EPIPE)
+	bool pretty;            // --pretty: re-indent JSON on a terminal
+
+	bool hold;              // collecting a text message to re-indent
+	char *pbuf;             // the collected message
+	size_t plen, pcap;
+	unsigned pad;           // columns of the "< " prefix, for later lines
 
 	bool binary;            // kind of the message being written
 	unsigned long long msg_bytes;
@@ -49,6 +58,9 @@ struct wsc_output {
 
 void output_init(struct wsc_output *o, int fd, bool tty, char delim,
 		bool timestamps, bool color);
+
+/* Free what a message cut short left behind. */
+void output_finish(struct wsc_output *o);
 
 /* Switch to -j: messages become JSON events; no terminal formatting. */
 void output_set_jsonl(struct wsc_output *o);

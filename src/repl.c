@@ -20,7 +20,9 @@
 
 #include "client.h"
 #include "commands.h"
+#include "histfile.h"
 #include "log.h"
+#include "sendfile.h"
 #include "server.h"
 
 #define HISTORY_MAX 1000
@@ -93,6 +95,13 @@ static void do_command(struct wsc *w, const char *line)
 		return;
 	}
 	commands_parse(line, cmd);
+	if ((cmd->kind == WSC_CMD_SEND || cmd->kind == WSC_CMD_BINARY) &&
+			sendfile_busy(w)) {
+		// its fragments are on the wire: nothing may come between them
+		log_err("a file is still being sent; not sent (Up recalls it)");
+		free(cmd);
+		return;
+	}
 	switch (cmd->kind) {
 	case WSC_CMD_SEND:
 		client_send(w, w->opts->binary ? WSC_FRAME_BINARY : WSC_FRAME_TEXT,
@@ -138,6 +147,16 @@ static void do_command(struct wsc *w, const char *line)
 		for (size_t i = 0; commands_help[i]; i++) {
 			log_note("%s", commands_help[i]);
 		}
+		break;
+	case WSC_CMD_PRETTY:
+		w->out.pretty = cmd->code == 2 ? !w->out.pretty : cmd->code == 1;
+		log_note("pretty %s%s", w->out.pretty ? "on" : "off",
+			w->out.pretty && !w->out.tty ?
+			" (stdout is not a terminal: messages pass unchanged)" : "");
+		break;
+	case WSC_CMD_SENDFILE:
+	case WSC_CMD_SENDBIN:
+		sendfile_start(w, cmd->data, cmd->kind == WSC_CMD_SENDBIN);
 		break;
 	case WSC_CMD_ERROR:
 		log_err("%s", cmd->why);
@@ -187,11 +206,24 @@ static char *command_generator(const char *text, int state)
 
 static char **complete(const char *text, int start, int end)
 {
-	rl_attempted_completion_over = 1;  // never complete file names
+	rl_attempted_completion_over = 1;  // file names only after /send
 	if (start == 0 && text[0] == '/') {
 		return rl_completion_matches(text, command_generator);
 	}
+	if (start > 0 && commands_takes_file(rl_line_buffer)) {
+		rl_completion_append_character = '\0';  // the name ends the line
+		return rl_completion_matches(text, rl_filename_completion_function);
+	}
 	return NULL;
+}
+
+// Meta-Enter: a line break inside the message being typed.
+static int insert_newline(int count, int key)
+{
+	for (int i = 0; i < count; i++) {
+		rl_insert_text("\n");
+	}
+	return 0;
 }
 
 /* --- history --- */
@@ -232,10 +264,11 @@ static void history_load(struct wsc *w)
 
 	using_history();
 	stifle_history(HISTORY_MAX);
+	history_comment_char = '#';     // add_history() stamps "#<time>"
 	if (w->opts->no_history || !history_path(path, sizeof(path), false)) {
 		return;
 	}
-	read_history(path);
+	histfile_read(path);
 }
 
 static void history_save(struct wsc *w)
@@ -254,11 +287,10 @@ static void history_save(struct wsc *w)
 	}
 	fchmod(fd, 0600);
 	close(fd);
-	if (write_history(path) != 0) {
+	// the list is stifled to HISTORY_MAX entries and replaces the file
+	if (!histfile_write(path)) {
 		log_err("history: %s: cannot write", path);
-		return;
 	}
-	history_truncate_file(path, HISTORY_MAX);
 }
 
 /* --- the adopted terminal --- */
@@ -321,6 +353,8 @@ bool repl_start(struct wsc *w, struct lws_vhost *vh)
 	w->out.sink_ctx = w;
 	log_set_sink(err_sink, w);
 	rl_callback_handler_install(PROMPT, on_line);
+	rl_bind_keyseq("\\e\\r", insert_newline);   // after readline's own init
+	rl_bind_keyseq("\\e\\n", insert_newline);
 	w->repl_active = true;
 	w->repl_started = true;
 	return true;

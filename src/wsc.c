@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "sendfile.h"
 
 static void lws_log_sink(int level, const char *line)
 {
@@ -55,6 +56,7 @@ bool wsc_init(struct wsc *w, const struct wsc_opts *opts, bool server)
 	w->interactive = isatty(STDIN_FILENO) && !opts->n_execute;
 	output_init(&w->out, STDOUT_FILENO, isatty(STDOUT_FILENO), opts->delim,
 		opts->timestamps, opts->color_out);
+	w->out.pretty = opts->pretty;
 	if (opts->jsonl) {
 		output_set_jsonl(&w->out);
 	}
@@ -76,6 +78,8 @@ void wsc_finish(struct wsc *w)
 	}
 	sendq_finish(&w->q);
 	split_finish(&w->split);
+	output_finish(&w->out);
+	sendfile_stop(w);
 	free(w->in_msg);
 	w->in_msg = NULL;
 }

@@ -37,6 +37,7 @@ struct wsc {
 	unsigned next_id;
 	bool hold_input;        // --listen: a client is behind, stop reading
 	char *in_msg;           // --listen: an input line being assembled
+	struct wsc_file *file;  // /send or /sendbin in progress (sendfile.c)
 	size_t in_len, in_cap;
 
 	bool interactive;       // stdin is a terminal: the readline REPL

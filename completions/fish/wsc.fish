@@ -41,6 +41,7 @@ complete -c wsc -s q -l quiet -d 'Print only messages and errors'
 complete -c wsc -l color -x -a 'auto always never' -d 'Colour on a terminal'
 complete -c wsc -l no-color -d 'Same as --color=never'
 complete -c wsc -l no-history -d 'Do not read or write the interactive history file'
+complete -c wsc -l pretty -d 'On a terminal, show JSON messages indented and coloured'
 
 # Server
 complete -c wsc -s l -l listen -x -d 'Be a server on [HOST:]PORT: a chat room'

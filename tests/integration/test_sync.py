@@ -61,6 +61,7 @@ def helpopts():
     # guard against a parser that silently finds nothing
     assert len(pairs) >= 10, f"too few options parsed from --help: {pairs}"
     assert ("h", "help") in pairs and ("V", "version") in pairs, pairs
+    assert (None, "pretty") in pairs or ("", "pretty") in pairs, pairs
     shorts = {s for s, _ in pairs if s}
     longs = {lo for _, lo in pairs}
     return Options(shorts, longs, pairs, file_longs)

@@ -545,6 +545,67 @@ static void test_timestamps_color(void)
 	}
 }
 
+/* --pretty: JSON re-indented in pieces, the rest as before, pipes untouched. */
+static void test_pretty(void)
+{
+	static const char doc[] = " {\"a\":[1,\"\x7f\xc2\x9b\"],\"b\":{}} ";
+	static const char want[] = "< {\n    \"a\": [\n      1,\n      "
+		"\"\\x7f\\u009b\"\n    ],\n    \"b\": {}\n  }\n";
+	enum { BIG = WSC_OUTPUT_PRETTY_MAX + 10 };
+	char *big = malloc(BIG);
+	FILE *f = tmpfile();
+	long size;
+
+	if (start(true, '\n')) {
+		out.pretty = true;
+		output_begin(&out, false);
+		output_data(&out, doc, 5);     // cut inside a token
+		output_data(&out, doc + 5, sizeof(doc) - 1 - 5);
+		output_end(&out);
+		check(want, sizeof(want) - 1, "pretty: re-indented, escaped");
+		output_finish(&out);
+	}
+	if (start(true, '\n')) {
+		out.pretty = true;
+		message(false, "[1,", 3);
+		message(false, "x[1]", 4);
+		message(true, "[1]", 3);
+		check(S("< [1,\n< x[1]\n< [binary 3 bytes] 5b 31 5d\n"),
+			"pretty: not JSON, or binary, as before");
+		output_finish(&out);
+	}
+	if (start(false, '\n')) {
+		out.pretty = true;
+		message(false, doc, sizeof(doc) - 1);
+		message(false, "[", 1);
+		check(S(" {\"a\":[1,\"\x7f\xc2\x9b\"],\"b\":{}} \n[\n"),
+			"pretty on a pipe: unchanged");
+	}
+	output_finish(&out);
+	if (!ok(big && f, "pretty: large")) {
+		return;
+	}
+	// a valid array larger than the bound is shown as received
+	big[0] = '[';
+	memset(big + 1, ' ', BIG - 3);
+	big[BIG - 2] = '1';
+	big[BIG - 1] = ']';
+	output_init(&out, fileno(f), true, '\n', false, false);
+	out.pretty = true;
+	output_begin(&out, false);
+	for (size_t i = 0; i < BIG; i += 65536) {
+		output_data(&out, big + i, BIG - i < 65536 ? BIG - i : 65536);
+	}
+	output_end(&out);
+	output_flush(&out);
+	output_finish(&out);
+	size = lseek(fileno(f), 0, SEEK_END);
+	ok(size == BIG + 3, "pretty: above WSC_OUTPUT_PRETTY_MAX shown as "
+		"received (%ld bytes)", size);
+	fclose(f);
+	free(big);
+}
+
 int main(void)
 {
 	for (size_t i = 0; i < sizeof(esc_rows) / sizeof(esc_rows[0]); i++) {
@@ -565,5 +626,6 @@ int main(void)
 	test_large(true);
 	test_broken_pipe();
 	test_timestamps_color();
+	test_pretty();
 	return done_testing();
 }
