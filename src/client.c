@@ -260,7 +260,10 @@ static void on_pong(struct wsc *w, const void *in, size_t len)
 
 void client_signal(struct wsc *w, int signo)
 {
-	if (signo == SIGWINCH || (signo == SIGINT && w->repl_active)) {
+	// Ctrl-C at the prompt is the REPL's, except while connecting: then
+	// it aborts at once like any signal (there is nothing to close yet)
+	if (signo == SIGWINCH || (signo == SIGINT && w->repl_active &&
+			(w->server_mode || w->st.ready != WSC_CONNECTING))) {
 		if (w->interactive) {
 			repl_signal(w, signo);
 		}
@@ -727,6 +730,7 @@ static int client_cb(struct lws *wsi, enum lws_callback_reasons reason,
 		lws_sul_cancel(&w->sul_connect);
 		report_open(w, wsi);
 		events_open(w);
+		repl_opened(w);
 		w->reconnects = 0;
 		if (w->opts->ping_interval_ms) {
 			schedule(w, &w->sul_ping, ping_cb, w->opts->ping_interval_ms);
