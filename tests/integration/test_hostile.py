@@ -46,7 +46,7 @@ import time
 import pytest
 
 from harness import WSC
-from wsproto import (RawServer, frame, OP_CONT, OP_TEXT, OP_BINARY,
+from wsproto import (RawServer, accept_for, frame, OP_CONT, OP_TEXT, OP_BINARY,
                      OP_CLOSE, OP_PING, OP_PONG)
 
 WSC_TIMEOUT = 10        # no hang: the whole wsc run, seconds
@@ -455,6 +455,29 @@ def test_max_size_decided_from_the_frame_head(chunks):
     r = against(sends(*chunks), args=["--max-size", "1000"])
     over_max_size(r)
     assert r.out in (b"", b"x" * 600), r
+
+
+def test_max_size_from_the_head_keeps_the_messages_before_it():
+    """Messages that came in the same read as the 101, then a head
+    announcing 1 TiB: wsc's frame follower sees the head before lws has
+    parsed them; they are still printed before the Close 1009."""
+    def act(conn):
+        conn.read_request()
+        key = conn.header("Sec-WebSocket-Key")
+        conn.send_raw(b"HTTP/1.1 101 Switching Protocols\r\n"
+                      b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                      b"Sec-WebSocket-Accept: " + accept_for(key).encode() +
+                      b"\r\n\r\n" + frame(OP_TEXT, b"first") +
+                      frame(OP_TEXT, b"second") +
+                      b"\x82\x7f" + struct.pack("!Q", 1 << 40) + b"abc")
+        return await_close(conn)
+
+    r = against(act, args=["--max-size", "1000"], handshake=False)
+    no_crash(r)
+    assert r.close_code == 1009, r
+    assert r.rc == 1, r
+    assert "--max-size" in one_line(r), r
+    assert r.out == b"first\nsecond\n", r
 
 
 BAD_TEXT = frame(OP_TEXT, b"ab\xff\xfecd")
