@@ -3,9 +3,11 @@ prompt while the typed line survives, history, slash commands, Ctrl-C and
 Ctrl-D, terminal-safe output, the terminal restored on every exit."""
 import os
 import re
+import socket
 import stat
 import subprocess
 import threading
+import time
 
 import pytest
 
@@ -419,12 +421,32 @@ def test_line_and_ctrl_d_before_the_connection_opens(state_dir):
 
 # --- Ctrl-C while connecting -------------------------------------------------
 
-def _syn_sent_to(port):
-    """Our connect() is in progress: a SYN-SENT socket to port."""
-    out = subprocess.run(["ss", "-Htn", "state", "syn-sent", "dport", "=",
-                          ":%d" % port], stdout=subprocess.PIPE,
-                         timeout=10).stdout.decode()
-    return bool(out.strip())
+def _ss(*args):
+    return subprocess.run(["ss", "-Htn"] + list(args), stdout=subprocess.PIPE,
+                          timeout=10).stdout.decode()
+
+
+def _wait(pred, what, timeout=10):
+    deadline = time.monotonic() + timeout
+    while not pred():
+        assert time.monotonic() < deadline, "timed out waiting for " + what
+        threading.Event().wait(0.02)
+
+
+def _connecting_to(port, but):
+    """A socket to port other than local port but: SYN-SENT (the SYN was
+    dropped), or now and then ESTABLISHED (the kernel queued it anyway;
+    the handshake then goes unanswered, which is connecting too)."""
+    out = _ss("state", "syn-sent", "state", "established", "dport", "=",
+              ":%d" % port)
+    return any(l.split()[3] != "127.0.0.1:%d" % but
+               for l in out.splitlines() if l.strip())
+
+
+def _accept_queue_full(port):
+    """The listener's accept queue holds its one connection (Recv-Q 1)."""
+    out = _ss("-l", "sport", "=", ":%d" % port).split()
+    return len(out) >= 2 and int(out[1]) >= 1
 
 
 def test_ctrl_c_while_the_handshake_is_unanswered_exits_at_once(state_dir):
@@ -455,22 +477,20 @@ def test_ctrl_c_while_the_handshake_is_unanswered_exits_at_once(state_dir):
 def test_ctrl_c_while_tcp_connect_hangs_exits_at_once(state_dir):
     """connect() never completes (a listener whose accept queue is full
     drops the SYN): one Ctrl-C exits at once."""
-    import socket
-    import time
     lst = socket.socket()
     lst.bind(("127.0.0.1", 0))
     lst.listen(0)
     port = lst.getsockname()[1]
     filler = socket.create_connection(("127.0.0.1", port), timeout=5)
     try:
+        # (on a loaded box the filler's last ACK may still be on its way)
+        _wait(lambda: _accept_queue_full(port), "the accept queue to fill")
         with Tmux(["--no-history", "--connect-timeout", "60",
                    "ws://127.0.0.1:%d/" % port],
                   env={"XDG_STATE_HOME": state_dir}) as t:
             t.wait_prompt()
-            deadline = time.monotonic() + 10
-            while not _syn_sent_to(port):
-                assert time.monotonic() < deadline, "wsc never connected"
-                threading.Event().wait(0.02)
+            _wait(lambda: _connecting_to(port, filler.getsockname()[1]),
+                  "wsc's SYN")
             t.keys("C-c")
             assert t.exit_status() == 1
             screen = t.screen(history=True)
