@@ -25,6 +25,7 @@
 #include "repl.h"
 #include "server.h"
 #include "tlsconf.h"
+#include "utf8.h"
 #include "wire.h"
 
 #define MS 1000LL   // lws timers count microseconds
@@ -260,7 +261,10 @@ static void on_pong(struct wsc *w, const void *in, size_t len)
 
 void client_signal(struct wsc *w, int signo)
 {
-	if (signo == SIGWINCH || (signo == SIGINT && w->repl_active)) {
+	// Ctrl-C at the prompt is the REPL's, except while connecting: then
+	// it aborts at once like any signal (there is nothing to close yet)
+	if (signo == SIGWINCH || (signo == SIGINT && w->repl_active &&
+			(w->server_mode || w->st.ready != WSC_CONNECTING))) {
 		if (w->interactive) {
 			repl_signal(w, signo);
 		}
@@ -374,49 +378,92 @@ static void report_open(struct wsc *w, struct lws *wsi)
 
 /* --- receiving --- */
 
+/*
+ * A received message fails the connection: its line was just said. Drop
+ * the rest of what arrives and close with code through our own close flow
+ * (returning -1 to lws instead leaves its frame parser writing past its
+ * buffer on a frame longer than 64 KiB). Our Close already went (or is
+ * queued): no second one.
+ */
+static void fail_rx(struct wsc *w, unsigned code, const char *reason)
+{
+	w->rx_failed = true;
+	w->st.failed = true;
+	start_close(w, code, reason);
+}
+
+static void too_big(struct wsc *w)
+{
+	log_err("message larger than --max-size (%llu bytes)%s",
+		w->opts->max_size, w->closing ? "" : "; closing with 1009");
+	fail_rx(w, 1009, "message too big");
+}
+
+// -n is reached: the rest is not ours to print
+static bool count_reached(const struct wsc *w)
+{
+	return w->opts->count && w->received >= w->opts->count;
+}
+
+// After each service round: a frame head announced too much (wire.c).
+static void check_announced(struct wsc *w)
+{
+	if (w->conn && wire_get()->too_big && !w->rx_failed &&
+			!w->st.close_received && !count_reached(w) &&
+			!(w->closing && w->st.quiet_exit)) {
+		too_big(w);
+	}
+}
+
 static int on_receive(struct wsc *w, struct lws *wsi, const void *in,
 		size_t len)
 {
 	bool first = lws_is_first_fragment(wsi);
 	bool last = lws_is_final_fragment(wsi);
+	bool binary = lws_frame_is_binary(wsi);
 
 	if (wire_get()->masked_frame) {
 		// seen in bytes lws had already read with the handshake
-		w->st.failed = true;
-		lws_close_reason(wsi, LWS_CLOSE_STATUS_PROTOCOL_ERR,
-			(unsigned char *)"masked frame", 12);
-		return -1;
+		if (!w->rx_failed) {
+			log_err("protocol error: the server sent a masked frame "
+				"(RFC 6455 5.1)");
+			fail_rx(w, 1002, "masked frame");
+		}
+		return 0;
 	}
-	if (w->closing && w->st.quiet_exit) {
+	if (w->rx_failed || (w->closing && w->st.quiet_exit)) {
 		return 0;   // nobody is reading any more
-	}
-	if (w->opts->count && w->received >= w->opts->count) {
-		return 0;   // -n reached: the rest is not ours to print
 	}
 	if (first) {
 		w->rx_bytes = 0;
+		w->u8_npend = 0;
+	}
+	// wsc checks UTF-8 itself: lws would send a Close after ours
+	if (!binary && !utf8_check(in, len, last, w->u8_pend, &w->u8_npend)) {
+		log_err("protocol error: the server sent text that is not valid "
+			"UTF-8%s", w->closing ? "" : " (closed with 1007)");
+		fail_rx(w, 1007, "invalid UTF-8");
+		return 0;
+	}
+	if (count_reached(w)) {
+		return 0;   // -n reached: the rest is not ours to print
 	}
 	w->rx_bytes += len;
 	if (w->opts->max_size &&
 			w->rx_bytes + lws_remaining_packet_payload(wsi) >
 			w->opts->max_size) {
-		w->too_big = true;
-		w->st.failed = true;
-		log_err("message larger than --max-size (%llu bytes); closing "
-			"with 1009", w->opts->max_size);
-		lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
-			(unsigned char *)"message too big", 15);
-		return -1;
+		too_big(w);
+		return 0;
 	}
 	if (first) {
-		output_begin(&w->out, lws_frame_is_binary(wsi));
+		output_begin(&w->out, binary);
 	}
 	output_data(&w->out, in, len);
 	if (last) {
 		output_end(&w->out);
 		w->received++;
 		schedule_flush(w);
-		if (w->opts->count && w->received >= w->opts->count) {
+		if (count_reached(w)) {
 			start_close(w, 1000, "");
 		}
 	}
@@ -674,7 +721,7 @@ static int client_cb(struct lws *wsi, enum lws_callback_reasons reason,
 			w->extensions[0] = '\0';
 		}
 		wire_disarm();
-		wire_watch();
+		wire_watch(w->opts->max_size);
 		if (w->opts->dump) {
 			dump_exchange(true, true);
 			dump_verdict(w->opts->protocols);
@@ -689,6 +736,7 @@ static int client_cb(struct lws *wsi, enum lws_callback_reasons reason,
 		lws_sul_cancel(&w->sul_connect);
 		report_open(w, wsi);
 		events_open(w);
+		repl_opened(w);
 		w->reconnects = 0;
 		if (w->opts->ping_interval_ms) {
 			schedule(w, &w->sul_ping, ping_cb, w->opts->ping_interval_ms);
@@ -724,7 +772,7 @@ static int client_cb(struct lws *wsi, enum lws_callback_reasons reason,
 		flush_output(w);
 		diagnose_closed(w);
 		connection_over(w, !w->st.close_received && !w->closing &&
-			!w->st.quiet_exit && !w->signals && !w->too_big &&
+			!w->st.quiet_exit && !w->signals && !w->rx_failed &&
 			!w->pong_timed_out);
 		return 0;
 
@@ -863,8 +911,8 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 	info.protocols = protocols;
 	info.user = &w;
 	// JUST_USE_RAW_ORIGIN: lws would otherwise send "Origin: http://" + -o
-	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 |
-		LWS_SERVER_OPTION_JUST_USE_RAW_ORIGIN;
+	// no LWS_SERVER_OPTION_VALIDATE_UTF8: on_receive() checks text itself
+	info.options = LWS_SERVER_OPTION_JUST_USE_RAW_ORIGIN;
 	// TLS costs ~20 ms and ~4 MiB at start (the CA bundle): only when a
 	// wss:// URL, a redirect that may lead to one, or a TLS option needs it
 	if (opts->url.tls || opts->location || opts->ca || opts->cert) {
@@ -900,6 +948,7 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 			if (lws_service(w.ctx, 0) < 0) {
 				break;
 			}
+			check_announced(&w);
 		}
 	} else {
 		w.st.failed = true;

@@ -156,7 +156,9 @@ void diagnose_closed(struct wsc *w)
 		state_set(&w->st, WSC_CLOSED, "%s, code %u%s%s, %s", who,
 			s->code, *s->reason ? " reason " : "", s->reason,
 			*w->close_fault ? "not clean" : "clean");
-		if (*w->close_fault) {
+		if (w->rx_failed) {
+			// its line is said
+		} else if (*w->close_fault) {
 			log_err("protocol error: the server sent %s", w->close_fault);
 		} else if (state_exit_status(s) == WSC_EXIT_PEER_CLOSE) {
 			log_err("server closed the connection: %u%s%s%s%s%s", s->code,
@@ -168,7 +170,7 @@ void diagnose_closed(struct wsc *w)
 		return;
 	}
 	state_set(&w->st, WSC_CLOSED, "code 1006, not clean");
-	if (s->quiet_exit || w->too_big || w->signals) {
+	if (s->quiet_exit || w->rx_failed || w->signals) {
 		return;
 	}
 	const struct wsc_wire *wire = wire_get();

@@ -390,6 +390,14 @@ void repl_finish(struct wsc *w)
 	repl_wsc = NULL;
 }
 
+void repl_opened(struct wsc *w)
+{
+	if (w->repl_active && !w->hinted) {
+		w->hinted = true;
+		log_info("connected; /help for commands, Ctrl-D to quit");
+	}
+}
+
 void repl_signal(struct wsc *w, int signo)
 {
 	if (signo == SIGWINCH) {

@@ -21,6 +21,9 @@ void repl_finish(struct wsc *w);
 /* Stop taking input (closing): the prompt goes away, printing continues. */
 void repl_stop(struct wsc *w);
 
+/* The connection opened: once per session, say how to leave (not -q). */
+void repl_opened(struct wsc *w);
+
 /* Ctrl-C (SIGINT) or a terminal resize (SIGWINCH) in interactive mode. */
 void repl_signal(struct wsc *w, int signo);
 

@@ -46,3 +46,45 @@ size_t utf8_walk(const unsigned char *in, size_t len, bool final,
 	}
 	return o;
 }
+
+bool utf8_check(const unsigned char *in, size_t len, bool final,
+		unsigned char pend[4], size_t *npend)
+{
+	size_t i = 0;
+
+	if (*npend) {
+		// finish the sequence the previous piece cut
+		size_t need = utf8_seq_len(pend[0]);
+
+		while (*npend < need && i < len) {
+			pend[(*npend)++] = in[i++];
+		}
+		if (!utf8_prefix_ok(pend, *npend)) {
+			return false;
+		}
+		if (*npend < need) {
+			return !final;
+		}
+		*npend = 0;
+	}
+	while (i < len) {
+		size_t need, have;
+
+		if (in[i] < 0x80) {
+			i++;
+			continue;
+		}
+		need = utf8_seq_len(in[i]);
+		have = len - i < need ? len - i : need;
+		if (!need || !utf8_prefix_ok(in + i, have)) {
+			return false;
+		}
+		if (have < need) {
+			memcpy(pend, in + i, have);
+			*npend = have;
+			return !final;
+		}
+		i += need;
+	}
+	return true;
+}

@@ -49,13 +49,16 @@ void wire_disarm(void)
 
 static void walk_frames(unsigned char *buf, size_t n);
 
-void wire_watch(void)
+void wire_watch(unsigned long long max_message)
 {
 	wire.watch_fd = wire.fd;
 	wire.peer_eof = wire.peer_reset = false;
 	wire.close_sent = 0;
 	wire.masked_frame = wire.close_seen = false;
 	wire.close_len = 0;
+	wire.msg_len = 0;
+	wire.msg_compressed = wire.too_big = false;
+	wire.max_msg = max_message;
 	memset(&wire.walk, 0, sizeof(wire.walk));
 	wire.walking = wire.resp_len < WSC_WIRE_MAX;
 	if (wire.walking) {
@@ -102,6 +105,18 @@ static void walk_header_done(unsigned char *first)
 	wire.walk.left = len;
 	wire.walk.at = 0;
 	wire.walk.in_close = (h[0] & 0x0f) == 8;
+	// the message's size as announced: a new one starts, or continues
+	if ((h[0] & 0x0f) == 1 || (h[0] & 0x0f) == 2) {
+		wire.msg_len = len;
+		wire.msg_compressed = h[0] & 0x40;
+	} else if ((h[0] & 0x0f) == 0) {
+		wire.msg_len = len > ~0ULL - wire.msg_len ? ~0ULL :
+			wire.msg_len + len;
+	}
+	if (wire.max_msg && !wire.msg_compressed && !(h[0] & 0x08) &&
+			wire.msg_len > wire.max_msg) {
+		wire.too_big = true;
+	}
 	if (wire.walk.in_close) {
 		wire.close_len = 0;
 		wire.close_seen = len == 0;

@@ -48,6 +48,10 @@ struct wsc_wire {
 	bool walking;           // following frame heads (off if out of step)
 	bool masked_frame;      // the server masked a frame (RFC 6455 5.1)
 	bool close_seen;        // a whole Close frame arrived
+	unsigned long long msg_len;  // data bytes the message's heads announce
+	bool msg_compressed;    // its first frame has RSV1 (lengths not sizes)
+	unsigned long long max_msg;  // --max-size (0: none), see too_big
+	bool too_big;           // a head announced a message over max_msg
 	unsigned char close_raw[125];
 	size_t close_len;
 	struct {
@@ -64,8 +68,10 @@ struct wsc_wire {
 /*
  * Watch the established connection (the one recorded): notice EOF, a
  * reset, and Close frames libwebsockets writes on its own (1002, 1007).
+ * max_message (0: no limit) sets too_big as soon as the frame heads of an
+ * uncompressed message announce more bytes, before its payload arrives.
  */
-void wire_watch(void);
+void wire_watch(unsigned long long max_message);
 
 /*
  * --listen: fn sees (and may rewrite in place, same length) every buffer

@@ -71,7 +71,10 @@ struct wsc {
 	int close_unsent;       // bytes the server had not read at the last check
 	bool pong_timed_out;
 	char close_fault[96];   // what was wrong with the server's Close
-	bool too_big;
+	bool rx_failed;         // a received message failed the connection
+	unsigned char u8_pend[4];  // a UTF-8 sequence cut by a fragment's end
+	size_t u8_npend;
+	bool hinted;            // the REPL's how-to-leave line was shown
 
 	struct wsc_url url;     // where we connect now (a redirect changes it)
 	char url_text[WSC_URL_PATH_MAX + WSC_URL_HOST_MAX + 16];

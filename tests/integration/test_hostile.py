@@ -27,6 +27,10 @@ Decisions where RFC 6455 leaves room:
   bounds the wait (exit 1, the close-timeout line).
 - Data after the server's Close is discarded, never printed; the exit
   status is that of the Close (1000: 0 and silent; 4000: 3).
+- --max-size is decided from the frame heads as soon as they announce too
+  much (a 1 TiB head with 3 bytes behind it closes with 1009 at once).
+- A faulty message (invalid UTF-8, over --max-size) after wsc's own Close
+  is reported as such, exit 1, and no second Close is sent.
 - A message cut by a TCP reset is not printed as if complete: whatever was
   streamed of it carries no delimiter.
 """
@@ -42,7 +46,7 @@ import time
 import pytest
 
 from harness import WSC
-from wsproto import (RawServer, frame, OP_CONT, OP_TEXT, OP_BINARY,
+from wsproto import (RawServer, accept_for, frame, OP_CONT, OP_TEXT, OP_BINARY,
                      OP_CLOSE, OP_PING, OP_PONG)
 
 WSC_TIMEOUT = 10        # no hang: the whole wsc run, seconds
@@ -259,8 +263,9 @@ def test_64bit_length_with_top_bit_set():
     [frame(OP_TEXT, b"a\xc0\xaf")],                     # overlong '/'
     [frame(OP_TEXT, b"ab\xe6", fin=False), frame(OP_CONT, b"Acd")],
     [frame(OP_TEXT, b"ab", fin=False), frame(OP_CONT, b"\xe6\x97")],
+    [frame(OP_TEXT, b"\xff" + b"x" * 99999)],         # longer than 64 KiB
 ], ids=["bad-bytes", "surrogate", "overlong", "across-fragments",
-        "cut-at-end-of-message"])
+        "cut-at-end-of-message", "long-frame"])
 def test_invalid_utf8_in_text(frames):
     r = against(sends(*frames))
     protocol_error(r, close_code=1007, words=r"utf-?8")
@@ -395,20 +400,126 @@ def test_length_beyond_what_is_sent_then_hang():
     assert r.out in (b"", b"abc"), r    # streamed, never as a whole message
 
 
-@pytest.mark.parametrize("frames", [
-    [frame(OP_TEXT, b"x" * 2000)],
-    [frame(OP_BINARY, b"x" * 600, fin=False), frame(OP_CONT, b"x" * 600)],
-], ids=["one-frame", "fragmented"])
-def test_message_over_max_size_closes_1009(frames):
-    r = against(sends(*frames), args=["--max-size", "1000"])
+def over_max_size(r):
+    """Close 1009, exit 1, the --max-size line, no complete message."""
     no_crash(r)
     assert r.close_code == 1009, r
     assert r.rc == 1, r
     line = one_line(r)
     assert "--max-size" in line, line
     assert not r.out.endswith(b"\n"), r     # no complete message printed
+    return line
+
+
+@pytest.mark.parametrize("frames", [
+    [frame(OP_TEXT, b"x" * 2000)],
+    [frame(OP_BINARY, b"x" * 600, fin=False), frame(OP_CONT, b"x" * 600)],
+], ids=["one-frame", "fragmented"])
+def test_message_over_max_size_closes_1009(frames):
+    r = against(sends(*frames), args=["--max-size", "1000"])
+    over_max_size(r)
     if len(frames) == 1:
         assert r.out == b"", r
+
+
+@pytest.mark.parametrize("op", [OP_TEXT, OP_BINARY], ids=["text", "binary"])
+@pytest.mark.parametrize("size", [65536, 100000, 1 << 20])
+def test_long_frame_over_max_size_closes_1009(size, op):
+    """Frames longer than libwebsockets' 64 KiB receive buffer: once wsc
+    refused one, lws wrote the rest past that buffer (SIGSEGV, SIGABRT)."""
+    r = against(sends(frame(op, b"x" * size)), args=["--max-size", "1000"])
+    over_max_size(r)
+    assert r.out == b"", r
+
+
+@pytest.mark.parametrize("frames,limit", [
+    ([frame(OP_TEXT, b"x" * 600, fin=False),
+      frame(OP_CONT, b"x" * 100000)], 1000),
+    ([frame(OP_BINARY, b"x" * 100000, fin=False),
+      frame(OP_CONT, b"x" * 100000)], 150000),
+], ids=["long-second-fragment", "fragments-each-under-the-limit"])
+def test_long_fragmented_message_over_max_size_closes_1009(frames, limit):
+    r = against(sends(*frames), args=["--max-size", str(limit)])
+    over_max_size(r)
+
+
+@pytest.mark.parametrize("chunks", [
+    [b"\x82\x7f" + struct.pack("!Q", 1 << 40) + b"abc"],
+    [frame(OP_TEXT, b"x" * 600, fin=False),
+     b"\x80\x7f" + struct.pack("!Q", 1 << 40) + b"abc"],
+], ids=["one-frame", "continuation"])
+def test_max_size_decided_from_the_frame_head(chunks):
+    """A head announcing 1 TiB, 3 bytes, then silence: the Close 1009 goes
+    at once (the server waits SERVER_WAIT s for it), not when the server
+    gives up."""
+    r = against(sends(*chunks), args=["--max-size", "1000"])
+    over_max_size(r)
+    assert r.out in (b"", b"x" * 600), r
+
+
+def test_max_size_from_the_head_keeps_the_messages_before_it():
+    """Messages that came in the same read as the 101, then a head
+    announcing 1 TiB: wsc's frame follower sees the head before lws has
+    parsed them; they are still printed before the Close 1009."""
+    def act(conn):
+        conn.read_request()
+        key = conn.header("Sec-WebSocket-Key")
+        conn.send_raw(b"HTTP/1.1 101 Switching Protocols\r\n"
+                      b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                      b"Sec-WebSocket-Accept: " + accept_for(key).encode() +
+                      b"\r\n\r\n" + frame(OP_TEXT, b"first") +
+                      frame(OP_TEXT, b"second") +
+                      b"\x82\x7f" + struct.pack("!Q", 1 << 40) + b"abc")
+        return await_close(conn)
+
+    r = against(act, args=["--max-size", "1000"], handshake=False)
+    no_crash(r)
+    assert r.close_code == 1009, r
+    assert r.rc == 1, r
+    assert "--max-size" in one_line(r), r
+    assert r.out == b"first\nsecond\n", r
+
+
+BAD_TEXT = frame(OP_TEXT, b"ab\xff\xfecd")
+TOO_BIG = frame(OP_BINARY, b"x" * 100000)
+
+
+# (after -n, messages are not wsc's to print: --max-size no longer applies)
+@pytest.mark.parametrize("how,late,words", [
+    (["-x", "hi"], BAD_TEXT, r"protocol error.*utf-?8"),
+    (["-n", "1"], BAD_TEXT, r"protocol error.*utf-?8"),
+    (["-x", "hi"], TOO_BIG, r"--max-size"),
+], ids=["invalid-utf8-end-of-input", "invalid-utf8-count",
+        "over-max-size-end-of-input"])
+def test_fault_after_our_close_is_reported_without_a_second_close(
+        how, late, words):
+    """Our Close went; then the server sends a faulty message and its own
+    Close. The fault is what wsc reports (not 1006), and it sends nothing
+    more: RFC 6455 allows one Close per endpoint."""
+    later = []
+
+    def act(conn):
+        if how[0] == "-n":
+            conn.send_frame(OP_TEXT, b"one")
+        close = await_close(conn)
+        conn.send_raw(late)
+        conn.send_close(1000)
+        try:
+            while True:
+                later.append(conn.recv_frame())
+        except (EOFError, OSError):
+            pass
+        return close
+
+    r = against(act, args=how + ["--max-size", "1000"])
+    no_crash(r)
+    assert r.close_code == 1000, r
+    assert r.rc == 1, r
+    line = one_line(r)
+    assert re.search(words, line, re.I), line
+    assert "closing with" not in line and "closed with" not in line, line
+    assert later == [], "wsc sent more after its Close: %r" % later
+    assert r.out == (b"one\n" if how[0] == "-n" else b""), r
 
 
 def test_server_never_answers_close():

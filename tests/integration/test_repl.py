@@ -3,9 +3,11 @@ prompt while the typed line survives, history, slash commands, Ctrl-C and
 Ctrl-D, terminal-safe output, the terminal restored on every exit."""
 import os
 import re
+import socket
 import stat
 import subprocess
 import threading
+import time
 
 import pytest
 
@@ -415,3 +417,125 @@ def test_line_and_ctrl_d_before_the_connection_opens(state_dir):
         go.set()
         assert t.exit_status() == 0
     assert rec.frames == [(OP_TEXT, b"early bird"), (OP_CLOSE, b"\x03\xe8")]
+
+
+# --- Ctrl-C while connecting -------------------------------------------------
+
+def _ss(*args):
+    return subprocess.run(["ss", "-Htn"] + list(args), stdout=subprocess.PIPE,
+                          timeout=10).stdout.decode()
+
+
+def _wait(pred, what, timeout=10):
+    deadline = time.monotonic() + timeout
+    while not pred():
+        assert time.monotonic() < deadline, "timed out waiting for " + what
+        threading.Event().wait(0.02)
+
+
+def _connecting_to(port, but):
+    """A socket to port other than local port but: SYN-SENT (the SYN was
+    dropped), or now and then ESTABLISHED (the kernel queued it anyway;
+    the handshake then goes unanswered, which is connecting too)."""
+    out = _ss("state", "syn-sent", "state", "established", "dport", "=",
+              ":%d" % port)
+    return any(l.split()[3] != "127.0.0.1:%d" % but
+               for l in out.splitlines() if l.strip())
+
+
+def _accept_queue_full(port):
+    """The listener's accept queue holds its one connection (Recv-Q 1)."""
+    out = _ss("-l", "sport", "=", ":%d" % port).split()
+    return len(out) >= 2 and int(out[1]) >= 1
+
+
+def test_ctrl_c_while_the_handshake_is_unanswered_exits_at_once(state_dir):
+    """The server accepts TCP, reads the request and never answers: one
+    Ctrl-C exits at once (status 1, as for a signal before OPEN), well
+    before --connect-timeout."""
+    asked = threading.Event()
+
+    def handler(conn):
+        conn.read_request()
+        asked.set()
+        try:
+            while conn.sock.recv(4096):     # until wsc hangs up
+                pass
+        except OSError:
+            pass
+
+    with RawServer(handler) as srv, start(srv, state_dir, "--connect-timeout",
+                                          "60") as t:
+        t.wait_prompt()
+        assert asked.wait(10), "no request from wsc"
+        t.keys("C-c")
+        assert t.exit_status() == 1
+        screen = t.screen(history=True)
+    assert "wsc: interrupted" in screen, screen
+
+
+def test_ctrl_c_while_tcp_connect_hangs_exits_at_once(state_dir):
+    """connect() never completes (a listener whose accept queue is full
+    drops the SYN): one Ctrl-C exits at once."""
+    lst = socket.socket()
+    lst.bind(("127.0.0.1", 0))
+    lst.listen(0)
+    port = lst.getsockname()[1]
+    filler = socket.create_connection(("127.0.0.1", port), timeout=5)
+    try:
+        # (on a loaded box the filler's last ACK may still be on its way)
+        _wait(lambda: _accept_queue_full(port), "the accept queue to fill")
+        with Tmux(["--no-history", "--connect-timeout", "60",
+                   "ws://127.0.0.1:%d/" % port],
+                  env={"XDG_STATE_HOME": state_dir}) as t:
+            t.wait_prompt()
+            _wait(lambda: _connecting_to(port, filler.getsockname()[1]),
+                  "wsc's SYN")
+            t.keys("C-c")
+            assert t.exit_status() == 1
+            screen = t.screen(history=True)
+    finally:
+        filler.close()
+        lst.close()
+    assert "wsc: interrupted" in screen, screen
+
+
+# --- how to leave -----------------------------------------------------------
+
+HINT = "wsc: connected; /help for commands, Ctrl-D to quit"
+
+
+def test_hint_how_to_leave_after_open(state_dir):
+    rec = Recorder(greeting=b"hello")
+    with RawServer(rec) as srv, start(srv, state_dir) as t:
+        t.wait_text("< hello")
+        screen = t.wait_prompt()
+        t.keys("C-d")
+        assert t.exit_status() == 0
+    lines = [l.rstrip() for l in screen.split("\n")]
+    assert lines.count(HINT) == 1, screen
+    assert lines.index(HINT) < lines.index("< hello"), screen
+
+
+@pytest.mark.parametrize("args", [["-q"], ["-x", "hi"]],
+                         ids=["quiet", "execute-on-a-terminal"])
+def test_no_hint_when_quiet_or_not_interactive(state_dir, args):
+    rec = Recorder(greeting=b"hello")
+    with RawServer(rec) as srv, start(srv, state_dir, *args) as t:
+        t.wait_text("hello")        # after OPEN: the hint would be above
+        if "-q" in args:
+            t.keys("C-d")
+        assert t.exit_status() == 0
+        screen = t.screen(history=True)
+    assert "connected;" not in screen, screen
+
+
+def test_no_hint_in_pipe_mode():
+    rec = Recorder(greeting=b"hello")
+    with RawServer(rec) as srv:
+        r = subprocess.run([WSC, srv.url], input=b"hi\n",
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=20)
+    assert r.returncode == 0, r
+    assert r.stderr == b"", r
+    assert r.stdout == b"hello\n", r

@@ -14,6 +14,7 @@
 
 #include "output.h"
 #include "tap.h"
+#include "utf8.h"
 
 #define S(lit) lit, sizeof(lit) - 1
 
@@ -606,8 +607,43 @@ static void test_pretty(void)
 	free(big);
 }
 
+/* utf8_check() on text cut in three pieces at every pair of places. */
+static void test_utf8_check(const char *name, const char *text, size_t n,
+		bool valid)
+{
+	bool all = true;
+
+	for (size_t a = 0; a <= n; a++) {
+		for (size_t b = a; b <= n; b++) {
+			const unsigned char *t = (const unsigned char *)text;
+			unsigned char pend[4];
+			size_t np = 0;
+			bool got = utf8_check(t, a, false, pend, &np) &&
+				utf8_check(t + a, b - a, false, pend, &np) &&
+				utf8_check(t + b, n - b, true, pend, &np);
+
+			if (got != valid) {
+				diag("%s: cut at %zu and %zu: %s", name, a, b,
+					got ? "valid" : "invalid");
+				all = false;
+			}
+		}
+	}
+	ok(all, "utf8_check, %s: %s at every cut", name,
+		valid ? "valid" : "invalid");
+}
+
 int main(void)
 {
+	test_utf8_check("mixed", S("a\xe6\x97\xa5\xf0\x9f\x8e\x89\xc2\xa9z"),
+		true);
+	test_utf8_check("empty", S(""), true);
+	test_utf8_check("bad byte", S("ab\xff"), false);
+	test_utf8_check("surrogate", S("a\xed\xa0\x80"), false);
+	test_utf8_check("overlong", S("a\xc0\xaf"), false);
+	test_utf8_check("above U+10FFFF", S("\xf4\x90\x80\x80"), false);
+	test_utf8_check("cut at the end", S("ab\xe6\x97"), false);
+	test_utf8_check("lead then ASCII", S("ab\xe6" "Acd"), false);
 	for (size_t i = 0; i < sizeof(esc_rows) / sizeof(esc_rows[0]); i++) {
 		test_escape(&esc_rows[i]);
 	}
