@@ -25,7 +25,7 @@
 #include "repl.h"
 #include "server.h"
 #include "tlsconf.h"
-#include "utf8.h"
+#include "utf8check.h"
 #include "wire.h"
 
 #define MS 1000LL   // lws timers count microseconds
@@ -436,10 +436,11 @@ static int on_receive(struct wsc *w, struct lws *wsi, const void *in,
 	}
 	if (first) {
 		w->rx_bytes = 0;
-		w->u8_npend = 0;
+		utf8check_init(&w->u8);
 	}
 	// wsc checks UTF-8 itself: lws would send a Close after ours
-	if (!binary && !utf8_check(in, len, last, w->u8_pend, &w->u8_npend)) {
+	if (!binary && (utf8check_feed(&w->u8, in, len) != len ||
+			(last && !utf8check_done(&w->u8)))) {
 		log_err("protocol error: the server sent text that is not valid "
 			"UTF-8%s", w->closing ? "" : " (closed with 1007)");
 		fail_rx(w, 1007, "invalid UTF-8");

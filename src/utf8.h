@@ -49,14 +49,6 @@ size_t utf8_walk(const unsigned char *in, size_t len, bool final,
 		unsigned char pend[4], size_t *npend, char *out,
 		const struct utf8_render *r);
 
-/*
- * Validate a piece of text whose earlier pieces passed: a sequence cut by
- * the end of the piece is carried in pend/npend to the next call; final:
- * the text ends here (a cut sequence fails). Returns false when invalid.
- */
-bool utf8_check(const unsigned char *in, size_t len, bool final,
-		unsigned char pend[4], size_t *npend);
-
 /* The whole of s[0..n) is valid UTF-8. */
 static inline bool utf8_valid(const unsigned char *s, size_t n)
 {

@@ -15,6 +15,7 @@
 #include "sendq.h"
 #include "split.h"
 #include "state.h"
+#include "utf8check.h"
 
 #define WSC_SENDQ_BUDGET (1024 * 1024)  // stdin pauses above this
 #define WSC_READ_CHUNK (64 * 1024)      // stdin read size and max fragment
@@ -72,8 +73,7 @@ struct wsc {
 	bool pong_timed_out;
 	char close_fault[96];   // what was wrong with the server's Close
 	bool rx_failed;         // a received message failed the connection
-	unsigned char u8_pend[4];  // a UTF-8 sequence cut by a fragment's end
-	size_t u8_npend;
+	struct wsc_utf8check u8;    // text checked across fragments
 	bool hinted;            // the REPL's how-to-leave line was shown
 
 	struct wsc_url url;     // where we connect now (a redirect changes it)

@@ -14,6 +14,7 @@
 
 #include "output.h"
 #include "tap.h"
+#include "utf8check.h"
 #include "utf8.h"
 
 #define S(lit) lit, sizeof(lit) - 1
@@ -607,7 +608,7 @@ static void test_pretty(void)
 	free(big);
 }
 
-/* utf8_check() on text cut in three pieces at every pair of places. */
+/* utf8check_feed() on text cut in three pieces at every pair of places. */
 static void test_utf8_check(const char *name, const char *text, size_t n,
 		bool valid)
 {
@@ -616,11 +617,14 @@ static void test_utf8_check(const char *name, const char *text, size_t n,
 	for (size_t a = 0; a <= n; a++) {
 		for (size_t b = a; b <= n; b++) {
 			const unsigned char *t = (const unsigned char *)text;
-			unsigned char pend[4];
-			size_t np = 0;
-			bool got = utf8_check(t, a, false, pend, &np) &&
-				utf8_check(t + a, b - a, false, pend, &np) &&
-				utf8_check(t + b, n - b, true, pend, &np);
+			struct wsc_utf8check u;
+			bool got;
+
+			utf8check_init(&u);
+			got = utf8check_feed(&u, t, a) == a &&
+				utf8check_feed(&u, t + a, b - a) == b - a &&
+				utf8check_feed(&u, t + b, n - b) == n - b &&
+				utf8check_done(&u);
 
 			if (got != valid) {
 				diag("%s: cut at %zu and %zu: %s", name, a, b,
@@ -629,7 +633,7 @@ static void test_utf8_check(const char *name, const char *text, size_t n,
 			}
 		}
 	}
-	ok(all, "utf8_check, %s: %s at every cut", name,
+	ok(all, "utf8check, %s: %s at every cut", name,
 		valid ? "valid" : "invalid");
 }
 
