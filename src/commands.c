@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frame.h"
+
 struct entry {
 	const char *name;
 	enum wsc_cmd kind;
@@ -108,13 +110,6 @@ static bool parse_hex(const char *s, struct wsc_command *cmd)
 	return true;
 }
 
-// Codes an endpoint may send (RFC 6455 7.4): 1000-1003, 1007-1011, 3000-4999.
-static bool sendable_code(unsigned long c)
-{
-	return (c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1014) ||
-		(c >= 3000 && c <= 4999);
-}
-
 static bool parse_close(const char *s, struct wsc_command *cmd)
 {
 	char *end;
@@ -136,7 +131,7 @@ static bool parse_close(const char *s, struct wsc_command *cmd)
 	if (*end && *end != ' ') {
 		return fail(cmd, "/close: the code must be a number");
 	}
-	if (!sendable_code(code)) {
+	if (code > 0xffff || !frame_close_code_ok((unsigned)code)) {
 		return fail(cmd, "/close: code must be 1000-1003, 1007-1014 or "
 			"3000-4999");
 	}

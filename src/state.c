@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "frame.h"
 #include "log.h"
 #include "utf8.h"
 
@@ -100,12 +101,6 @@ const char *state_close_name(unsigned code)
 }
 
 // RFC 6455 7.4 and the IANA registry: codes an endpoint may send.
-static bool sendable_code(unsigned c)
-{
-	return (c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1014) ||
-		(c >= 3000 && c <= 4999);
-}
-
 bool state_close_fault(const unsigned char *p, size_t len, char *why,
 		size_t size, unsigned *reply)
 {
@@ -114,7 +109,7 @@ bool state_close_fault(const unsigned char *p, size_t len, char *why,
 	*reply = len >= 2 ? code : 0;
 	if (len == 1) {
 		snprintf(why, size, "a Close payload of 1 byte");
-	} else if (len >= 2 && !sendable_code(code)) {
+	} else if (len >= 2 && !frame_close_code_ok(code)) {
 		snprintf(why, size, "Close code %u, which may not be sent", code);
 	} else if (len > 2 && !utf8_valid(p + 2, len - 2)) {
 		snprintf(why, size, "a Close reason that is not valid UTF-8");
