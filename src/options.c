@@ -438,6 +438,7 @@ static bool apply(struct wsc_opts *o, int id, const char *arg,
 	case 'x':
 		return add_list(o->execute, &o->n_execute, "--execute", arg);
 	case 'w':
+		o->wait_given = true;
 		return set_secs("--wait", arg, true, true, &o->wait_ms);
 	case 'n':
 		if (!set_uint("--count", arg, 1, ~0UL, &v)) {
