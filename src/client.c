@@ -377,6 +377,11 @@ static void ping_cb(lws_sorted_usec_list_t *sul)
 	if (!w->conn || w->st.ready != WSC_OPEN || w->closing) {
 		return;
 	}
+	if (w->drain) {
+		// their Pongs would keep the end-of-input check from going quiet
+		schedule(w, &w->sul_ping, ping_cb, w->opts->ping_interval_ms);
+		return;
+	}
 	snprintf(data, sizeof(data), "wsc %lld", (long long)mono_us());
 	client_send(w, WSC_FRAME_PING, data, strlen(data));
 	if (w->opts->ping_timeout_ms && !w->sul_pong.list.owner) {
