@@ -112,8 +112,8 @@ static const struct wsc_option table[] = {
 		"a Pong takes longer than SECS", CAT_MESSAGES },
 	{ "show-ping-pong", 'P', NULL, "report Pongs received, with the "
 		"round-trip time of our Pings", CAT_MESSAGES },
-	{ "close-timeout", OPT_CLOSE_TIMEOUT, "SECS", "how long to wait for "
-		"the server's Close. Default: 5", CAT_MESSAGES },
+	{ "close-timeout", OPT_CLOSE_TIMEOUT, "SECS", "how long the server may "
+		"stay silent while wsc waits for its Close. Default: 5", CAT_MESSAGES },
 
 	{ "dump-handshake", 'D', NULL, "print the request and response "
 		"exactly as they crossed the wire, and the verdict on them",
