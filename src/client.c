@@ -95,6 +95,8 @@ static void start_close(struct wsc *w, unsigned code, const char *reason)
 		return;
 	}
 	w->closing = true;
+	w->drain = WSC_DRAIN_OFF;
+	lws_sul_cancel(&w->sul_drain);
 	input_stop(w);
 	if (!w->conn) {
 		finish(w);
@@ -123,19 +125,61 @@ static void on_output_gone(struct wsc *w)
 	start_close(w, 1001, "");
 }
 
+static int64_t mono_us(void);
+
+static int unread(struct wsc *w)
+{
+	int n = 0;
+
+	return ioctl(lws_get_socket_fd(w->conn), FIONREAD, &n) == 0 ? n : 0;
+}
+
+// Something arrived since the last look: a message, a part of one, a Pong,
+// a Ping lws answered itself (the wire's byte count sees them all), or
+// bytes still waiting in the socket for us to read them.
+static void heard(struct wsc *w)
+{
+	unsigned long long rx = wire_get()->rx_bytes;
+
+	if (rx != w->rx_seen || unread(w) > 0) {
+		w->rx_seen = rx;
+		w->last_rx_us = mono_us();
+	}
+}
+
+// The server read more of what we sent since the last look (our unsent
+// bytes went down): it is busy, not gone.
+static bool reading(struct wsc *w, int *last)
+{
+	int unsent = 0;
+
+	if (ioctl(lws_get_socket_fd(w->conn), SIOCOUTQ, &unsent) == 0 &&
+			unsent > 0 && (*last < 0 || unsent < *last)) {
+		*last = unsent;
+		return true;
+	}
+	return false;
+}
+
+// --close-timeout counts silence: it runs from our Close or from the last
+// thing received, whichever is later, and waits on while the server is
+// still reading what came before our Close.
 static void close_timeout_cb(lws_sorted_usec_list_t *sul)
 {
 	struct wsc *w = WSC_OF(sul, sul_close);
-	int unsent = 0;
+	int64_t now = mono_us(), t = w->opts->close_timeout_ms * MS;
 
 	if (!w->conn || w->st.close_received) {
 		return;
 	}
-	// A slow server may still be reading what came before our Close: wait
-	// on while it makes progress, counting from when it stops.
-	if (ioctl(lws_get_socket_fd(w->conn), SIOCOUTQ, &unsent) == 0 &&
-			unsent > 0 && (w->close_unsent < 0 || unsent < w->close_unsent)) {
-		w->close_unsent = unsent;
+	heard(w);
+	if (now - w->last_rx_us < t) {
+		schedule(w, &w->sul_close, close_timeout_cb,
+			(long)((w->last_rx_us + t - now) / MS) + 1);
+		return;
+	}
+	if (reading(w, &w->close_unsent)) {
+		w->last_rx_us = now;
 		schedule(w, &w->sul_close, close_timeout_cb,
 			w->opts->close_timeout_ms);
 		return;
@@ -144,19 +188,112 @@ static void close_timeout_cb(lws_sorted_usec_list_t *sul)
 	lws_set_timeout(w->conn, PENDING_TIMEOUT_CLOSE_ACK, LWS_TO_KILL_ASYNC);
 }
 
+/*
+ * End of input with no -w and no -n: before our Close (after which some
+ * servers, python-websockets and websocketd among them, send nothing
+ * more), make sure the server has read everything and has had its chance
+ * to answer. A Ping goes out after the last message; its Pong (TCP keeps
+ * order) shows the server read it all. Then wait until nothing has arrived
+ * for DRAIN_QUIET_MS, and close. With no Pong, close after DRAIN_PONG_MS
+ * (or --close-timeout, if shorter) in which nothing arrived and the server
+ * read nothing more. A server that
+ * never falls quiet holds the Close off for DRAIN_MAX_MS after the Ping,
+ * not counting time in which wsc itself is behind (bytes wait unread, or
+ * the server has not yet taken all we sent).
+ */
+#define DRAIN_QUIET_MS 100
+#define DRAIN_PONG_MS 2000
+#define DRAIN_MAX_MS 10000
+
+static void drain_cb(lws_sorted_usec_list_t *sul)
+{
+	struct wsc *w = WSC_OF(sul, sul_drain);
+	bool pong = w->drain == WSC_DRAIN_PONG;
+	int64_t now = mono_us(), t, last, next;
+	int unsent = 0;
+
+	if (!w->conn || w->drain == WSC_DRAIN_OFF) {
+		return;
+	}
+	t = (pong ? DRAIN_PONG_MS : DRAIN_QUIET_MS) * MS;
+	if (pong && w->opts->close_timeout_ms * MS < t) {
+		t = w->opts->close_timeout_ms * MS;
+	}
+	heard(w);
+	if (pong && reading(w, &w->drain_unsent)) {
+		w->last_rx_us = now;
+	}
+	last = pong ? w->drain_ping_us : w->drain_pong_us;
+	if (w->last_rx_us > last) {
+		last = w->last_rx_us;
+	}
+	if (now - last >= t) {
+		start_close(w, 1000, "");
+		return;
+	}
+	if (now - w->drain_ping_us >= DRAIN_MAX_MS * MS && unread(w) == 0 &&
+			(ioctl(lws_get_socket_fd(w->conn), SIOCOUTQ, &unsent) ||
+			unsent == 0)) {
+		start_close(w, 1000, "");   // it never falls quiet
+		return;
+	}
+	next = last + t - now;
+	if (next > DRAIN_QUIET_MS * MS) {
+		next = DRAIN_QUIET_MS * MS;  // look again for the bound
+	}
+	schedule(w, &w->sul_drain, drain_cb, (long)(next / MS) + 1);
+}
+
+static void drain_start(struct wsc *w)
+{
+	w->drain = WSC_DRAIN_PONG;
+	w->drain_ping_us = mono_us();
+	w->drain_unsent = -1;
+	w->last_rx_us = 0;
+	w->rx_seen = wire_get()->rx_bytes;
+	w->drain_ping_len = (size_t)snprintf(w->drain_ping,
+		sizeof(w->drain_ping), "wsc end %lld", (long long)w->drain_ping_us);
+	if (!sendq_push(&w->q, WSC_FRAME_PING, true, true, w->drain_ping,
+			w->drain_ping_len)) {
+		start_close(w, 1000, "");
+		return;
+	}
+	schedule(w, &w->sul_drain, drain_cb, DRAIN_QUIET_MS);
+	lws_callback_on_writable(w->conn);
+}
+
+// Our end-of-input Ping came back: the server has read everything.
+static bool drain_pong(struct wsc *w, const void *in, size_t len)
+{
+	if (w->drain != WSC_DRAIN_PONG || len != w->drain_ping_len ||
+			memcmp(in, w->drain_ping, len)) {
+		return false;
+	}
+	w->drain = WSC_DRAIN_QUIET;
+	w->drain_pong_us = mono_us();
+	heard(w);
+	schedule(w, &w->sul_drain, drain_cb, DRAIN_QUIET_MS);
+	return true;
+}
+
 static void wait_cb(lws_sorted_usec_list_t *sul)
 {
 	start_close(WSC_OF(sul, sul_wait), 1000, "");
 }
 
-// Input is over and all of it went out: close now, later, or never (-w).
+// Input is over and all of it went out: close now, later, or never (-w);
+// with neither -w nor an -n still to reach, once the server is done.
 static void maybe_finish(struct wsc *w)
 {
 	if (!w->input_done || !sendq_empty(&w->q) || w->closing ||
-			w->st.ready != WSC_OPEN) {
+			w->st.ready != WSC_OPEN || w->drain != WSC_DRAIN_OFF) {
 		return;
 	}
-	if (w->opts->wait_ms == 0) {
+	if (!w->opts->wait_given) {
+		if (!w->opts->count) {
+			drain_start(w);
+		}   // -n: on until N messages have come (on_receive closes)
+	} else if (w->opts->wait_ms == 0) {
 		start_close(w, 1000, "");
 	} else if (w->opts->wait_ms > 0 && !w->sul_wait.list.owner) {
 		schedule(w, &w->sul_wait, wait_cb, w->opts->wait_ms);
@@ -181,6 +318,16 @@ void client_close(struct wsc *w, unsigned code, const char *reason)
 		return;
 	}
 	start_close(w, code, reason);
+}
+
+void client_end_input(struct wsc *w)
+{
+	if (w->server_mode || !w->conn) {
+		client_close(w, 1000, "");
+		return;
+	}
+	input_stop(w);
+	client_wake(w);
 }
 
 void client_send(struct wsc *w, enum wsc_frame kind, const void *data,
@@ -232,6 +379,11 @@ static void ping_cb(lws_sorted_usec_list_t *sul)
 	if (!w->conn || w->st.ready != WSC_OPEN || w->closing) {
 		return;
 	}
+	if (w->drain) {
+		// their Pongs would keep the end-of-input check from going quiet
+		schedule(w, &w->sul_ping, ping_cb, w->opts->ping_interval_ms);
+		return;
+	}
 	snprintf(data, sizeof(data), "wsc %lld", (long long)mono_us());
 	client_send(w, WSC_FRAME_PING, data, strlen(data));
 	if (w->opts->ping_timeout_ms && !w->sul_pong.list.owner) {
@@ -244,7 +396,13 @@ static void on_pong(struct wsc *w, const void *in, size_t len)
 {
 	double rtt = -1;
 
-	if (w->ping_us && len == w->ping_len && !memcmp(in, w->ping_data, len)) {
+	if (w->drain || w->st.close_sent) {
+		w->last_rx_us = mono_us();
+	}
+	if (drain_pong(w, in, len)) {
+		rtt = (double)(w->drain_pong_us - w->drain_ping_us) / 1000.0;
+	} else if (w->ping_us && len == w->ping_len &&
+			!memcmp(in, w->ping_data, len)) {
 		rtt = (double)(mono_us() - w->ping_us) / 1000.0;
 		w->ping_us = 0;
 		lws_sul_cancel(&w->sul_pong);
@@ -431,6 +589,9 @@ static int on_receive(struct wsc *w, struct lws *wsi, const void *in,
 		}
 		return 0;
 	}
+	if (w->drain || w->st.close_sent) {
+		w->last_rx_us = mono_us();   // a sign of life (heard())
+	}
 	if (w->rx_failed || (w->closing && w->st.quiet_exit)) {
 		return 0;   // nobody is reading any more
 	}
@@ -575,6 +736,7 @@ static void reconnect_cb(lws_sorted_usec_list_t *sul)
 	w->location[0] = w->protocol[0] = w->extensions[0] = '\0';
 	w->rx_bytes = 0;
 	w->ping_us = 0;
+	w->drain = WSC_DRAIN_OFF;
 	state_restart(&w->st);
 	// a message cut by the drop cannot be continued on a new connection
 	while ((it = sendq_peek(&w->q)) && !it->first) {
@@ -595,6 +757,7 @@ static void connection_over(struct wsc *w, bool dropped)
 
 	lws_sul_cancel(&w->sul_close);
 	lws_sul_cancel(&w->sul_wait);
+	lws_sul_cancel(&w->sul_drain);
 	lws_sul_cancel(&w->sul_ping);
 	lws_sul_cancel(&w->sul_pong);
 	w->conn = NULL;
@@ -626,7 +789,11 @@ static int write_next(struct wsc *w, struct lws *wsi)
 
 	while ((it = sendq_peek(&w->q)) && budget--) {
 		// read before the write, which masks the payload in place
-		if (it->kind == WSC_FRAME_PING) {
+		if (it->kind == WSC_FRAME_PING && w->drain &&
+				it->len == w->drain_ping_len && !memcmp(sendq_payload(
+				&w->q, it), w->drain_ping, it->len)) {
+			w->drain_ping_us = mono_us();   // not timed as a keep-alive
+		} else if (it->kind == WSC_FRAME_PING) {
 			memcpy(w->ping_data, sendq_payload(&w->q, it), it->len);
 			w->ping_len = it->len;
 			w->ping_us = mono_us();
@@ -645,6 +812,8 @@ static int write_next(struct wsc *w, struct lws *wsi)
 			w->st.close_sent = true;
 			state_set(&w->st, WSC_CLOSING, "we sent Close %u", code);
 			w->close_unsent = -1;
+			w->last_rx_us = mono_us();   // silence counts from here
+			w->rx_seen = wire_get()->rx_bytes;
 			schedule(w, &w->sul_close, close_timeout_cb,
 				w->opts->close_timeout_ms);
 			sendq_pop(&w->q);

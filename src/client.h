@@ -22,6 +22,9 @@ void client_signal(struct wsc *w, int signo);
 void client_send(struct wsc *w, enum wsc_frame kind, const void *data,
 		size_t len);
 
+/* Input ended (Ctrl-D): send what is queued, close as at end of a pipe. */
+void client_end_input(struct wsc *w);
+
 /* Close with code and reason (after what is queued), then exit. */
 void client_close(struct wsc *w, unsigned code, const char *reason);
 

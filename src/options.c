@@ -114,8 +114,8 @@ static const struct wsc_option table[] = {
 		"a Pong takes longer than SECS", CAT_MESSAGES },
 	{ "show-ping-pong", 'P', NULL, "report Pongs received, with the "
 		"round-trip time of our Pings", CAT_MESSAGES },
-	{ "close-timeout", OPT_CLOSE_TIMEOUT, "SECS", "how long to wait for "
-		"the server's Close. Default: 5", CAT_MESSAGES },
+	{ "close-timeout", OPT_CLOSE_TIMEOUT, "SECS", "how long the server may "
+		"stay silent while wsc waits for its Close. Default: 5", CAT_MESSAGES },
 
 	{ "dump-handshake", 'D', NULL, "print the request and response "
 		"exactly as they crossed the wire, and the verdict on them",
@@ -442,6 +442,7 @@ static bool apply(struct wsc_opts *o, int id, const char *arg,
 	case 'x':
 		return add_list(o->execute, &o->n_execute, "--execute", arg);
 	case 'w':
+		o->wait_given = true;
 		return set_secs("--wait", arg, true, true, &o->wait_ms);
 	case 'n':
 		if (!set_uint("--count", arg, 1, ~0UL, &v)) {

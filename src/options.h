@@ -36,6 +36,7 @@ struct wsc_opts {
 	const char *execute[WSC_MAX_LIST];
 	size_t n_execute;
 	long wait_ms;                       // -1: forever; 0: none
+	bool wait_given;                    // -w: no end-of-input check
 	unsigned long count;                // 0: unlimited
 	bool binary;
 	char delim;                         // '\n' or '\0'

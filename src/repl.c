@@ -170,8 +170,8 @@ static void on_line(char *line)
 	struct wsc *w = repl_wsc;
 
 	if (!line) {
-		// Ctrl-D on an empty line: close cleanly and wait for the reply
-		client_close(w, 1000, "");
+		// Ctrl-D on an empty line: end of input, as at the end of a pipe
+		client_end_input(w);
 		return;
 	}
 	if (*line) {

@@ -54,6 +54,7 @@ void wire_watch(unsigned long long max_message)
 	wire.watch_fd = wire.fd;
 	wire.peer_eof = wire.peer_reset = false;
 	wire.close_sent = 0;
+	wire.rx_bytes = 0;
 	wire.masked_frame = wire.close_seen = false;
 	wire.close_len = 0;
 	wire.msg_len = 0;
@@ -303,9 +304,11 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
 	if (n > 0 && request_filter) {
 		request_filter(fd, buf, (size_t)n);
 	}
-	if (n > 0 && fd == wire.watch_fd && !wire.tls && wire.walking &&
-			!(flags & MSG_PEEK)) {
-		walk_frames(buf, (size_t)n);
+	if (n > 0 && fd == wire.watch_fd && !wire.tls && !(flags & MSG_PEEK)) {
+		wire.rx_bytes += (size_t)n;
+		if (wire.walking) {
+			walk_frames(buf, (size_t)n);
+		}
 	}
 	if (n > 0 && !(flags & MSG_PEEK)) {
 		record_in(fd, false, buf, (size_t)n);
@@ -402,9 +405,12 @@ int SSL_read(SSL *ssl, void *buf, int num)
 	if (n == 0 && wire.watch_fd >= 0) {
 		watch_in(ssl_fd(ssl), true, 0, 0);
 	}
-	if (n > 0 && wire.watch_fd >= 0 && wire.tls && wire.walking &&
+	if (n > 0 && wire.watch_fd >= 0 && wire.tls &&
 			ssl_fd(ssl) == wire.watch_fd) {
-		walk_frames(buf, (size_t)n);
+		wire.rx_bytes += (size_t)n;
+		if (wire.walking) {
+			walk_frames(buf, (size_t)n);
+		}
 	}
 	return n;
 }

@@ -42,6 +42,7 @@ struct wsc_wire {
 	bool peer_eof;          // the server closed its side (read 0)
 	bool peer_reset;        // the connection was reset
 	unsigned close_sent;    // code of the last Close frame written (0: none)
+	unsigned long long rx_bytes;  // bytes received (any frame, even partial)
 
 	// frames as the server sent them (libwebsockets 4.1 accepts masked
 	// server frames and rewrites bad close codes before wsc sees them)

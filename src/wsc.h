@@ -58,6 +58,16 @@ struct wsc {
 	char extensions[256];           // the negotiated extensions
 
 	unsigned char ping_data[125];   // our last Ping, to time its Pong
+	// end of input: the Ping whose Pong shows the server read it all,
+	// then a quiet spell before our Close (see maybe_finish)
+	enum { WSC_DRAIN_OFF, WSC_DRAIN_PONG, WSC_DRAIN_QUIET } drain;
+	char drain_ping[32];
+	size_t drain_ping_len;
+	int64_t drain_ping_us;          // that Ping was written
+	int64_t drain_pong_us;          // its Pong came
+	int64_t last_rx_us;             // last sign of life while closing
+	unsigned long long rx_seen;     // wire bytes received at last check
+	int drain_unsent;               // SIOCOUTQ at the last check
 	size_t ping_len;
 	int64_t ping_us;                // 0: no Ping outstanding
 	unsigned reconnects;            // attempts made so far
@@ -86,6 +96,7 @@ struct wsc {
 	lws_sorted_usec_list_t sul_connect;  // --connect-timeout
 	lws_sorted_usec_list_t sul_close;    // --close-timeout
 	lws_sorted_usec_list_t sul_wait;     // --wait
+	lws_sorted_usec_list_t sul_drain;    // end of input: Pong, quiet
 	lws_sorted_usec_list_t sul_flush;    // stdout batch flush
 	lws_sorted_usec_list_t sul_ping;     // --ping-interval
 	lws_sorted_usec_list_t sul_pong;     // --ping-timeout

@@ -30,7 +30,7 @@ complete -c wsc -s j -l jsonl -d 'One JSON object per event on stdout'
 complete -c wsc -l ping-interval -x -d 'Send a Ping every SECS'
 complete -c wsc -l ping-timeout -x -d 'Fail when a Pong takes longer than SECS'
 complete -c wsc -s P -l show-ping-pong -d 'Report Pongs received with round-trip time'
-complete -c wsc -l close-timeout -x -d "How long to wait for the server's Close (default 5)"
+complete -c wsc -l close-timeout -x -d "Silence allowed while waiting for the server's Close (default 5)"
 
 # Display
 complete -c wsc -s D -l dump-handshake -d 'Print the handshake exactly as it crossed the wire'

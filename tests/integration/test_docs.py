@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from harness import ROOT, WSC
+from harness import ROOT, WSC, python_server
 from wsproto import RawServer, echo_handler
 
 
@@ -42,10 +42,23 @@ def test_there_are_examples():
     assert len(man_examples()) >= 3
 
 
+class PythonEcho:
+    """python3-websockets, which sends nothing once it has read a Close."""
+
+    def __enter__(self):
+        self.s = python_server("py_echo.py", "websockets")
+        self.port = self.s.port
+        return self
+
+    def __exit__(self, *a):
+        self.s.close()
+
+
 @pytest.mark.parametrize("where,cmd,expect", EXAMPLES,
                          ids=[f"{w}:{c}" for w, c, _ in EXAMPLES])
-def test_example(where, cmd, expect):
-    with RawServer(echo_handler) as srv:
+@pytest.mark.parametrize("peer", ["raw", "python-websockets"])
+def test_example(where, cmd, expect, peer):
+    with (RawServer(echo_handler) if peer == "raw" else PythonEcho()) as srv:
         sh = cmd.replace("PORT", str(srv.port))
         env = dict(os.environ)
         env["PATH"] = os.path.dirname(WSC) + ":" + env["PATH"]

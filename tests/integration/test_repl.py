@@ -17,10 +17,13 @@ from wsproto import RawServer, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG
 
 
 class Recorder:
-    """Accept, then record every frame the client sends; answer Close."""
+    """Accept, then record every frame the client sends; answer Close. The
+    Ping wsc sends when input ends (Ctrl-D) is answered and kept apart, in
+    end_pings."""
 
     def __init__(self, greeting=None):
         self.frames = []
+        self.end_pings = []
         self.opened = threading.Event()
         self.closed = threading.Event()
         self.greeting = greeting
@@ -34,6 +37,10 @@ class Recorder:
         self.opened.set()
         while True:
             fin, op, data = conn.recv_frame()
+            if op == OP_PING and data.startswith(b"wsc end "):
+                self.end_pings.append(len(self.frames))
+                conn.send_frame(OP_PONG, data)
+                continue
             self.frames.append((op, data))
             if op == OP_CLOSE:
                 conn.send_frame(OP_CLOSE, data[:2])
@@ -182,6 +189,35 @@ def test_ctrl_d_closes_1000(state_dir):
         t.keys("C-d")
         assert t.exit_status() == 0
     assert rec.frames == [(OP_CLOSE, b"\x03\xe8")]
+    # Ctrl-D ends input: the Ping that checks the server read it all first
+    assert rec.end_pings == [0]
+
+
+def test_ctrl_d_keeps_a_late_reply(state_dir):
+    """A reply the server sends 50 ms after reading the line is still
+    printed: Ctrl-D does not close before the server is quiet."""
+    got = {}
+
+    def handler(conn):
+        conn.read_request().accept()
+        op, data = conn.recv_message()
+        got["ping"] = conn.recv_frame()
+        conn.send_frame(OP_PONG, got["ping"][2])
+        threading.Event().wait(0.05)
+        conn.send_frame(OP_TEXT, b"late " + data)
+        got["close"] = conn.recv_message()
+        conn.send_frame(OP_CLOSE, b"\x03\xe8")
+
+    with RawServer(handler) as srv, start(srv, state_dir) as t:
+        t.wait_prompt()
+        t.type("question")
+        t.wait_text("> question")
+        t.keys("Enter", "C-d")
+        assert t.exit_status() == 0
+        screen = t.screen(history=True)
+    assert got["ping"][1] == OP_PING
+    assert got["close"] == (OP_CLOSE, b"\x03\xe8")
+    assert "< late question" in screen, screen
 
 
 def test_server_cannot_drive_the_terminal(state_dir):
@@ -280,6 +316,9 @@ def _pushing_handler(rec, stop, pushed, every=0.02):
         t.start()
         while True:
             fin, op, data = conn.recv_frame()
+            if op == OP_PING and data.startswith(b"wsc end "):
+                conn.send_frame(OP_PONG, data)   # Ctrl-D's check
+                continue
             rec.frames.append((op, data))
             if op == OP_TEXT:
                 stop.set()
