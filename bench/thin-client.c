@@ -668,6 +668,7 @@ int main(int argc, char **argv)
 	if (rx_len && parse_rx()) {
 		goto closed;
 	}
+	rx_again = ssl != NULL;   // OpenSSL may hold more records already
 
 	for (;;) {
 		struct pollfd pfd[2];
