@@ -3,7 +3,8 @@
  * nothing but send or count, on the system's libwebsockets (4.1.6 on
  * Debian 12).
  *
- *   bare-lws [-r RXBUF] [-p SERVBUF] [-l] [-u] [-S] ws://HOST:PORT/PATH send N S
+ *   bare-lws [-r RXBUF] [-p SERVBUF] [-l] [-u] [-S] [-c CAFILE]
+ *            ws[s]://HOST:PORT/PATH send N S
  *       send N pattern messages (wsb.h) of S bytes, one lws_write() per
  *       WRITEABLE callback (-l: keep writing in the same callback while
  *       lws_send_pipe_choked() says the socket takes more), then Close 1000;
@@ -15,6 +16,10 @@
  *       lock-step pipe echo for the latency and cold-start workloads: read
  *       one line from stdin (blocking), send it, write the echo to stdout,
  *       repeat; at end of input send Close and wait for the server's.
+ *
+ * A wss:// URL goes through lws's own client TLS (LCCSCF_USE_SSL, which
+ * needs LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT); -c CAFILE is the context's
+ * client_ssl_ca_filepath (the chain and the host name are verified).
  *
  * -r sets the protocol's rx_buffer_size (default 65536, as wsc); -p the
  * context's pt_serv_buf_size (default 0: lws's 4096); -u turns on
@@ -232,10 +237,11 @@ int main(int argc, char **argv)
 	struct lws_context *ctx;
 	char host[256], path[1024] = "/";
 	const char *u, *e, *m;
-	int port = 80, opt, utf8 = 0, ssl = 0;
+	int port = 80, opt, utf8 = 0, ssl = 0, tls = 0;
+	const char *ca = NULL;
 	unsigned int serv_buf = 0;
 
-	while ((opt = getopt(argc, argv, "r:lup:S")) != -1) {
+	while ((opt = getopt(argc, argv, "r:lup:Sc:")) != -1) {
 		switch (opt) {
 		case 'r':
 			protocols[0].rx_buffer_size = strtoul(optarg, NULL, 10);
@@ -249,6 +255,9 @@ int main(int argc, char **argv)
 		case 'S':
 			ssl = 1;
 			break;
+		case 'c':
+			ca = optarg;
+			break;
 		case 'p':
 			serv_buf = (unsigned int)strtoul(optarg, NULL, 10);
 			break;
@@ -256,10 +265,18 @@ int main(int argc, char **argv)
 			goto usage;
 		}
 	}
-	if (optind + 2 > argc || strncmp(argv[optind], "ws://", 5)) {
+	if (optind + 2 > argc) {
 		goto usage;
 	}
-	u = argv[optind] + 5;
+	if (!strncmp(argv[optind], "wss://", 6)) {
+		tls = ssl = 1;
+		port = 443;
+		u = argv[optind] + 6;
+	} else if (!strncmp(argv[optind], "ws://", 5)) {
+		u = argv[optind] + 5;
+	} else {
+		goto usage;
+	}
 	e = u + strcspn(u, ":/");
 	snprintf(host, sizeof(host), "%.*s", (int)(e - u), u);
 	if (*e == ':') {
@@ -295,6 +312,7 @@ int main(int argc, char **argv)
 		(ssl ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0);
 	info.fd_limit_per_thread = 16;
 	info.pt_serv_buf_size = serv_buf;
+	info.client_ssl_ca_filepath = ca;
 	ctx = lws_create_context(&info);
 	if (!ctx) {
 		fprintf(stderr, "bare-lws: no context\n");
@@ -309,6 +327,7 @@ int main(int argc, char **argv)
 	ci.origin = host;
 	ci.local_protocol_name = "bare";
 	ci.ietf_version_or_minus_one = -1;
+	ci.ssl_connection = tls ? LCCSCF_USE_SSL : 0;
 	if (!lws_client_connect_via_info(&ci)) {
 		fprintf(stderr, "bare-lws: connect failed\n");
 		lws_context_destroy(ctx);
@@ -323,7 +342,7 @@ int main(int argc, char **argv)
 	return status;
 
 usage:
-	fprintf(stderr, "usage: bare-lws [-r RXBUF] [-p SERVBUF] [-l] [-u] [-S] ws://HOST:PORT/PATH "
-		"send N SIZE | recv | echo\n");
+	fprintf(stderr, "usage: bare-lws [-r RXBUF] [-p SERVBUF] [-l] [-u] [-S] [-c CAFILE] "
+		"ws[s]://HOST:PORT/PATH send N SIZE | recv | echo\n");
 	return 2;
 }

@@ -2,7 +2,7 @@
  * thin-client.c - the benchmark's "limit": a WebSocket client that keeps
  * wsc's pipe contract with as little work as possible.
  *
- *   thin-client [-b] ws://HOST:PORT/PATH
+ *   thin-client [-b] [-c CAFILE] ws[s]://HOST:PORT/PATH
  *
  * Each stdin line (newline stripped) is one text (-b: binary) message; a
  * line longer than the 1 MiB input buffer goes out as several frames of one
@@ -17,6 +17,17 @@
  * from the input buffer), masks from xorshift64*, stdout written in large
  * batches with writev (big payloads straight from the receive buffer), and
  * every buffer flushed before the loop waits.
+ *
+ * Built with -DWSB_TLS (as thin-client-tls, linked to libssl; the plain
+ * build does not load OpenSSL at all, which costs ~2 MiB of RSS and
+ * milliseconds of start-up), wss:// goes through OpenSSL with the same
+ * shape: the chain is
+ * verified against CAFILE (-c; default: the system store) and the host (a
+ * DNS name or an IP address, SNI for names), the handshake is blocking,
+ * then SSL_write gets all pending frames at once (partial writes: each call
+ * writes what the socket takes, a record at a time) and SSL_read drains
+ * OpenSSL's read-ahead buffer (1 MiB, so one recv() reads many records)
+ * into the 1 MiB receive buffer before the frames are parsed.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -25,6 +36,13 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#ifdef WSB_TLS
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#else
+typedef struct ssl_st SSL;              // never set in the plain build
+#endif
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -44,6 +62,9 @@
 #define OUT_CAP  (256 * 1024)           // stdout batch
 
 static int sock;
+static SSL *ssl;                        // wss:// only
+static int tls_want_write;              // SSL_read needs the socket writable
+static int rx_again;                    // TLS data left behind a full rx
 static uint64_t rng;
 
 static unsigned char *ibuf;             // stdin
@@ -64,10 +85,66 @@ static size_t o_len;
 static int close_sent, close_rcvd;
 static unsigned close_code = 1005;
 
-static void die(const char *msg)
+__attribute__((noreturn)) static void die(const char *msg)
 {
 	fprintf(stderr, "thin-client: %s\n", msg);
 	exit(1);
+}
+
+/* --- the transport: plain TCP or TLS --- */
+
+// Like send(): bytes written, or -1 with errno (EAGAIN: try again later).
+static ssize_t io_send(const void *p, size_t len)
+{
+#ifndef WSB_TLS
+	return send(sock, p, len, MSG_NOSIGNAL);
+#else
+	int n, e;
+
+	if (!ssl) {
+		return send(sock, p, len, MSG_NOSIGNAL);
+	}
+	n = SSL_write(ssl, p, len > (1u << 30) ? 1 << 30 : (int)len);
+	if (n > 0) {
+		return n;
+	}
+	e = SSL_get_error(ssl, n);
+	errno = e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ ?
+		EAGAIN : EPIPE;
+	return -1;
+#endif
+}
+
+// Like recv(): bytes read, 0 at the end, or -1 with errno.
+static ssize_t io_recv(void *p, size_t len)
+{
+#ifndef WSB_TLS
+	return recv(sock, p, len, 0);
+#else
+	int n, e;
+
+	if (!ssl) {
+		return recv(sock, p, len, 0);
+	}
+	n = SSL_read(ssl, p, len > (1u << 30) ? 1 << 30 : (int)len);
+	if (n > 0) {
+		return n;
+	}
+	e = SSL_get_error(ssl, n);
+	if (e == SSL_ERROR_ZERO_RETURN) {
+		return 0;
+	}
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+		tls_want_write = e == SSL_ERROR_WANT_WRITE;
+		errno = EAGAIN;
+		return -1;
+	}
+	if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
+		return 0;         // the peer hung up without close_notify
+	}
+	errno = EIO;
+	return -1;
+#endif
 }
 
 static void write_all(int fd, const void *p, size_t len)
@@ -140,7 +217,7 @@ static void out_put(const unsigned char *p, size_t len)
 static void sock_flush(void)
 {
 	while (so_off < so_len) {
-		ssize_t n = send(sock, sout + so_off, so_len - so_off, MSG_NOSIGNAL);
+		ssize_t n = io_send(sout + so_off, so_len - so_off);
 
 		if (n < 0) {
 			if (errno == EINTR) {
@@ -368,7 +445,91 @@ static int parse_rx(void)
 	return 0;
 }
 
+// Reads what the socket has: one recv() for TCP; for TLS, SSL_read until
+// OpenSSL's buffer and the socket are empty or rx is full (rx_again: come
+// back without waiting). Returns 1 at the end of the connection.
+static int read_sock(void)
+{
+	rx_again = 0;
+	tls_want_write = 0;
+	do {
+		ssize_t n = io_recv(rx + rx_len, RX_CAP - rx_len);
+
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			return 1;
+		}
+		if (n < 0) {
+			return 0;
+		}
+		rx_len += (size_t)n;
+	} while (ssl && rx_len < RX_CAP);
+	rx_again = ssl != NULL;
+	return 0;
+}
+
 /* --- connection --- */
+
+static const char *ca_file = "";        // "": the system store
+
+#ifdef WSB_TLS
+static void tls_start(const char *host)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	struct in6_addr a6;
+	int ip = inet_pton(AF_INET, host, &a6) == 1 ||
+		inet_pton(AF_INET6, host, &a6) == 1;
+
+	if (!ctx) {
+		die("no SSL_CTX");
+	}
+	if (*ca_file ? SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1 :
+			SSL_CTX_set_default_verify_paths(ctx) != 1) {
+		die("cannot load the CA certificates");
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+		SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_read_ahead(ctx, 1);
+	SSL_CTX_set_default_read_buffer_len(ctx, RX_CAP);
+	ssl = SSL_new(ctx);
+	SSL_CTX_free(ctx);   // the SSL holds its own reference
+	if (!ssl || !SSL_set_fd(ssl, sock)) {
+		die("no SSL");
+	}
+	if (ip) {
+		X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host);
+	} else {
+		SSL_set_tlsext_host_name(ssl, host);
+		SSL_set1_host(ssl, host);
+	}
+	if (SSL_connect(ssl) != 1) {
+		long v = SSL_get_verify_result(ssl);
+
+		fprintf(stderr, "thin-client: TLS handshake failed%s%s\n",
+			v != X509_V_OK ? ": " : "",
+			v != X509_V_OK ? X509_verify_cert_error_string(v) : "");
+		exit(1);
+	}
+}
+#endif
+
+static void io_write_all(const void *p, size_t len)
+{
+	const unsigned char *b = p;
+
+	while (len) {
+		ssize_t n = io_send(b, len);
+
+		if (n < 0) {
+			if (errno == EINTR) {
+				continue;
+			}
+			die("handshake: cannot send");
+		}
+		b += n;
+		len -= (size_t)n;
+	}
+}
 
 static void connect_ws(const char *url)
 {
@@ -379,10 +540,18 @@ static void connect_ws(const char *url)
 	size_t hl, got = 0;
 	int one = 1, n;
 
-	if (strncmp(url, "ws://", 5)) {
-		die("only ws:// URLs");
+	if (!strncmp(url, "wss://", 6)) {
+#ifndef WSB_TLS
+		die("built without TLS: use thin-client-tls for wss://");
+#endif
+		h = url + 6;
+		strcpy(port, "443");
+	} else if (!strncmp(url, "ws://", 5)) {
+		h = url + 5;
+		ca_file = NULL;
+	} else {
+		die("only ws:// and wss:// URLs");
 	}
-	h = url + 5;
 	e = h + strcspn(h, ":/");
 	if ((size_t)(e - h) >= sizeof(host)) {
 		die("bad URL");
@@ -406,6 +575,11 @@ static void connect_ws(const char *url)
 	}
 	freeaddrinfo(ai);
 	setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+#ifdef WSB_TLS
+	if (ca_file) {
+		tls_start(host);
+	}
+#endif
 
 	for (int i = 0; i < 16; i += 8) {
 		uint64_t r = wsb_rand(&rng);
@@ -417,12 +591,12 @@ static void connect_ws(const char *url)
 		"Upgrade: websocket\r\nConnection: Upgrade\r\n"
 		"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
 		path, host, port, key);
-	write_all(sock, req, (size_t)n);
+	io_write_all(req, (size_t)n);
 
 	// read the response; anything after it is already frames
 	for (;;) {
 		char *end;
-		ssize_t r = recv(sock, rx + got, RX_CAP - 1 - got, 0);
+		ssize_t r = io_recv(rx + got, RX_CAP - 1 - got);
 
 		if (r <= 0) {
 			die("handshake: connection closed");
@@ -467,12 +641,18 @@ int main(int argc, char **argv)
 	uint64_t deadline = 0;
 	int ai = 1;
 
-	if (argc > 1 && !strcmp(argv[1], "-b")) {
-		opcode_data = 2;
-		ai++;
+	for (; ai < argc && argv[ai][0] == '-'; ai++) {
+		if (!strcmp(argv[ai], "-b")) {
+			opcode_data = 2;
+		} else if (!strcmp(argv[ai], "-c") && ai + 1 < argc) {
+			ca_file = argv[++ai];
+		} else {
+			break;
+		}
 	}
 	if (ai + 1 != argc) {
-		fprintf(stderr, "usage: thin-client [-b] ws://HOST:PORT/PATH\n");
+		fprintf(stderr, "usage: thin-client [-b] [-c CAFILE] "
+			"ws[s]://HOST:PORT/PATH\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -488,6 +668,7 @@ int main(int argc, char **argv)
 	if (rx_len && parse_rx()) {
 		goto closed;
 	}
+	rx_again = ssl != NULL;   // OpenSSL may hold more records already
 
 	for (;;) {
 		struct pollfd pfd[2];
@@ -499,7 +680,8 @@ int main(int argc, char **argv)
 			deadline = wsb_now_ns() + 5000000000ULL;
 		}
 		pfd[0].fd = sock;
-		pfd[0].events = POLLIN | (so_len > so_off ? POLLOUT : 0);
+		pfd[0].events = POLLIN |
+			(so_len > so_off || tls_want_write ? POLLOUT : 0);
 		if (!stdin_eof && i_len < IN_CAP && so_len - so_off < SOUT_LOW) {
 			pfd[1].fd = 0;
 			pfd[1].events = POLLIN;
@@ -514,26 +696,28 @@ int main(int argc, char **argv)
 			}
 			timeout = (int)((deadline - now) / 1000000 + 1);
 		}
+		if (rx_again) {
+			timeout = 0;
+		}
 		if (poll(pfd, (nfds_t)nfd, timeout) < 0) {
 			if (errno == EINTR) {
 				continue;
 			}
 			die("poll failed");
 		}
-		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-			ssize_t n = recv(sock, rx + rx_len, RX_CAP - rx_len, 0);
+		if (rx_again || (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) ||
+				(tls_want_write && (pfd[0].revents & POLLOUT))) {
+			size_t before = rx_len;
+			int end = read_sock();
 
-			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			if (rx_len > before && parse_rx()) {
+				goto closed;
+			}
+			if (end) {
 				out_flush();
 				fprintf(stderr, "thin-client: connection closed "
 					"abnormally (1006)\n");
 				return 1;
-			}
-			if (n > 0) {
-				rx_len += (size_t)n;
-				if (parse_rx()) {
-					goto closed;
-				}
 			}
 		}
 		if (nfd == 2 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) {
@@ -547,13 +731,18 @@ closed:
 	out_flush();
 	fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) & ~O_NONBLOCK);
 	while (so_off < so_len) {
-		ssize_t n = send(sock, sout + so_off, so_len - so_off, MSG_NOSIGNAL);
+		ssize_t n = io_send(sout + so_off, so_len - so_off);
 
 		if (n <= 0) {
 			break;
 		}
 		so_off += (size_t)n;
 	}
+#ifdef WSB_TLS
+	if (ssl) {
+		SSL_shutdown(ssl);   // our close_notify; not waiting for theirs
+	}
+#endif
 	close(sock);
 	return close_code == 1000 || close_code == 1001 || close_code == 1005 ?
 		0 : 3;
