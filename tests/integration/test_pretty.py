@@ -13,7 +13,7 @@ import pytest
 from harness import free_port, run, wait_for
 from test_listen import raw_connect, send_close, send_text
 from tty import Tmux
-from wsproto import RawServer, OP_BINARY, OP_CLOSE, OP_TEXT
+from wsproto import RawServer, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT
 
 DOC = (b'{"id":12345678901234567890,"f":-0.10e+5,'
        b'"s":"a\\"b\\\\c\\u00e9\\n\\ud83d\\ude00",'
@@ -287,6 +287,9 @@ def test_a_big_file_goes_out_in_fragments(state_dir, tmp_path):
         conn.read_request().accept()
         while True:
             fin, op, d = conn.recv_frame()
+            if op == OP_PING:   # the end-of-input Ping (issue 11)
+                conn.send_frame(OP_PONG, d)
+                continue
             frames.append((fin, op, len(d)))
             if op == OP_CLOSE:
                 conn.send_frame(OP_CLOSE, d[:2])
