@@ -479,8 +479,14 @@ static bool rx_append(struct wsc_peer *p, const unsigned char *d, size_t len)
 {
 	if (len > p->rx_cap - p->rx_len) {
 		size_t cap = (p->rx_len + len) * 2;
-		char *n = realloc(p->rx, cap);
+		char *n;
 
+		// the decoder stops a message at max_size: never more than that
+		if (p->dec.max_size && cap > p->dec.max_size &&
+				p->rx_len + len <= p->dec.max_size) {
+			cap = (size_t)p->dec.max_size;
+		}
+		n = realloc(p->rx, cap);
 		if (!n) {
 			return false;
 		}
