@@ -1,9 +1,17 @@
 /*
- * server.c - the --listen mode. Each client is a struct wsc_peer (lws
- * per-session data) with its own bounded send queue; a message from one is
- * printed and relayed to the others (or echoed with --echo); input goes to
- * all. A client whose queue overflows is closed with 1008 so it cannot
- * stall the others. GET / serves the chat page; other paths get 404.
+ * server.c - the --listen mode, on libwebsockets' raw listening sockets
+ * with wsc's own codec (issue 12): lws accepts and polls, wsc reads the
+ * request head (httphead.h), answers it (handshake.h: a 101, the chat
+ * page, a 404 or a refusal with its reason), decodes client frames
+ * (frame.h, server role: masked frames only, UTF-8 checked, Pings
+ * answered) and writes its frames itself with sendmsg() from each client's
+ * bounded queue, never through lws_write() (which copies without bound and
+ * stops reads while it drains).
+ *
+ * Each connection is a struct wsc_peer; one that completed the handshake
+ * joins the room (w->peers). A message from one is printed and relayed to
+ * the others (or echoed with --echo); input goes to all. A client whose
+ * queue overflows is closed with 1008 so it cannot stall the others.
  */
 #include "server.h"
 
@@ -19,16 +27,18 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "chatpage.h"
 #include "events.h"
-#include "headers.h"
+#include "frame.h"
+#include "handshake.h"
+#include "httphead.h"
 #include "input.h"
 #include "jsonl.h"
 #include "log.h"
 #include "repl.h"
-#include "wire.h"
 
 #define PEER_QUEUE_MAX (1024 * 1024)    // bytes queued for one client
 #define PEER_HIGH (256 * 1024)          // above: pause every source
@@ -36,18 +46,40 @@
 #define PEER_STUCK_SECS 2               // behind, no progress: dropped
 #define PEER_MESSAGE_MAX (16 * 1024 * 1024)  // default largest message
 #define LISTEN_MAX 8                    // addresses one host name may give
-#define HEAD_MAX 4096                   // lws's header buffer (ah_data)
+#define HEAD_MAX 4096                   // largest request head taken
+#define HEAD_SECS 10                    // to send the request head
+#define CLOSE_ACK_SECS 5                // for the client's Close
+#define LINGER_SECS 2                   // for the client's FIN, at the end
+#define IOV_MAX_FRAMES 64               // frames per sendmsg()
+#define HEADROOM 16                     // before each queued payload: header
+
+enum peer_state {
+	PEER_HEAD,              // reading the request head
+	PEER_ANSWER,            // writing an HTTP answer, then linger
+	PEER_OPEN,              // a WebSocket: a member of the room
+	PEER_LINGER,            // all written, write side shut: wait for EOF
+};
 
 struct wsc_peer {
-	struct wsc_peer *next;
+	struct wsc_peer *next;  // in w->peers (joined ones only)
 	struct lws *wsi;
-	unsigned id;
+	int fd;
+	enum peer_state state;
+	unsigned id;            // 0 until joined
 	char addr[64];
+	struct wsc_httphead *head;
+	size_t head_bytes;      // request bytes received so far
+	char *raw;              // bytes to write before any frame
+	size_t raw_len, raw_off;
 	struct wsc_sendq q;
+	size_t off;             // bytes of the oldest frame already written
+	struct wsc_frame_decoder dec;
 	bool kill;              // too slow: close with 1008
 	bool stuck;             // behind: dropped unless it catches up in time
-	bool closing;           // close with close_code once drained
-	unsigned close_code;
+	bool closing;           // our Close is queued: nothing more after it
+	bool discard;           // drop data frames not yet begun (up to Close)
+	bool close_sent;        // our Close is written
+	bool close_got;         // the client's Close arrived (or it failed)
 	char *rx;               // the message being received
 	size_t rx_len, rx_cap;
 	bool rx_binary;
@@ -71,122 +103,12 @@ static void leave_when_empty(struct wsc *w)
 	}
 }
 
-/*
- * --- connections before the handshake ---
- *
- * Every refused handshake is reported with the peer's address and why.
- * wsc refuses most itself (handshake_check()); what libwebsockets drops on
- * its own (a malformed request, headers too large, another Upgrade) only
- * shows as a connection that sent request bytes and went away without
- * being answered, so each accepted socket is followed by its fd: the
- * address, the bytes of the pending request (from the wire filter) and
- * whether its head ended.
- */
-struct conn {
-	bool open;              // accepted, not yet destroyed
-	bool done;              // a WebSocket now: no longer followed
-	bool confirmed;         // handshake_check() let it through
-	size_t bytes;           // request bytes not answered yet
-	unsigned crlf;          // how much of "\r\n\r\n" was just seen
-	bool head_end;
-	char upgrade[32];       // its Upgrade header, if any
-	char addr[64];
-};
-
-static struct conn *conns;      // by fd
-static size_t n_conns;
-
-static struct conn *conn_of(int fd, bool create)
-{
-	if (fd < 0) {
-		return NULL;
-	}
-	if ((size_t)fd >= n_conns) {
-		size_t n = (size_t)fd + 64;
-		struct conn *c;
-
-		if (!create || !(c = realloc(conns, n * sizeof(*c)))) {
-			return NULL;
-		}
-		memset(c + n_conns, 0, (n - n_conns) * sizeof(*c));
-		conns = c;
-		n_conns = n;
-	}
-	return &conns[fd];
-}
-
 static void peer_address(struct lws *wsi, char *addr, size_t size)
 {
 	lws_get_peer_simple(wsi, addr, size);
 	if (!strncmp(addr, "::ffff:", 7)) {
 		// an IPv4 client of a dual-stack socket
 		memmove(addr, addr + 7, strlen(addr + 7) + 1);
-	}
-}
-
-static void conn_accepted(struct lws *wsi)
-{
-	int fd = lws_get_socket_fd(wsi);
-	struct conn *c = conn_of(fd, true);
-
-	if (c) {
-		memset(c, 0, sizeof(*c));
-		c->open = true;
-		peer_address(wsi, c->addr, sizeof(c->addr));
-		lws_set_opaque_user_data(wsi, (void *)(intptr_t)(fd + 1));
-	}
-}
-
-static struct conn *conn_of_wsi(struct lws *wsi)
-{
-	intptr_t k = (intptr_t)lws_get_opaque_user_data(wsi);
-	struct conn *c = k > 0 ? conn_of((int)(k - 1), false) : NULL;
-
-	return c && c->open ? c : NULL;
-}
-
-// A request was answered (served, or refused with a reason): forget it.
-static void conn_answered(struct lws *wsi)
-{
-	struct conn *c = conn_of_wsi(wsi);
-
-	if (c) {
-		c->bytes = 0;
-		c->crlf = 0;
-		c->head_end = false;
-		c->confirmed = false;
-		c->upgrade[0] = '\0';
-	}
-}
-
-static void conn_saw(struct conn *c, const char *buf, size_t n)
-{
-	static const char end[] = "\r\n\r\n", up[] = "\r\nupgrade:";
-	const size_t ul = sizeof(up) - 1;
-
-	c->bytes += n;
-	for (size_t i = 0; i < n && !c->head_end; i++) {
-		c->crlf = buf[i] == end[c->crlf] ? c->crlf + 1 :
-			buf[i] == '\r' ? 1 : 0;
-		if (c->crlf == 4) {
-			c->head_end = true;
-		}
-		if (buf[i] == '\r' && n - i >= ul &&
-				!strncasecmp(buf + i, up, ul)) {
-			const char *v = buf + i + ul;
-			size_t k = 0, left = n - i - ul;
-
-			while (left && (*v == ' ' || *v == '\t')) {
-				v++;
-				left--;
-			}
-			while (k < left && k < sizeof(c->upgrade) - 1 &&
-					v[k] != '\r' && v[k] != '\n') {
-				c->upgrade[k] = v[k];
-				k++;
-			}
-			c->upgrade[k] = '\0';
-		}
 	}
 }
 
@@ -202,33 +124,6 @@ static void refused(const char *addr, const char *fmt, ...)
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	log_info("refused a client from %s: %s", *addr ? addr : "?", why);
-}
-
-// The socket is gone: was a request left unanswered?
-static void conn_destroyed(struct lws *wsi)
-{
-	struct conn *c = conn_of_wsi(wsi);
-
-	if (!c) {
-		return;
-	}
-	if (!c->done && c->bytes) {
-		if (c->confirmed) {
-			refused(c->addr, "libwebsockets refused the handshake");
-		} else if (c->bytes >= HEAD_MAX) {
-			refused(c->addr, "request too large (%zu bytes)", c->bytes);
-		} else if (!c->head_end) {
-			refused(c->addr, "incomplete request (closed or timed out "
-				"after %zu bytes)", c->bytes);
-		} else if (*c->upgrade && strcasecmp(c->upgrade, "websocket")) {
-			refused(c->addr, "unsupported Upgrade: %s (HTTP 403)",
-				c->upgrade);
-		} else {
-			refused(c->addr, "malformed HTTP request");
-		}
-	}
-	c->open = false;
-	lws_set_opaque_user_data(wsi, NULL);
 }
 
 /* --- flow control --- */
@@ -267,7 +162,7 @@ static void update_flow(struct wsc *w)
 	}
 }
 
-static void stuck_deadline(struct wsc *w, struct wsc_peer *p, bool on)
+static void stuck_deadline(struct wsc_peer *p, bool on)
 {
 	if (on == p->stuck) {
 		return;
@@ -282,6 +177,24 @@ static void stuck_deadline(struct wsc *w, struct wsc_peer *p, bool on)
 
 /* --- sending to clients --- */
 
+/*
+ * Queue our Close (code 0: none) after what is queued; with drop, the data
+ * frames not yet begun go first (a client that failed or is too slow).
+ */
+static void peer_close(struct wsc_peer *p, unsigned code, const char *reason,
+		bool drop)
+{
+	if (p->closing) {
+		return;
+	}
+	p->closing = true;
+	p->discard = drop;
+	if (!sendq_push_close(&p->q, code, reason)) {
+		p->close_sent = p->close_got = true;    // no memory: just end
+	}
+	lws_callback_on_writable(p->wsi);
+}
+
 static void peer_push(struct wsc *w, struct wsc_peer *p, enum wsc_frame kind,
 		const void *data, size_t len)
 {
@@ -293,13 +206,20 @@ static void peer_push(struct wsc *w, struct wsc_peer *p, enum wsc_frame kind,
 		p->kill = true;
 		log_err("client #%u (%s) is too slow: closing it with 1008", p->id,
 			p->addr);
+		peer_close(p, 1008, "too slow", true);
 		// it may never read again: do not wait for it to be writable
 		lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, PEER_STUCK_SECS);
-	} else if (!sendq_push(&p->q, kind, true, true, data, len)) {
+		update_flow(w);
+		return;
+	}
+	if (!sendq_push(&p->q, kind, true, true, data, len)) {
 		p->kill = true;
 		log_err("client #%u: out of memory", p->id);
-	} else if (p->q.cost > PEER_HIGH) {
-		stuck_deadline(w, p, true);
+		peer_close(p, 1011, "out of memory", true);
+		return;
+	}
+	if (p->q.cost > PEER_HIGH) {
+		stuck_deadline(p, true);
 		update_flow(w);
 	}
 	lws_callback_on_writable(p->wsi);
@@ -373,13 +293,162 @@ void server_close(struct wsc *w, unsigned code, const char *reason)
 	w->closing = true;
 	input_stop(w);
 	for (struct wsc_peer *p = w->peers; p; p = p->next) {
-		p->closing = true;
-		p->close_code = code;
-		lws_callback_on_writable(p->wsi);
+		peer_close(p, code, reason, false);
 	}
 	lws_sul_schedule(w->ctx, 0, &w->sul_close, close_timeout_cb,
 		(lws_usec_t)w->opts->close_timeout_ms * 1000);
 	leave_when_empty(w);
+}
+
+/* Everything is written: shut the write side and wait for the client's FIN
+ * (closing at once could reset what it has not read yet). */
+static void linger(struct wsc_peer *p)
+{
+	p->state = PEER_LINGER;
+	shutdown(p->fd, SHUT_WR);
+	lws_rx_flow_control(p->wsi, 1);
+	lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, LINGER_SECS);
+}
+
+static unsigned opcode_of(enum wsc_frame kind)
+{
+	switch (kind) {
+	case WSC_FRAME_TEXT: return FRAME_TEXT;
+	case WSC_FRAME_BINARY: return FRAME_BINARY;
+	case WSC_FRAME_PING: return FRAME_PING;
+	case WSC_FRAME_PONG: return FRAME_PONG;
+	case WSC_FRAME_CLOSE: return FRAME_CLOSE;
+	}
+	return FRAME_BINARY;
+}
+
+/* The frame of a queued item, its header written in the headroom. */
+static unsigned char *frame_of(struct wsc_peer *p, struct wsc_sendq_item *it,
+		size_t *len)
+{
+	unsigned char *pl = sendq_payload(&p->q, it);
+	size_t h = frame_header_len(it->len, false);
+	unsigned b0 = FRAME_FIN | opcode_of(it->kind);
+
+	frame_write_header(pl - h, b0, it->len, NULL, NULL);
+	*len = h + it->len;
+	return pl - h;
+}
+
+/*
+ * Write what the socket takes now: the pending HTTP bytes, then frames,
+ * many per sendmsg(). Returns -1 when the connection is to be closed.
+ */
+static int peer_flush(struct wsc *w, struct wsc_peer *p)
+{
+	bool progress = false;
+
+	while (p->raw_off < p->raw_len) {
+		ssize_t n = send(p->fd, p->raw + p->raw_off,
+			p->raw_len - p->raw_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+					errno == EINTR) {
+				lws_callback_on_writable(p->wsi);
+				return 0;
+			}
+			return -1;
+		}
+		p->raw_off += (size_t)n;
+	}
+	if (p->raw) {
+		free(p->raw);
+		p->raw = NULL;
+		p->raw_len = p->raw_off = 0;
+	}
+	if (p->state == PEER_ANSWER) {
+		linger(p);
+		return 0;
+	}
+	if (p->state != PEER_OPEN) {
+		return 0;
+	}
+	while (!p->close_sent) {
+		struct iovec iov[IOV_MAX_FRAMES];
+		struct msghdr mh;
+		struct wsc_sendq_item *it;
+		size_t k = 0, len;
+		ssize_t n;
+
+		while (p->discard && p->off == 0 && (it = sendq_peek(&p->q)) &&
+				it->kind != WSC_FRAME_CLOSE) {
+			sendq_pop(&p->q);
+		}
+		for (it = sendq_peek(&p->q); it && k < IOV_MAX_FRAMES;
+				it = it->next) {
+			unsigned char *f = frame_of(p, it, &len);
+
+			if (k == 0) {
+				f += p->off;
+				len -= p->off;
+			}
+			iov[k].iov_base = f;
+			iov[k++].iov_len = len;
+			if (it->kind == WSC_FRAME_CLOSE || p->discard) {
+				break;
+			}
+		}
+		if (!k) {
+			break;
+		}
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = iov;
+		mh.msg_iovlen = k;
+		n = sendmsg(p->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+					errno == EINTR) {
+				break;
+			}
+			return -1;
+		}
+		progress = progress || n > 0;
+		for (size_t i = 0; i < k && n > 0; i++) {
+			if ((size_t)n < iov[i].iov_len) {
+				p->off += (size_t)n;
+				break;
+			}
+			n -= (ssize_t)iov[i].iov_len;
+			p->off = 0;
+			it = sendq_peek(&p->q);
+			if (it->kind == WSC_FRAME_CLOSE) {
+				p->close_sent = true;
+			}
+			sendq_pop(&p->q);
+		}
+		if (p->off) {
+			break;      // the socket is full
+		}
+	}
+	if (p->stuck) {
+		if (p->q.cost <= PEER_LOW) {
+			stuck_deadline(p, false);
+			update_flow(w);
+		} else if (progress) {
+			// it is reading: what counts is 2 s without progress
+			lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK,
+				PEER_STUCK_SECS);
+		}
+	} else if (w->hold_input && p->q.cost <= PEER_LOW) {
+		update_flow(w);
+	}
+	if (p->close_sent) {
+		if (p->close_got) {
+			linger(p);
+		} else if (!p->kill) {
+			lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK,
+				CLOSE_ACK_SECS);
+		}
+	} else if (!sendq_empty(&p->q)) {
+		lws_callback_on_writable(p->wsi);
+	}
+	return 0;
 }
 
 /* --- receiving from clients --- */
@@ -406,425 +475,352 @@ static void deliver(struct wsc *w, struct wsc_peer *p)
 		p->rx, p->rx_len);
 }
 
-static int on_receive(struct wsc *w, struct wsc_peer *p, struct lws *wsi,
-		const void *in, size_t len)
+static bool rx_append(struct wsc_peer *p, const unsigned char *d, size_t len)
 {
-	unsigned long long max = w->opts->max_size ? w->opts->max_size :
-		PEER_MESSAGE_MAX;
-
-	if (lws_is_first_fragment(wsi)) {
-		p->rx_len = 0;
-		p->rx_binary = lws_frame_is_binary(wsi);
-	}
-	if (p->rx_len + len + lws_remaining_packet_payload(wsi) > max) {
-		log_err("client #%u sent a message larger than %llu bytes: "
-			"closing it with 1009", p->id, max);
-		lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
-			(unsigned char *)"message too big", 15);
-		return -1;
-	}
 	if (len > p->rx_cap - p->rx_len) {
 		size_t cap = (p->rx_len + len) * 2;
-		char *n = realloc(p->rx, cap);
+		char *n;
 
+		// the decoder stops a message at max_size: never more than that
+		if (p->dec.max_size && cap > p->dec.max_size &&
+				p->rx_len + len <= p->dec.max_size) {
+			cap = (size_t)p->dec.max_size;
+		}
+		n = realloc(p->rx, cap);
 		if (!n) {
-			return -1;
+			return false;
 		}
 		p->rx = n;
 		p->rx_cap = cap;
 	}
-	memcpy(p->rx + p->rx_len, in, len);
+	memcpy(p->rx + p->rx_len, d, len);
 	p->rx_len += len;
-	if (lws_is_final_fragment(wsi)) {
-		deliver(w, p);
-	}
-	return 0;
+	return true;
 }
 
-static int peer_write(struct wsc *w, struct wsc_peer *p, struct lws *wsi)
+/* Frames from a joined client (buf is unmasked in place). */
+static void on_frames(struct wsc *w, struct wsc_peer *p, unsigned char *buf,
+		size_t len)
 {
-	struct wsc_sendq_item *it;
+	struct wsc_frame_event ev;
 
-	if (p->kill) {
-		lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
-			(unsigned char *)"too slow", 8);
-		return -1;
-	}
-	// as many frames as the socket takes now, not one per wake-up
-	for (int budget = 64; budget-- && (it = sendq_peek(&p->q));) {
-		if (!wsc_write_frame(wsi, &p->q, it)) {
-			return -1;
-		}
-		sendq_pop(&p->q);
-		if (lws_send_pipe_choked(wsi)) {
+	// until MORE: a message's end may be reported after its last byte
+	while (!p->close_got) {
+		size_t used = frame_decode(&p->dec, buf, len, &ev);
+
+		buf += used;
+		len -= used;
+		switch (ev.type) {
+		case FRAME_EV_MORE:
+			return;
+		case FRAME_EV_START:
+			p->rx_len = 0;
+			p->rx_binary = ev.opcode == FRAME_BINARY;
 			break;
-		}
-	}
-	if (p->stuck) {
-		if (p->q.cost <= PEER_LOW) {
-			stuck_deadline(w, p, false);
-			update_flow(w);
-		} else {
-			// it is reading: what counts is 2 s without progress
-			lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, PEER_STUCK_SECS);
-		}
-	} else if (w->hold_input && p->q.cost <= PEER_LOW) {
-		update_flow(w);
-	}
-	if (!sendq_empty(&p->q)) {
-		lws_callback_on_writable(wsi);
-	} else if (p->closing) {
-		lws_close_reason(wsi, (enum lws_close_status)p->close_code,
-			NULL, 0);
-		return -1;
-	}
-	return 0;
-}
-
-static void flush_before_close(struct wsc_peer *p, struct lws *wsi)
-{
-	struct wsc_sendq_item *it;
-
-	while ((it = sendq_peek(&p->q)) && !p->kill &&
-			!lws_send_pipe_choked(wsi)) {
-		if ((it->kind == WSC_FRAME_TEXT || it->kind == WSC_FRAME_BINARY) &&
-				!wsc_write_frame(wsi, &p->q, it)) {
+		case FRAME_EV_DATA:
+			if (!rx_append(p, ev.data, ev.len)) {
+				log_err("client #%u: out of memory", p->id);
+				p->close_got = true;
+				peer_close(p, 1011, "out of memory", true);
+				return;
+			}
+			break;
+		case FRAME_EV_END:
+			deliver(w, p);
+			break;
+		case FRAME_EV_PING:
+			peer_push(w, p, WSC_FRAME_PONG, ev.data, ev.len);
+			break;
+		case FRAME_EV_PONG:
+			break;
+		case FRAME_EV_CLOSE:
+			// answer with its code after what is queued for it
+			p->close_got = true;
+			if (p->closing) {
+				lws_callback_on_writable(p->wsi);
+			} else {
+				peer_close(p, ev.code == 1005 ? 0 : ev.code, NULL,
+					false);
+			}
+			return;
+		case FRAME_EV_ERROR:
+			if (ev.code == 1009) {
+				log_err("client #%u sent a message larger than %llu "
+					"bytes: closing it with 1009", p->id,
+					(unsigned long long)p->dec.max_size);
+			} else {
+				log_err("client #%u (%s) broke the protocol (%s): "
+					"closing it with %u", p->id, p->addr, ev.why,
+					ev.code);
+			}
+			p->close_got = true;
+			if (p->closing) {
+				lws_callback_on_writable(p->wsi);
+			} else {
+				peer_close(p, ev.code, ev.code == 1009 ?
+					"message too big" : NULL, true);
+			}
 			return;
 		}
-		sendq_pop(&p->q);
 	}
 }
 
-/* --- HTTP: the chat page --- */
+/* --- HTTP: the request, the chat page --- */
 
 static char *page;              // chatpage_render(): offers our subprotocols
 static size_t page_len;
 
-static int serve_http(struct lws *wsi, const char *path)
+static int answer(struct wsc_peer *p, const char *head, const char *body,
+		size_t blen)
 {
-	unsigned char buf[LWS_PRE + 512], *start = buf + LWS_PRE, *p = start,
-		*end = buf + sizeof(buf) - 1;
+	size_t hl = strlen(head);
 
-	if (strcmp(path, "/") && strcmp(path, "/index.html")) {
-		if (lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL)) {
-			return -1;
-		}
-		return lws_http_transaction_completed(wsi) ? -1 : 0;
-	}
-	if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK,
-			"text/html; charset=utf-8", page_len, &p, end) ||
-			lws_add_http_header_by_name(wsi,
-			(const unsigned char *)"cache-control:",
-			(const unsigned char *)"no-store", 8, &p, end) ||
-			lws_add_http_header_by_name(wsi,
-			(const unsigned char *)"x-content-type-options:",
-			(const unsigned char *)"nosniff", 7, &p, end) ||
-			lws_finalize_write_http_header(wsi, start, &p, end)) {
+	p->raw = malloc(hl + blen);
+	if (!p->raw) {
 		return -1;
 	}
-	lws_callback_on_writable(wsi);
+	memcpy(p->raw, head, hl);
+	if (blen) {
+		memcpy(p->raw + hl, body, blen);
+	}
+	p->raw_len = hl + blen;
+	p->raw_off = 0;
+	p->state = PEER_ANSWER;
+	lws_callback_on_writable(p->wsi);
 	return 0;
 }
 
-static int write_page(struct lws *wsi)
+/* Answer status with why as a plain-text body and report it; -1: no
+ * memory (close it). */
+static int refuse(struct wsc_peer *p, int status, const char *why, bool tag)
 {
-	unsigned char *buf = malloc(LWS_PRE + page_len);
-	int n;
+	char buf[1024];
+	ssize_t n = handshake_write_refusal(buf, sizeof(buf), status, why);
 
-	if (!buf) {
-		return -1;
-	}
-	memcpy(buf + LWS_PRE, page, page_len);
-	n = lws_write(wsi, buf + LWS_PRE, page_len, LWS_WRITE_HTTP_FINAL);
-	free(buf);
-	if (n < (int)page_len) {
-		return -1;
-	}
-	return lws_http_transaction_completed(wsi) ? -1 : 0;
-}
-
-/* --- subprotocols --- */
-
-// Does the client's Sec-WebSocket-Protocol list name one of ours?
-static bool offers_ours(const struct wsc_opts *o, const char *list, size_t n)
-{
-	char name[128];
-	size_t i = 0;
-
-	while (i < n) {
-		size_t k = 0;
-
-		while (i < n && (list[i] == ' ' || list[i] == ',' ||
-				list[i] == '\t')) {
-			i++;
-		}
-		while (i < n && list[i] != ',' && list[i] != ' ' &&
-				list[i] != '\t' && list[i] != '\r') {
-			if (k < sizeof(name) - 1) {
-				name[k++] = list[i];
-			}
-			i++;
-		}
-		name[k] = '\0';
-		if (k && headers_protocol_offered(o->protocols, name)) {
-			return true;
-		}
-		if (i < n && list[i] == '\r') {
-			break;
-		}
-	}
-	return false;
-}
-
-/* --- refusing a handshake --- */
-
-/*
- * Answer status with why as a plain-text body (426 also names the version
- * wsc speaks) and report it; returns 1: lws completes the transaction.
- */
-static int refuse(struct lws *wsi, unsigned status, const char *why)
-{
-	unsigned char buf[LWS_PRE + 768], *start = buf + LWS_PRE, *p = start,
-		*end = buf + sizeof(buf) - 1;
-	struct conn *c = conn_of_wsi(wsi);
-	char body[512], addr[64] = "";
-	int n = snprintf(body, sizeof(body), "%s\n", why);
-
-	if (c) {
-		snprintf(addr, sizeof(addr), "%s", c->addr);
+	if (tag) {
+		refused(p->addr, "%s (HTTP %d)", why, status);
 	} else {
-		peer_address(wsi, addr, sizeof(addr));
+		refused(p->addr, "%s", why);
 	}
-	refused(addr, "%s (HTTP %u)", why, status);
-	conn_answered(wsi);
-	if (lws_add_http_common_headers(wsi, status, "text/plain; charset=utf-8",
-			(lws_filepos_t)n, &p, end) ||
-			(status == 426 && lws_add_http_header_by_name(wsi,
-			(const unsigned char *)"sec-websocket-version:",
-			(const unsigned char *)"13", 2, &p, end)) ||
-			lws_finalize_write_http_header(wsi, start, &p, end)) {
-		return -1;
-	}
-	memcpy(start, body, (size_t)n);
-	if (lws_write(wsi, start, (size_t)n, LWS_WRITE_HTTP_FINAL) < n) {
-		return -1;
-	}
-	return 1;
+	return n > 0 ? answer(p, buf, NULL, 0) : -1;
 }
 
-// Is token one of the comma-separated items of the header (any case)?
-static bool header_has_token(struct lws *wsi, enum lws_token_indexes h,
-		const char *token)
+static int serve_http(struct wsc_peer *p, const struct wsc_httphead *h)
 {
-	char v[256];
-	int n = lws_hdr_copy(wsi, v, sizeof(v), h);
-	size_t tl = strlen(token);
+	static const char *const methods[] = { "POST", "PUT", "DELETE",
+		"PATCH", "OPTIONS", "TRACE", "CONNECT" };
+	bool head = !strcmp(h->method, "HEAD");
+	size_t tl = strcspn(h->target, "?#");
+	char hdr[512];
 
-	for (char *s = v; n > 0 && *s;) {
-		size_t len;
-
-		s += strspn(s, " \t,");
-		len = strcspn(s, " \t,");
-		if (len == tl && !strncasecmp(s, token, tl)) {
-			return true;
+	if (!head && strcmp(h->method, "GET")) {
+		for (size_t i = 0; i < sizeof(methods) / sizeof(*methods); i++) {
+			if (!strcmp(h->method, methods[i])) {
+				return refuse(p, 405, "the method is not GET", true);
+			}
 		}
-		s += len;
+		return refuse(p, 403, "malformed HTTP request", false);
 	}
-	return false;
+	if (!(tl == 1 && h->target[0] == '/') &&
+			!(tl == 11 && !strncmp(h->target, "/index.html", 11))) {
+		static const char body[] = "404 Not Found\n";
+
+		snprintf(hdr, sizeof(hdr), "HTTP/1.1 404 Not Found\r\n"
+			"Content-Type: text/plain; charset=utf-8\r\n"
+			"Content-Length: %zu\r\nConnection: close\r\n\r\n",
+			sizeof(body) - 1);
+		return answer(p, hdr, body, head ? 0 : sizeof(body) - 1);
+	}
+	// not a CSP: the page runs its own inline script
+	snprintf(hdr, sizeof(hdr), "HTTP/1.1 200 OK\r\n"
+		"Content-Type: text/html; charset=utf-8\r\n"
+		"Content-Length: %zu\r\nCache-Control: no-store\r\n"
+		"X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
+		page_len);
+	return answer(p, hdr, page, head ? 0 : page_len);
+}
+
+static bool valid_key(const char *key)
+{
+	char raw[32];
+
+	return strlen(key) == 24 &&
+		lws_b64_decode_string(key, raw, sizeof(raw)) == 16;
 }
 
 /*
- * The checks of RFC 6455 4.2.1, plus what libwebsockets 4.1 would refuse
- * later without a word (its protocol-list limits), so each refusal gets a
- * status and a reason. Returns 0 to go on, else what the callback returns.
+ * The checks of RFC 6455 4.2.1, in the order and words of wsc's refusals
+ * (handshake_check_request() judges what they leave), then the
+ * subprotocol: the first the client offers that is ours, else none (or a
+ * refusal with --require-subprotocol). Returns false when it was refused.
  */
-static int handshake_check(struct wsc *w, struct lws *wsi, const char *up)
+static bool check_upgrade(struct wsc *w, struct wsc_peer *p,
+		const struct wsc_httphead *h, char *proto, size_t size)
 {
-	char v[256], key[32];
-	unsigned char raw[32];
-	int n;
+	const char *v, *offered;
+	struct wsc_handshake_offer offer;
+	char why[400];
+	int rc;
 
-	if (strcasecmp(up, "websocket")) {
-		snprintf(v, sizeof(v), "unsupported Upgrade: %.64s", up);
-		return refuse(wsi, HTTP_STATUS_BAD_REQUEST, v);
-	}
 	if (w->closing) {
-		return refuse(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE,
-			"the server is shutting down");
+		refuse(p, 503, "the server is shutting down", true);
+		return false;
 	}
-	if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0) {
-		return refuse(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED,
-			"the method is not GET");
+	if (strcmp(h->method, "GET")) {
+		refuse(p, 405, "the method is not GET", true);
+		return false;
 	}
-	if (lws_hdr_total_length(wsi, WSI_TOKEN_HOST) <= 0) {
-		return refuse(wsi, HTTP_STATUS_BAD_REQUEST, "no Host header");
+	if (!httphead_get(h, "Host")) {
+		refuse(p, 400, "no Host header", true);
+		return false;
 	}
-	if (!header_has_token(wsi, WSI_TOKEN_CONNECTION, "upgrade")) {
-		return refuse(wsi, HTTP_STATUS_BAD_REQUEST,
-			"the Connection header does not name Upgrade");
+	if (!httphead_has_token(h, "Connection", "upgrade")) {
+		refuse(p, 400, "the Connection header does not name "
+			"Upgrade", true);
+		return false;
 	}
-	n = lws_hdr_copy(wsi, key, sizeof(key), WSI_TOKEN_KEY);
-	if (n <= 0) {
-		return refuse(wsi, HTTP_STATUS_BAD_REQUEST,
-			"no Sec-WebSocket-Key");
+	v = httphead_get(h, "Sec-WebSocket-Key");
+	if (!v) {
+		refuse(p, 400, "no Sec-WebSocket-Key", true);
+		return false;
 	}
-	if (n != 24 || lws_b64_decode_string(key, (char *)raw,
-			sizeof(raw)) != 16) {
-		return refuse(wsi, HTTP_STATUS_BAD_REQUEST,
-			"Sec-WebSocket-Key is not 16 bytes in base64");
+	if (!valid_key(v)) {
+		refuse(p, 400, "Sec-WebSocket-Key is not 16 bytes in "
+			"base64", true);
+		return false;
 	}
-	n = lws_hdr_copy(wsi, v, sizeof(v), WSI_TOKEN_VERSION);
-	if (n != 2 || strcmp(v, "13")) {
-		char why[96] = "no Sec-WebSocket-Version (13 needed)";
-
-		if (n > 0) {
+	v = httphead_get(h, "Sec-WebSocket-Version");
+	if (!v || strcmp(v, "13")) {
+		if (v) {
 			snprintf(why, sizeof(why), "unsupported "
 				"Sec-WebSocket-Version: %.32s (13 needed)", v);
-		}
-		return refuse(wsi, 426, why);
-	}
-	n = lws_hdr_total_length(wsi, WSI_TOKEN_PROTOCOL);
-	if (n > 126) {
-		// lws copies the list into 127 bytes, each name into 64
-		return refuse(wsi, HTTP_STATUS_BAD_REQUEST,
-			"Sec-WebSocket-Protocol is longer than 126 bytes");
-	}
-	if (n > 0) {
-		lws_hdr_copy(wsi, v, sizeof(v), WSI_TOKEN_PROTOCOL);
-		for (char *s = v; *s;) {
-			size_t len;
-
-			s += strspn(s, " \t,");
-			len = strcspn(s, " \t,");
-			if (len > 63) {
-				return refuse(wsi, HTTP_STATUS_BAD_REQUEST,
-					"a Sec-WebSocket-Protocol name is longer "
-					"than 63 bytes");
-			}
-			s += len;
-		}
-	}
-	if (w->opts->require_protocol && (n <= 0 ||
-			!offers_ours(w->opts, v, (size_t)n))) {
-		char why[400];
-
-		if (n > 0) {
-			snprintf(why, sizeof(why), "it offered subprotocol %.126s, "
-				"none of %.200s", v, w->opts->protocols);
 		} else {
-			snprintf(why, sizeof(why), "it offered no subprotocol "
-				"(--require-subprotocol %.200s)", w->opts->protocols);
+			snprintf(why, sizeof(why), "no Sec-WebSocket-Version (13 "
+				"needed)");
 		}
-		return refuse(wsi, HTTP_STATUS_BAD_REQUEST, why);
+		refuse(p, 426, why, true);
+		return false;
 	}
+	rc = handshake_check_request(h, &offer, why, sizeof(why));
+	if (rc != 101) {
+		refuse(p, rc ? rc : 400, rc ? why : "not a WebSocket "
+			"request", true);
+		return false;
+	}
+	*proto = '\0';
+	offered = httphead_get(h, "Sec-WebSocket-Protocol");
+	if (!handshake_choose_protocol(h, w->opts->protocols, proto, size)) {
+		*proto = '\0';
+		if (w->opts->require_protocol) {
+			if (offered) {
+				snprintf(why, sizeof(why), "it offered subprotocol "
+					"%.126s, none of %.200s", offered,
+					w->opts->protocols);
+			} else {
+				snprintf(why, sizeof(why), "it offered no subprotocol "
+					"(--require-subprotocol %.200s)",
+					w->opts->protocols);
+			}
+			refuse(p, 400, why, true);
+		return false;
+		}
+	}
+	return true;
+}
+
+/* The head is complete: answer it; rest/n are the bytes after it. */
+static int on_request(struct wsc *w, struct wsc_peer *p, unsigned char *rest,
+		size_t n)
+{
+	const struct wsc_httphead *h = p->head;
+	const char *up = httphead_get(h, "Upgrade");
+	unsigned long long max = w->opts->max_size ? w->opts->max_size :
+		PEER_MESSAGE_MAX;
+	char proto[128], buf[512], why[128];
+	ssize_t len;
+
+	if (up && !httphead_has_token(h, "Upgrade", "websocket")) {
+		snprintf(why, sizeof(why), "unsupported Upgrade: %.64s", up);
+		return refuse(p, 403, why, true);
+	}
+	if (!up) {
+		return serve_http(p, h);
+	}
+	if (!check_upgrade(w, p, h, proto, sizeof(proto))) {
+		return p->raw ? 0 : -1;
+	}
+	len = handshake_write_response(buf, sizeof(buf),
+		httphead_get(h, "Sec-WebSocket-Key"), *proto ? proto : NULL, NULL);
+	if (len < 0 || !(p->raw = malloc((size_t)len))) {
+		return -1;
+	}
+	memcpy(p->raw, buf, (size_t)len);
+	p->raw_len = (size_t)len;
+	p->raw_off = 0;
+
+	// it joins
+	p->state = PEER_OPEN;
+	p->id = ++w->next_id;
+	sendq_init(&p->q, PEER_QUEUE_MAX, HEADROOM);
+	frame_decoder_init(&p->dec, FRAME_ROLE_SERVER, false, max);
+	p->next = w->peers;
+	w->peers = p;
+	lws_set_timeout(p->wsi, NO_PENDING_TIMEOUT, 0);
+	log_info("client #%u joined from %s%s%s", p->id, p->addr,
+		*proto ? ", subprotocol " : "", proto);
+	free(p->head);
+	p->head = NULL;
+	if (w->hold_input) {
+		lws_rx_flow_control(p->wsi, 0);
+	}
+	lws_callback_on_writable(p->wsi);
+	on_frames(w, p, rest, n);
 	return 0;
 }
 
-static struct wsc *filter_wsc;  // the wire filter has no user pointer
-
-/*
- * libwebsockets 4.1 refuses a client whose Sec-WebSocket-Protocol names
- * none of the server's protocols; the contract accepts it without one.
- * Renaming the header (same length) in the bytes lws reads makes lws see
- * no offer, so it binds the default protocol and answers without one.
- */
-static void request_filter(int fd, char *buf, size_t n)
+static int on_head_bytes(struct wsc *w, struct wsc_peer *p, unsigned char *in,
+		size_t len)
 {
-	static const char h[] = "\r\nsec-websocket-protocol:";
-	const size_t hl = sizeof(h) - 1;
+	enum wsc_httphead_status st;
+	size_t used = 0;
 
-	struct conn *c = conn_of(fd, false);
+	p->head_bytes += len;
+	st = httphead_feed(p->head, (const char *)in, len, &used);
+	if (st == HTTPHEAD_DONE) {
+		if (p->head->len > HEAD_MAX) {
+			char why[64];
 
-	if (c && c->open && !c->done) {
-		conn_saw(c, buf, n);
-	}
-	if (!filter_wsc || filter_wsc->opts->require_protocol || n < 4 ||
-			memcmp(buf, "GET ", 4)) {
-		return;
-	}
-	for (size_t i = 0; i + hl <= n; i++) {
-		if (!strncasecmp(buf + i, h, hl)) {
-			char *v = buf + i + hl;
-
-			if (!offers_ours(filter_wsc->opts, v, n - i - hl)) {
-				buf[i + hl - 2] = 'X';  // sec-websocket-protocoX:
-			}
-			return;
+			snprintf(why, sizeof(why), "request too large (%zu bytes)",
+				p->head_bytes);
+			return refuse(p, 431, why, false);
 		}
+		return on_request(w, p, in + used, len - used);
 	}
+	if (st == HTTPHEAD_ERROR || p->head_bytes > HEAD_MAX) {
+		char why[160];
+
+		if (p->head_bytes > HEAD_MAX) {
+			snprintf(why, sizeof(why), "request too large (%zu bytes)",
+				p->head_bytes);
+			return refuse(p, 431, why, false);
+		}
+		snprintf(why, sizeof(why), "malformed HTTP request (%s)",
+			p->head->why);
+		return refuse(p, 400, why, false);
+	}
+	return 0;
 }
 
 /* --- the callback --- */
 
-static int server_cb(struct lws *wsi, enum lws_callback_reasons reason,
-		void *user, void *in, size_t len)
+static void peer_gone(struct wsc *w, struct wsc_peer *p)
 {
-	struct wsc *w = ctx_wsc(wsi);
-	struct wsc_peer *p = user, **pp;
-
-	switch (reason) {
-	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
-		conn_accepted(wsi);
-		return 0;
-
-	case LWS_CALLBACK_WSI_DESTROY:
-		conn_destroyed(wsi);
-		return 0;
-
-	case LWS_CALLBACK_HTTP:
-		conn_answered(wsi);
-		return serve_http(wsi, in ? (const char *)in : "/");
-
-	case LWS_CALLBACK_HTTP_WRITEABLE:
-		return write_page(wsi);
-
-	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: {
-		int r = handshake_check(w, wsi, in ? (const char *)in : "");
-		struct conn *c = conn_of_wsi(wsi);
-
-		if (!r && c) {
-			c->confirmed = true;
-		}
-		return r;
+	if (p->state == PEER_HEAD && p->head_bytes) {
+		refused(p->addr, "incomplete request (closed or timed out after "
+			"%zu bytes)", p->head_bytes);
 	}
-
-	case LWS_CALLBACK_ESTABLISHED: {
-		struct conn *c = conn_of_wsi(wsi);
-
-		if (c) {
-			c->done = true;
-		}
-		memset(p, 0, sizeof(*p));
-		p->wsi = wsi;
-		p->id = ++w->next_id;
-		sendq_init(&p->q, PEER_QUEUE_MAX, LWS_PRE);
-		peer_address(wsi, p->addr, sizeof(p->addr));
-		p->next = w->peers;
-		w->peers = p;
-		log_info("client #%u joined from %s%s%s", p->id, p->addr,
-			*lws_get_protocol(wsi)->name ? ", subprotocol " : "",
-			lws_get_protocol(wsi)->name);
-		return 0;
-	}
-
-	case LWS_CALLBACK_RECEIVE:
-		return on_receive(w, p, wsi, in, len);
-
-	case LWS_CALLBACK_SERVER_WRITEABLE:
-		return peer_write(w, p, wsi);
-
-	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-		// lws answers the Close as soon as this returns: first send what
-		// is still queued for this client (its echoes, say), as far as the
-		// socket takes it now
-		flush_before_close(p, wsi);
-		return 0;
-
-	case LWS_CALLBACK_CLOSED:
-		if (!p || p->wsi != wsi) {
-			return 0;   // its handshake failed: it never joined
-		}
-		for (pp = &w->peers; *pp; pp = &(*pp)->next) {
+	if (p->id) {
+		for (struct wsc_peer **pp = &w->peers; *pp; pp = &(*pp)->next) {
 			if (*pp == p) {
 				*pp = p->next;
 				break;
@@ -836,10 +832,60 @@ static int server_cb(struct lws *wsi, enum lws_callback_reasons reason,
 		}
 		log_info("client #%u (%s) left", p->id, p->addr);
 		sendq_finish(&p->q);
-		free(p->rx);
-		p->rx = NULL;
-		update_flow(w);
-		leave_when_empty(w);
+	}
+	free(p->head);
+	free(p->raw);
+	free(p->rx);
+	free(p);
+	update_flow(w);
+	leave_when_empty(w);
+}
+
+static int server_cb(struct lws *wsi, enum lws_callback_reasons reason,
+		void *user, void *in, size_t len)
+{
+	struct wsc *w = ctx_wsc(wsi);
+	struct wsc_peer *p = lws_get_opaque_user_data(wsi);
+
+	(void)user;
+	switch (reason) {
+	case LWS_CALLBACK_RAW_ADOPT:
+		p = calloc(1, sizeof(*p));
+		if (!p || !(p->head = malloc(sizeof(*p->head)))) {
+			free(p);
+			return -1;
+		}
+		httphead_init(p->head, true);
+		p->wsi = wsi;
+		p->fd = lws_get_socket_fd(wsi);
+		p->state = PEER_HEAD;
+		peer_address(wsi, p->addr, sizeof(p->addr));
+		lws_set_opaque_user_data(wsi, p);
+		lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, HEAD_SECS);
+		return 0;
+
+	case LWS_CALLBACK_RAW_RX:
+		if (!p || !in) {
+			return 0;
+		}
+		switch (p->state) {
+		case PEER_HEAD:
+			return on_head_bytes(w, p, in, len);
+		case PEER_OPEN:
+			on_frames(w, p, in, len);
+			return 0;
+		default:
+			return 0;   // after the answer or our Close: not read
+		}
+
+	case LWS_CALLBACK_RAW_WRITEABLE:
+		return p ? peer_flush(w, p) : 0;
+
+	case LWS_CALLBACK_RAW_CLOSE:
+		if (p) {
+			lws_set_opaque_user_data(wsi, NULL);
+			peer_gone(w, p);
+		}
 		return 0;
 
 	default:
@@ -997,7 +1043,8 @@ static bool listen_all(struct wsc *w, const char *host, int port,
 		info->vhost_name = vname[i];
 		info->iface = a[i].numeric;
 		info->port = port;
-		info->options = LWS_SERVER_OPTION_VALIDATE_UTF8 |
+		// every accepted socket is a raw one, bound to the room
+		info->options = LWS_SERVER_OPTION_ONLY_RAW |
 			LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND | (v6 ?
 			LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY |
 			LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE :
@@ -1034,9 +1081,8 @@ static bool listen_all(struct wsc *w, const char *host, int port,
 
 enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 {
-	struct lws_protocols protocols[WSC_MAX_LIST + 3];
+	struct lws_protocols protocols[5];
 	struct lws_context_creation_info info;
-	char names[WSC_PROTOCOLS_MAX];
 	struct lws_vhost *vh = NULL;
 	enum wsc_exit rc = WSC_EXIT_OK;
 	size_t n = 0;
@@ -1059,17 +1105,9 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 		return WSC_EXIT_FAILURE;
 	}
 
-	// protocol 0 has no name: HTTP, and clients that offer none of ours
-	protocols[n++] = (struct lws_protocols){ "", server_cb,
-		sizeof(struct wsc_peer), WSC_READ_CHUNK, 0, NULL, 0 };
-	snprintf(names, sizeof(names), "%s", opts->protocols);
-	for (char *s = names, *save = NULL, *t; (t = strtok_r(s, ",", &save));
-			s = NULL) {
-		if (n < WSC_MAX_LIST) {
-			protocols[n++] = (struct lws_protocols){ t, server_cb,
-				sizeof(struct wsc_peer), WSC_READ_CHUNK, 0, NULL, 0 };
-		}
-	}
+	// the room: every accepted socket, raw (wsc speaks HTTP and WebSocket)
+	protocols[n++] = (struct lws_protocols){ "wsc-room", server_cb, 0, 0,
+		0, NULL, 0 };
 	protocols[n++] = input_protocol_stdin;
 	protocols[n++] = input_protocol_signal;
 	protocols[n++] = repl_protocol;
@@ -1078,15 +1116,12 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 	memset(&info, 0, sizeof(info));
 	info.protocols = protocols;
 	info.user = &w;
-	// not HEADERS_SECURITY_BEST_PRACTICES_ENFORCE: its CSP forbids the
-	// page's own inline script
-	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 |
-		LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
 	info.fd_limit_per_thread = 1024;
 	info.timeout_secs = 10;
-
-	filter_wsc = &w;
-	wire_set_request_filter(request_filter);
+	info.pt_serv_buf_size = 256 * 1024;     // what one RAW_RX may bring
+	info.listen_accept_role = "raw-skt";
+	info.listen_accept_protocol = "wsc-room";
 	w.ctx = lws_create_context(&info);
 	if (!w.ctx) {
 		log_err("cannot create the libwebsockets context");
@@ -1109,11 +1144,6 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 	if (w.ctx) {
 		lws_context_destroy(w.ctx);
 	}
-	wire_set_request_filter(NULL);
-	filter_wsc = NULL;
-	free(conns);
-	conns = NULL;
-	n_conns = 0;
 	free(page);
 	page = NULL;
 	wsc_finish(&w);

@@ -18,12 +18,6 @@
 #include <time.h>
 
 static struct wsc_wire wire = { .fd = -1, .watch_fd = -1 };
-static void (*request_filter)(int fd, char *buf, size_t n);
-
-void wire_set_request_filter(void (*fn)(int fd, char *buf, size_t n))
-{
-	request_filter = fn;
-}
 
 static int64_t now_us(void)
 {
@@ -300,9 +294,6 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
 
 		watch_in(fd, false, n, saved);
 		errno = saved;
-	}
-	if (n > 0 && request_filter) {
-		request_filter(fd, buf, (size_t)n);
 	}
 	if (n > 0 && fd == wire.watch_fd && !wire.tls && !(flags & MSG_PEEK)) {
 		wire.rx_bytes += (size_t)n;

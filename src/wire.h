@@ -74,12 +74,6 @@ struct wsc_wire {
  */
 void wire_watch(unsigned long long max_message);
 
-/*
- * --listen: fn sees (and may rewrite in place, same length) every buffer
- * received on any socket. NULL removes it.
- */
-void wire_set_request_filter(void (*fn)(int fd, char *buf, size_t n));
-
 /* Start recording a new handshake (also after a redirect). */
 void wire_arm(void);
 

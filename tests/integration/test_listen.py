@@ -26,7 +26,7 @@ import time
 import pytest
 
 from harness import HERE, accept_for, read_line, spawn
-from wsproto import Conn, OP_CLOSE, OP_TEXT
+from wsproto import Conn, OP_CLOSE, OP_TEXT, frame
 
 NODE = shutil.which("node")
 NODE_PATH = "/usr/share/nodejs"
@@ -1256,3 +1256,139 @@ def test_chat_page_offers_the_room_subprotocols(listen):
     body = h.getresponse().read().decode()
     h.close()
     assert '<meta name="wsc-subprotocols" content="">' in body
+
+
+# --- wsc's own codec (issue 12) ----------------------------------------------
+#
+# Requests are read by wsc's own head parser and client frames by its frame
+# decoder (server role), so what libwebsockets' WebSocket role did on its
+# own (or not at all) is now wsc's, checked byte for byte here.
+
+def test_handshake_split_in_two_offering_an_unknown_subprotocol(listen):
+    """The request in two TCP segments, the offer in the second: answered
+    with a 101 without a subprotocol (it was dropped unanswered when the
+    request filter only looked at a read that began with GET)."""
+    srv = listen("-s", "chat")
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    key = base64.b64encode(os.urandom(16)).decode()
+    first = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    second = ("Upgrade: websocket\r\nConnection: Upgrade\r\n"
+              "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
+              "Sec-WebSocket-Protocol: other\r\n\r\n" % key)
+    s.sendall(first.encode())
+    # not synchronisation: a pause makes the server read the halves apart
+    # (the case that failed); the answer is awaited below either way
+    time.sleep(0.3)
+    s.sendall(second.encode())
+    c = Conn(s)
+    c.read_request()
+    assert status_of(c) == 101, c.request_line
+    assert c.header("Sec-WebSocket-Accept") == accept_for(key)
+    assert c.header("Sec-WebSocket-Protocol") is None
+    assert srv.joined() == 1
+    send_text(c, "split")
+    assert srv.out.next_line() == b"split"
+    send_close(c)
+    assert recv_until_close(c) == ([], struct.pack("!H", 1000))
+    c.close()
+
+
+def test_unmasked_client_frame_is_closed_with_1002(listen):
+    srv = listen()
+    c, _ = raw_connect(srv.port)
+    srv.joined()
+    c.send_frame(OP_TEXT, b"not masked")    # a client must mask (5.1)
+    msgs, close = recv_until_close(c)
+    assert msgs == []
+    assert struct.unpack("!H", close[:2])[0] == 1002
+    wait_eof(c)
+    c.close()
+    srv.err.search(r"wsc: client #1 \(127\.0\.0\.1\) broke the protocol "
+                   r"\(.*\): closing it with 1002$")
+    srv.err.search(r"wsc: client #1 \(127\.0\.0\.1\) left")
+    # nothing of it was printed, and the room goes on
+    c, _ = raw_connect(srv.port)
+    send_text(c, "next")
+    assert srv.out.next_line() == b"next"
+    c.close()
+
+
+def test_invalid_utf8_from_a_client_is_closed_with_1007(listen):
+    srv = listen()
+    other = Reader(srv.url)
+    srv.joined()
+    c, _ = raw_connect(srv.port)
+    srv.joined()
+    # valid first fragment, an invalid byte in the second
+    c.send_frame(OP_TEXT, "caf\u00e9 ".encode(), fin=False,
+                 mask=os.urandom(4))
+    c.send_frame(0, b"\xc3\x28", mask=os.urandom(4))
+    msgs, close = recv_until_close(c)
+    assert msgs == []
+    assert struct.unpack("!H", close[:2])[0] == 1007
+    wait_eof(c)
+    c.close()
+    srv.err.search(r"closing it with 1007$")
+    # neither printed nor relayed
+    srv.send("after")
+    other.wait(1)
+    assert other.msgs == ["after"]
+    other.close()
+    assert srv.stop() == 0
+    assert srv.out.text() == []
+
+
+def test_client_ping_gets_a_pong_with_its_payload(listen):
+    srv = listen()
+    c, _ = raw_connect(srv.port)
+    srv.joined()
+    payload = bytes(range(125))         # the largest control payload
+    c.send_frame(0x9, payload, mask=os.urandom(4))
+    fin, op, data = c.recv_frame()
+    assert (fin, op, data) == (True, 0xa, payload)
+    # a burst in one write, between the fragments of a message: each is
+    # answered, in order, with its own payload
+    c.send_raw(frame(OP_TEXT, b"frag", fin=False, mask=os.urandom(4)) +
+               b"".join(frame(0x9, b"p%d" % i, mask=os.urandom(4))
+                        for i in range(5)) +
+               frame(0, b"ment", mask=os.urandom(4)))
+    assert [c.recv_frame() for _ in range(5)] == \
+        [(True, 0xa, b"p%d" % i) for i in range(5)]
+    assert srv.out.next_line() == b"fragment"
+    # an empty one too, and the connection carries on
+    c.send_frame(0x9, b"", mask=os.urandom(4))
+    assert c.recv_frame() == (True, 0xa, b"")
+    srv.send("still open")
+    assert c.recv_message() == (OP_TEXT, b"still open")
+    send_close(c)
+    assert recv_until_close(c) == ([], struct.pack("!H", 1000))
+    c.close()
+
+
+def test_16_mib_message_is_relayed_intact(listen):
+    srv = listen()
+    a, _ = raw_connect(srv.port, timeout=60)
+    srv.joined()
+    b, _ = raw_connect(srv.port, timeout=60)
+    srv.joined()
+    big = (b"0123456789abcdef" * (1 << 20))    # 16 MiB, the default limit
+    threading.Thread(target=a.send_raw, args=(masked_text(big),),
+                     daemon=True).start()
+    op, data = b.recv_message()
+    assert op == OP_TEXT and len(data) == len(big) and data == big
+    assert srv.out.next_line(timeout=60) == big
+    for c in (a, b):
+        send_close(c)
+        assert recv_until_close(c) == ([], struct.pack("!H", 1000))
+        c.close()
+    assert not any("too slow" in l or "larger" in l for l in srv.err.text())
+    # one byte more is refused from the frame header, before any payload
+    c, _ = raw_connect(srv.port)
+    c.send_raw(struct.pack("!BBQ", 0x82, 0x80 | 127, len(big) + 1) +
+               os.urandom(4))
+    msgs, close = recv_until_close(c)
+    assert msgs == [] and struct.unpack("!H", close[:2])[0] == 1009
+    c.close()
+    srv.err.search(r"client #3 sent a message larger than 16777216 bytes: "
+                   r"closing it with 1009$")
