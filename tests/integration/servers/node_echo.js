@@ -19,6 +19,8 @@ wss.on('listening', () => {
   process.stdout.write(wss.address().port + '\n');
 });
 wss.on('connection', (ws) => {
+  // a peer's protocol error closes its connection (1002), not the server
+  ws.on('error', () => {});
   ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
 });
 process.on('SIGTERM', () => process.exit(0));
