@@ -91,6 +91,7 @@ struct checker {
 	char authorization[600];
 	const char *host;               // Host header value
 	int conn_failures;              // in a row
+	int mute_cases;                 // in a row: timed out, no byte read
 	char last_fail[300];
 	struct ccase *cases;
 	size_t ncases, cap;
@@ -101,6 +102,7 @@ struct run {
 	const struct ccase *cs;
 	struct rawconn *rc;
 	bool opened, head_done, done;
+	bool heard;                     // a byte came from the server
 	int64_t t0;
 	char key[HANDSHAKE_KEY_LEN + 1];
 	char req[8192];
@@ -554,6 +556,7 @@ static void on_data(void *user, unsigned char *buf, size_t len)
 	if (r->done) {
 		return;
 	}
+	r->heard = true;
 	if (!r->head_done) {
 		size_t used = 0;
 		enum wsc_httphead_status st = httphead_feed(r->k->head,
@@ -622,6 +625,9 @@ static void on_closed(void *user, const char *why)
 	}
 	if (why && !strncmp(why, "timeout", 7)) {
 		o.type = O_TIMEOUT;
+		if (!r->heard) {
+			r->k->mute_cases++;
+		}
 	}
 	observe(r, &o);
 	if (!r->done) {
@@ -1632,6 +1638,10 @@ static void run_case(struct checker *k, const struct ccase *cs)
 	if (k->conn_failures >= 2) {
 		verdict(r, CHECK_FAIL, "not run: the server stopped accepting "
 			"connections (%s)", k->last_fail);
+	} else if (k->mute_cases >= 2) {
+		verdict(r, CHECK_FAIL, "not run: the server stopped answering "
+			"(two connections in a row without a byte in %d s)",
+			CASE_LIMIT_MS / 1000);
 	} else if (!build_request(r)) {
 		verdict(r, CHECK_FAIL, "cannot build the request");
 	} else {
@@ -1658,6 +1668,9 @@ static void run_case(struct checker *k, const struct ccase *cs)
 		if (lws_service(k->ctx, 0) < 0) {
 			verdict(r, CHECK_FAIL, "the event loop failed");
 		}
+	}
+	if (r->heard) {
+		k->mute_cases = 0;
 	}
 	report_case(&k->rep, cs->id, cs->group, cs->sent, cs->expected, r->v,
 		r->observed, (double)(now_us() - r->t0) / 1000);
