@@ -200,8 +200,9 @@ def test_usage_errors():
 
 # --- independent servers -----------------------------------------------------
 
-def node(request, script):
-    s = ServerProcess(["node", os.path.join(HERE, "servers", script)],
+def node(request, script, *args):
+    s = ServerProcess(["node", os.path.join(HERE, "servers", script)] +
+                      list(args),
                       env=dict(os.environ, NODE_PATH=NODE_PATH))
     request.addfinalizer(s.close)
     return "ws://127.0.0.1:%d/" % s.port
@@ -241,8 +242,10 @@ def test_tornado(request):
 
 
 def test_node_ws(request):
-    rc, cases, _, _ = check(node(request, "node_echo.js"))
+    rc, cases, _, _ = check(node(request, "node_echo.js", "--deflate"),
+                            "--deflate")
     assert results(cases, "fail") == set()
+    assert DEFLATE_ALL <= results(cases, "pass")
     assert rc == 0
 
 

@@ -4,8 +4,10 @@
 'use strict';
 const { WebSocketServer } = require('ws');
 
-const accepted = process.argv.slice(2);
-const opts = { host: '127.0.0.1', port: 0, maxPayload: 0 };
+// --deflate: permessage-deflate allowed (ws's server default is off)
+const accepted = process.argv.slice(2).filter((a) => a !== '--deflate');
+const opts = { host: '127.0.0.1', port: 0, maxPayload: 0,
+  perMessageDeflate: process.argv.includes('--deflate') };
 if (accepted.length) {
   opts.handleProtocols = (offered) => {
     for (const p of offered) {
