@@ -189,6 +189,44 @@ def test_server_bytes_are_escaped():
     assert b"\\e]0;owned\\x07\\e[2J" in r.stdout, r.stdout
 
 
+def test_connection_options_reach_every_request():
+    """-s, -H, -o and --auth are in each case's request."""
+    seen = []
+
+    def handler(conn):
+        conn.read_request()
+        seen.append(dict((k.lower(), v) for k, v in conn.headers))
+        conn.send_raw(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+    with RawServer(handler) as srv:
+        r = run(["--check", "-s", "chat", "-H", "X-Check: 1", "-o",
+                 "http://o.example", "--auth", "u:p", srv.url], timeout=100)
+    assert r.returncode == 1
+    assert len(seen) == 75
+    for h in seen:
+        assert h["x-check"] == "1" and h["origin"] == "http://o.example"
+        assert h["authorization"] == "Basic dTpw"
+    # -s is offered except where the case offers none (1.4)
+    assert sum("sec-websocket-protocol" in h for h in seen) == 74
+    assert b"offered; expected" in r.stdout and b"  1.3    fail       " \
+        b"subprotocols chat offered" in r.stdout
+
+
+def test_connect_timeout_counts_silence_before_tls():
+    """A wss server that accepts TCP and never answers the TLS handshake:
+    --connect-timeout 1 ends each attempt; after two, no more are made."""
+    def handler(conn):
+        while conn.sock.recv(65536):
+            pass
+    with RawServer(handler) as srv:
+        rc, cases, _, _ = check("wss://127.0.0.1:%d/" % srv.port,
+                                "--connect-timeout", "1", "-k")
+    assert rc == 1
+    assert cases["1.1"]["observed"] == \
+        "no connection: timeout: connecting took longer than 1 s"
+    assert cases["1.3"]["observed"].startswith("not run: the server "
+                                               "stopped accepting")
+
+
 def test_usage_errors():
     r = run(["--check", "-l", "0"])
     assert r.returncode == 2
