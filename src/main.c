@@ -8,6 +8,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "client.h"
 #include "log.h"
 #include "options.h"
@@ -42,6 +43,12 @@ int main(int argc, char **argv)
 		return parsed == WSC_PARSE_EXIT_OK ? WSC_EXIT_OK : WSC_EXIT_USAGE;
 	}
 	log_init(opts.quiet, opts.color_err);
+	if (opts.check) {
+		signal(SIGPIPE, SIG_IGN);
+		ret = check_run(&opts);
+		options_finish(&opts);
+		return ret;
+	}
 
 	// SIGINT, SIGTERM and SIGWINCH become loop events; EPIPE replaces
 	// SIGPIPE.

@@ -52,6 +52,7 @@ enum opt_id {
 	OPT_ECHO,
 	OPT_REQUIRE_PROTOCOL,
 	OPT_PRETTY,
+	OPT_CHECK,
 };
 
 struct wsc_option {
@@ -143,6 +144,9 @@ static const struct wsc_option table[] = {
 	{ "require-subprotocol", OPT_REQUIRE_PROTOCOL, NULL, "with --listen: "
 		"refuse clients that offer none of the -s subprotocols",
 		CAT_SERVER },
+	{ "check", OPT_CHECK, NULL, "test the server at URL (one that echoes "
+		"every message) against RFC 6455 and print a report: a verdict "
+		"per case, exit 1 if one failed", CAT_GENERAL },
 	{ "help", 'h', NULL, "show this help and exit", CAT_GENERAL },
 	{ "version", 'V', NULL, "show versions and exit", CAT_GENERAL },
 };
@@ -492,6 +496,9 @@ static bool apply(struct wsc_opts *o, int id, const char *arg,
 	case OPT_REQUIRE_PROTOCOL:
 		o->require_protocol = true;
 		return true;
+	case OPT_CHECK:
+		o->check = true;
+		return true;
 	case OPT_CLOSE_TIMEOUT:
 		return set_secs("--close-timeout", arg, false, false,
 			&o->close_timeout_ms);
@@ -646,6 +653,11 @@ enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *o)
 		}
 	}
 
+	if (o->listen && o->check) {
+		usage("--check runs against a server: it takes a URL, not "
+			"--listen", NULL, NULL);
+		return WSC_PARSE_USAGE;
+	}
 	if (o->listen) {
 		if (optind < argc) {
 			usage("--listen takes no URL: '%s'", argv[optind], NULL);

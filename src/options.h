@@ -55,6 +55,8 @@ struct wsc_opts {
 	bool echo;
 	bool require_protocol;
 
+	bool check;                         // --check: the conformance report
+
 	// display
 	enum { WSC_COLOR_AUTO, WSC_COLOR_ALWAYS, WSC_COLOR_NEVER } color;
 	bool color_out, color_err;          // resolved for stdout and stderr

@@ -49,5 +49,6 @@ complete -c wsc -l echo -d 'With --listen: echo each message to its sender'
 complete -c wsc -l require-subprotocol -d 'With --listen: refuse clients offering none of -s'
 
 # General
+complete -c wsc -l check -d 'Test an echo server against RFC 6455 and print a report'
 complete -c wsc -s h -l help -d 'Show help and exit'
 complete -c wsc -s V -l version -d 'Show versions and exit'

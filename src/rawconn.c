@@ -1,0 +1,529 @@
+/*
+ * rawconn.c - a client byte stream over lws' raw transport: connect,
+ * optional CONNECT tunnel, optional TLS (tls.h), a bounded write buffer
+ * drained with send(), a silence limit. See rawconn.h.
+ */
+#include "rawconn.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "httphead.h"
+#include "tls.h"
+
+#define RAWCONN_BUF (256 * 1024)        // bytes queued for send() at most
+#define RAWCONN_PLAIN (64 * 1024)       // decrypted bytes per delivery
+
+enum phase { PH_CONNECT, PH_PROXY, PH_TLS, PH_OPEN };
+
+struct rawconn {
+	struct lws_context *ctx;
+	struct lws *wsi;
+	struct rawconn_cb cb;
+	void *user;
+	enum phase phase;
+	bool detached;          // rawconn_close() called: no more callbacks
+	bool closed_told;       // closed() was called
+	bool kill;              // close at the end of the current callback
+	int in_cb;              // inside one of our lws callbacks
+	bool want_writable;     // the user found the buffer full
+	bool in_connect;        // inside lws_client_connect_via_info()
+	char why[256];          // the reason to give closed()
+	long connect_ms, idle_ms;
+	lws_sorted_usec_list_t sul;
+	struct tls_conn *tls;
+	struct tls_ctx *tls_ctx;
+	char tls_host[300];
+	char target[300];       // host:port for CONNECT
+	bool use_proxy;
+	struct wsc_httphead *proxy_head;
+	unsigned char *out;     // plain bytes to send (no TLS)
+	size_t olen, ooff;
+	unsigned char plain[RAWCONN_PLAIN];
+};
+
+static void fail(struct rawconn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void idle_cb(lws_sorted_usec_list_t *sul)
+{
+	struct rawconn *c = lws_container_of(sul, struct rawconn, sul);
+	long ms = c->phase == PH_OPEN ? c->idle_ms : c->connect_ms;
+	char t[64];
+
+	snprintf(t, sizeof(t), "%.3g", (double)ms / 1000);
+	if (!c->wsi) {
+		return;
+	}
+	fail(c, c->phase == PH_OPEN ? "timeout: %s s without data" :
+		"timeout: connecting took longer than %s s", t);
+}
+
+// something moved: the silence limit starts again
+static void progress(struct rawconn *c)
+{
+	long ms = c->phase == PH_OPEN ? c->idle_ms : c->connect_ms;
+
+	if (c->detached) {
+		return;
+	}
+	if (ms > 0) {
+		lws_sul_schedule(c->ctx, 0, &c->sul, idle_cb,
+			(lws_usec_t)ms * LWS_US_PER_MS);
+	} else {
+		lws_sul_cancel(&c->sul);
+	}
+}
+
+// end the connection with why (first reason wins)
+static void fail(struct rawconn *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!c->why[0]) {
+		va_start(ap, fmt);
+		vsnprintf(c->why, sizeof(c->why), fmt, ap);
+		va_end(ap);
+	}
+	lws_sul_cancel(&c->sul);
+	if (c->in_cb) {
+		c->kill = true;
+	} else if (c->wsi) {
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK,
+			LWS_TO_KILL_SYNC);
+	}
+}
+
+static void tell_closed(struct rawconn *c, const char *why)
+{
+	lws_sul_cancel(&c->sul);
+	if (c->detached || c->closed_told) {
+		return;
+	}
+	c->closed_told = true;
+	if (c->cb.closed) {
+		c->in_cb++;
+		c->cb.closed(c->user, why);
+		c->in_cb--;
+	}
+	c->detached = true;
+}
+
+// send what is queued; false when the connection failed
+static bool flush(struct rawconn *c)
+{
+	int fd = lws_get_socket_fd(c->wsi);
+
+	for (;;) {
+		const unsigned char *p;
+		size_t n;
+		ssize_t s;
+
+		if (c->tls) {
+			p = tls_out(c->tls, &n);
+		} else {
+			p = c->out + c->ooff;
+			n = c->olen - c->ooff;
+		}
+		if (!p || !n) {
+			return true;
+		}
+		s = send(fd, p, n, MSG_NOSIGNAL);
+		if (s < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				lws_callback_on_writable(c->wsi);
+				return true;
+			}
+			if (errno == EINTR) {
+				continue;
+			}
+			fail(c, "send: %s", strerror(errno));
+			return false;
+		}
+		progress(c);
+		if (c->tls) {
+			tls_out_done(c->tls, (size_t)s);
+		} else {
+			c->ooff += (size_t)s;
+			if (c->ooff == c->olen) {
+				c->ooff = c->olen = 0;
+			}
+		}
+	}
+}
+
+size_t rawconn_pending(const struct rawconn *c)
+{
+	return c->tls ? tls_out_pending(c->tls) : c->olen - c->ooff;
+}
+
+size_t rawconn_write(struct rawconn *c, const void *buf, size_t len)
+{
+	size_t n;
+
+	if (c->detached || c->kill || !c->wsi) {
+		return 0;
+	}
+	if (c->tls && c->phase == PH_OPEN) {
+		ssize_t w = tls_write(c->tls, buf, len);
+
+		if (w < 0) {
+			fail(c, "TLS: %s", tls_error(c->tls));
+			return 0;
+		}
+		n = (size_t)w;
+	} else {
+		if (c->ooff && c->olen + len > RAWCONN_BUF) {
+			memmove(c->out, c->out + c->ooff, c->olen - c->ooff);
+			c->olen -= c->ooff;
+			c->ooff = 0;
+		}
+		n = RAWCONN_BUF - c->olen;
+		if (n > len) {
+			n = len;
+		}
+		memcpy(c->out + c->olen, buf, n);
+		c->olen += n;
+	}
+	if (n < len) {
+		c->want_writable = true;
+	}
+	flush(c);
+	return n;
+}
+
+void rawconn_set_idle(struct rawconn *c, long ms)
+{
+	c->idle_ms = ms;
+	progress(c);
+}
+
+static void become_open(struct rawconn *c)
+{
+	c->phase = PH_OPEN;
+	progress(c);
+	if (c->cb.open) {
+		c->cb.open(c->user, c);
+	}
+}
+
+static void start_tls_or_open(struct rawconn *c)
+{
+	char why[256];
+
+	if (!c->tls_ctx) {
+		become_open(c);
+		return;
+	}
+	c->phase = PH_TLS;
+	c->tls = tls_conn_new(c->tls_ctx, c->tls_host, why, sizeof(why));
+	if (!c->tls) {
+		fail(c, "%s", why);
+		return;
+	}
+	if (tls_handshake(c->tls) < 0) {
+		fail(c, "TLS handshake failed: %s", tls_error(c->tls));
+		return;
+	}
+	flush(c);
+}
+
+// ciphertext in: run the handshake, hand plaintext on
+static void tls_in(struct rawconn *c, const unsigned char *buf, size_t len)
+{
+	bool more = true;
+
+	while (more && !c->kill && !c->detached) {
+		size_t n = len ? tls_feed(c->tls, buf, len) : 0;
+
+		buf += n;
+		len -= n;
+		if (c->phase == PH_TLS) {
+			int r = tls_handshake(c->tls);
+
+			if (r < 0) {
+				flush(c);
+				fail(c, "TLS handshake failed: %s",
+					tls_error(c->tls));
+				return;
+			}
+			flush(c);
+			if (r == 1) {
+				become_open(c);
+			} else if (!len) {
+				return;
+			}
+		}
+		for (;;) {
+			ssize_t r;
+
+			if (c->kill || c->detached || c->phase != PH_OPEN) {
+				break;
+			}
+			r = tls_read(c->tls, c->plain, sizeof(c->plain));
+			if (r == 0) {
+				break;
+			}
+			if (r == TLS_EOF) {
+				if (tls_close_notify_seen(c->tls)) {
+					fail(c, "%s", "");      // a clean end
+				} else {
+					fail(c, "TLS stream truncated");
+				}
+				return;
+			}
+			if (r < 0) {
+				fail(c, "TLS: %s", tls_error(c->tls));
+				return;
+			}
+			c->cb.data(c->user, c->plain, (size_t)r);
+		}
+		flush(c);
+		more = len > 0;
+	}
+}
+
+static void proxy_in(struct rawconn *c, unsigned char *buf, size_t len)
+{
+	size_t used = 0;
+	enum wsc_httphead_status st = httphead_feed(c->proxy_head,
+		(const char *)buf, len, &used);
+	char t[160];
+
+	if (st == HTTPHEAD_MORE) {
+		return;
+	}
+	if (st == HTTPHEAD_ERROR) {
+		fail(c, "proxy: bad response: %s", c->proxy_head->why);
+		return;
+	}
+	if (c->proxy_head->status / 100 != 2) {
+		snprintf(t, sizeof(t), "%d", c->proxy_head->status);
+		fail(c, "proxy refused CONNECT: HTTP %s", t);
+		return;
+	}
+	free(c->proxy_head);
+	c->proxy_head = NULL;
+	start_tls_or_open(c);
+	buf += used;
+	len -= used;
+	if (len && !c->kill && !c->detached) {
+		if (c->tls) {
+			tls_in(c, buf, len);
+		} else {
+			c->cb.data(c->user, buf, len);
+		}
+	}
+}
+
+static void connected(struct rawconn *c)
+{
+	char req[700];
+	int n;
+
+	progress(c);
+	if (!c->use_proxy) {
+		start_tls_or_open(c);
+		return;
+	}
+	c->phase = PH_PROXY;
+	c->proxy_head = malloc(sizeof(*c->proxy_head));
+	if (!c->proxy_head) {
+		fail(c, "out of memory");
+		return;
+	}
+	httphead_init(c->proxy_head, false);
+	n = snprintf(req, sizeof(req), "CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n",
+		c->target, c->target);
+	memcpy(c->out, req, (size_t)n);
+	c->olen = (size_t)n;
+	flush(c);
+}
+
+static void rawconn_free(struct rawconn *c)
+{
+	lws_sul_cancel(&c->sul);
+	if (c->tls) {
+		tls_conn_free(c->tls);
+	}
+	free(c->proxy_head);
+	free(c->out);
+	free(c);
+}
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason,
+		void *user, void *in, size_t len)
+{
+	struct rawconn *c = lws_get_opaque_user_data(wsi);
+	int ret = 0;
+
+	(void)user;
+	if (!c) {
+		return 0;
+	}
+	c->in_cb++;
+	switch (reason) {
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		if (!c->why[0]) {
+			snprintf(c->why, sizeof(c->why), "%s",
+				in && len ? (const char *)in : in ?
+				(const char *)in : "connection failed");
+		}
+		c->in_cb--;
+		c->wsi = NULL;
+		lws_set_opaque_user_data(wsi, NULL);
+		if (c->in_connect) {
+			c->closed_told = true;  // rawconn_open() reports it
+			return 0;
+		}
+		tell_closed(c, c->why);
+		rawconn_free(c);
+		return 0;
+	case LWS_CALLBACK_RAW_CONNECTED:
+		c->wsi = wsi;
+		if (!c->detached) {
+			connected(c);
+		}
+		break;
+	case LWS_CALLBACK_RAW_RX:
+		if (c->detached) {
+			break;
+		}
+		progress(c);
+		if (c->phase == PH_PROXY) {
+			proxy_in(c, in, len);
+		} else if (c->tls) {
+			tls_in(c, in, len);
+		} else {
+			c->cb.data(c->user, in, len);
+		}
+		break;
+	case LWS_CALLBACK_RAW_WRITEABLE:
+		if (c->detached) {
+			break;
+		}
+		if (flush(c) && c->want_writable &&
+				rawconn_pending(c) < RAWCONN_BUF / 2) {
+			c->want_writable = false;
+			if (c->cb.writable) {
+				c->cb.writable(c->user);
+			}
+		}
+		break;
+	case LWS_CALLBACK_RAW_CLOSE:
+		if (c->tls && !c->why[0] && c->phase == PH_OPEN &&
+				!c->detached) {
+			tls_feed_eof(c->tls);
+			tls_in(c, NULL, 0);
+		}
+		c->in_cb--;
+		if (!c->why[0] && c->phase != PH_OPEN) {
+			snprintf(c->why, sizeof(c->why), "%s", c->phase ==
+				PH_CONNECT ? "connection failed" :
+				"connection closed during the TLS handshake");
+		}
+		tell_closed(c, c->why[0] ? c->why : NULL);
+		c->wsi = NULL;
+		lws_set_opaque_user_data(wsi, NULL);
+		rawconn_free(c);
+		return 0;
+	default:
+		break;
+	}
+	c->in_cb--;
+	if (c->kill) {
+		ret = -1;
+	}
+	return ret;
+}
+
+const struct lws_protocols rawconn_protocol = {
+	"wsc-raw", callback, 0, 0, 0, NULL, 0
+};
+
+struct rawconn *rawconn_open(struct lws_context *ctx,
+		const struct rawconn_params *p, const struct rawconn_cb *cb,
+		void *user, char *why, size_t size)
+{
+	struct lws_client_connect_info i;
+	struct rawconn *c = calloc(1, sizeof(*c));
+	char addr[300], phost[256];
+	int pport = 0;
+	struct lws *wsi;
+
+	if (!c || !(c->out = malloc(RAWCONN_BUF))) {
+		free(c);
+		snprintf(why, size, "out of memory");
+		return NULL;
+	}
+	c->ctx = ctx;
+	c->cb = *cb;
+	c->user = user;
+	c->connect_ms = p->connect_ms;
+	c->tls_ctx = p->tls;
+	snprintf(c->tls_host, sizeof(c->tls_host), "%s", p->tls_host ?
+		p->tls_host : p->host);
+	snprintf(c->target, sizeof(c->target), strchr(p->host, ':') ?
+		"[%s]:%d" : "%s:%d", p->host, p->port);
+	memset(&i, 0, sizeof(i));
+	i.context = ctx;
+	i.method = "RAW";
+	i.local_protocol_name = rawconn_protocol.name;
+	i.opaque_user_data = c;
+	i.port = p->port;
+	if (p->unix_socket) {
+		snprintf(addr, sizeof(addr), "+%s", p->unix_socket);
+		i.address = addr;
+	} else if (p->proxy) {
+		const char *colon = strrchr(p->proxy, ':');
+
+		c->use_proxy = true;
+		snprintf(phost, sizeof(phost), "%.*s", colon ?
+			(int)(colon - p->proxy) : (int)strlen(p->proxy),
+			p->proxy);
+		if (phost[0] == '[') {
+			memmove(phost, phost + 1, strlen(phost));
+			phost[strcspn(phost, "]")] = '\0';
+		}
+		pport = colon ? atoi(colon + 1) : 8080;
+		i.address = phost;
+		i.port = pport;
+	} else {
+		i.address = p->host;
+	}
+	i.host = i.address;
+	i.pwsi = &c->wsi;
+	c->in_cb++;     // a failure reported from inside the call is kept
+	c->in_connect = true;
+	wsi = lws_client_connect_via_info(&i);
+	c->in_connect = false;
+	c->in_cb--;
+	if (!wsi || c->closed_told) {
+		snprintf(why, size, "%s", c->why[0] ? c->why :
+			"connection failed");
+		rawconn_free(c);
+		return NULL;
+	}
+	c->wsi = wsi;
+	progress(c);
+	return c;
+}
+
+void rawconn_close(struct rawconn *c)
+{
+	if (!c || c->detached) {
+		return;
+	}
+	c->detached = true;
+	lws_sul_cancel(&c->sul);
+	if (c->in_cb) {
+		c->kill = true;
+	} else if (c->wsi) {
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK,
+			LWS_TO_KILL_SYNC);
+	}
+}

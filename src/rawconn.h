@@ -1,0 +1,70 @@
+/*
+ * rawconn.h - one client byte stream over libwebsockets' raw transport:
+ * TCP or a Unix socket, optionally an HTTP CONNECT tunnel (written here),
+ * optionally TLS by wsc's own engine (tls.h), a bounded write buffer sent
+ * with send() on the socket (never lws_write: LWS-NOTES "The raw
+ * transport"), and a time limit that counts silence.
+ *
+ * Why: lws 4.1.6 cannot run TLS on a raw client and stops reading while
+ * its own output list holds data; wsc frames its own bytes (issue 12).
+ * Callers: --check (src/check.c) now, the client connection later.
+ *
+ * The context must list rawconn_protocol. Callbacks run from lws_service();
+ * after closed() the connection is gone (freed here); rawconn_close() ends
+ * it from the caller's side with no callback at all.
+ */
+#ifndef WSC_RAWCONN_H
+#define WSC_RAWCONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <libwebsockets.h>
+
+struct tls_ctx;
+struct rawconn;
+
+struct rawconn_params {
+	const char *host;       // name or address (IPv6 without brackets)
+	int port;
+	const char *unix_socket;        // a path: connect there instead
+	const char *proxy;      // "host:port" of an HTTP CONNECT proxy, or NULL
+	struct tls_ctx *tls;    // TLS over the stream, or NULL
+	const char *tls_host;   // the host to verify and send as SNI
+	long connect_ms;        // limit on silence until open() (0: none)
+};
+
+struct rawconn_cb {
+	// ready: TCP, tunnel and TLS done (it may come before rawconn_open()
+	// returns: a Unix socket connects at once)
+	void (*open)(void *user, struct rawconn *c);
+	// bytes received (plaintext); buf may be changed in place
+	void (*data)(void *user, unsigned char *buf, size_t len);
+	void (*writable)(void *user);   // the write buffer has room again
+	// the end: why NULL when the peer closed, else what went wrong
+	// ("connection refused", "timeout: 5 s without data", TLS cause...)
+	void (*closed)(void *user, const char *why);
+};
+
+extern const struct lws_protocols rawconn_protocol;
+
+/* Start connecting. NULL with why when it failed at once. */
+struct rawconn *rawconn_open(struct lws_context *ctx,
+		const struct rawconn_params *p, const struct rawconn_cb *cb,
+		void *user, char *why, size_t size);
+
+/* Queue bytes: returns how many were taken (0 when the buffer is full:
+ * wait for writable()). */
+size_t rawconn_write(struct rawconn *c, const void *buf, size_t len);
+
+/* Bytes queued and not yet handed to the kernel. */
+size_t rawconn_pending(const struct rawconn *c);
+
+/* After open(): closed("timeout: ...") when ms pass with nothing read and
+ * nothing sent; 0 turns it off. */
+void rawconn_set_idle(struct rawconn *c, long ms);
+
+/* Drop the connection now; no callback follows. */
+void rawconn_close(struct rawconn *c);
+
+#endif

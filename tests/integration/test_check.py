@@ -1,0 +1,328 @@
+"""wsc --check URL: the conformance report. Against a strict echo server
+written here (servers/strict_echo.py: every case passes) and its
+deliberately broken variants (exactly the expected cases fail), against
+independent servers (python3-websockets, aiohttp, tornado, node ws,
+websocketd with cat, wsc --listen --echo), and the report's own contract:
+-j objects, exit status, escaping, a server that dies mid-report."""
+import json
+import os
+import socket
+import subprocess
+
+import pytest
+
+from harness import run, python_server, ServerProcess, HERE, free_port, \
+    wait_listening, stop
+from wsproto import RawServer
+from test_redirect_proxy_unix import ConnectProxy
+from test_tls import pki  # noqa: F401 - the fixture
+
+NODE_PATH = "/usr/share/nodejs"
+INFO = {"6.23", "6.24", "6.25", "8.1", "8.2"}
+DEFLATE_ALL = {"7.%d" % i for i in range(1, 8)}
+
+
+def check(url, *args, timeout=100):
+    """Run wsc -j --check; returns (exit status, {case: object}, summary,
+    stderr)."""
+    r = run(["-j", "--check"] + list(args) + [url], timeout=timeout)
+    lines = r.stdout.decode().splitlines()
+    objs = [json.loads(l) for l in lines]
+    assert objs and "summary" in objs[-1], r.stdout[-500:]
+    cases = {o["case"]: o for o in objs[:-1]}
+    assert len(cases) == len(objs) - 1, "case ids repeat"
+    for o in cases.values():
+        assert set(o) >= {"case", "group", "sent", "result", "expected",
+                          "observed"}, o
+        assert o["result"] in ("pass", "non-strict", "fail", "info"), o
+    assert b"Sanitizer" not in r.stderr and b"runtime error" not in \
+        r.stderr, r.stderr
+    return r.returncode, cases, objs[-1], r.stderr
+
+
+def results(cases, verdict):
+    return {c for c, o in cases.items() if o["result"] == verdict}
+
+
+@pytest.fixture
+def strict(request):
+    def start(*flags):
+        s = python_server("strict_echo.py", *flags)
+        request.addfinalizer(s.close)
+        return "ws://127.0.0.1:%d/" % s.port
+    return start
+
+
+# --- the strict server and its broken variants -------------------------------
+
+def test_strict_server_passes_every_case(strict):
+    rc, cases, summary, _ = check(strict())
+    assert results(cases, "fail") == set()
+    assert results(cases, "non-strict") == set()
+    assert results(cases, "info") == INFO
+    assert rc == 0
+    s = summary["summary"]
+    assert s["cases"] == len(cases) == s["pass"] + s["info"]
+    # the groups and the required cases are all there
+    assert {o["group"] for o in cases.values()} == {
+        "handshake", "echo", "control", "protocol", "utf8", "close", "info"}
+    assert len([c for c in cases if c.startswith("2.")]) == 15
+    assert len([c for c in cases if c.startswith("4.")]) == 16
+    assert "median" in cases["8.1"]["observed"]
+    assert "MiB/s" in cases["8.2"]["observed"]
+
+
+@pytest.mark.parametrize("flag, failing", [
+    ("accept-bad-utf8", {"5.1", "5.2"}),
+    ("bogus-protocol", {"1.3", "1.4"}),
+    ("no-pong", {"3.1", "3.2", "3.3"}),
+    # 6.5 sends Close 1002 itself, so 1002 is its echo
+    ("wrong-close", {"6.%d" % i for i in range(1, 14)} - {"6.5"}),
+])
+def test_broken_server_fails_exactly_its_cases(strict, flag, failing):
+    rc, cases, summary, _ = check(strict(flag))
+    assert results(cases, "fail") == failing, \
+        {c: cases[c]["observed"] for c in results(cases, "fail") ^ failing
+         if c in cases}
+    assert rc == 1
+    assert summary["summary"]["fail"] == len(failing)
+    if flag == "no-pong":
+        assert cases["3.1"]["observed"] == "nothing for 5 s (no Pong)"
+        # a case that times out does not stop the next ones
+        assert cases["3.4"]["result"] == "pass"
+
+
+def test_text_report_and_summary(strict):
+    url = strict("bogus-protocol")
+    r = run(["--check", url], timeout=100)
+    assert r.returncode == 1
+    out = r.stdout.decode().splitlines()
+    assert out[0] == "wsc --check '%s': 75 cases, each on its own " \
+        "connection" % url
+    assert out[1] == "handshake"
+    assert out[-1].startswith("summary: 68 pass, 0 non-strict, 2 fail, "
+                              "5 info (75 cases in ")
+    line = [l for l in out if l.startswith("  1.3 ")][0]
+    assert "fail" in line and "Sec-WebSocket-Protocol 'bogus', never " \
+        "offered" in line, line
+
+
+def test_server_that_dies_is_reported_not_fatal(strict):
+    """The server exits after 5 connections: those cases run, the next one
+    cannot connect, the rest are not run; the report still completes."""
+    rc, cases, summary, _ = check(strict("exit-after=5"))
+    assert rc == 1
+    assert summary["summary"]["cases"] == 75
+    assert all(cases["1.%d" % i]["result"] == "pass" for i in range(1, 6))
+    assert cases["1.6"]["observed"].startswith("the connection ended") or \
+        cases["1.6"]["observed"].startswith("no connection")
+    assert cases["8.2"]["observed"].startswith("not run: the server "
+                                               "stopped accepting")
+
+
+def test_server_that_hangs_is_reported_not_fatal():
+    """A server that accepts and never answers: two cases time out (5 s of
+    silence each), the rest are not run; the report still completes."""
+    def handler(conn):
+        while conn.sock.recv(65536):
+            pass
+    with RawServer(handler) as srv:
+        rc, cases, summary, _ = check(srv.url)
+    assert rc == 1 and summary["summary"]["fail"] == 75
+    assert cases["1.1"]["observed"] == "nothing for 5 s (no response)"
+    assert cases["1.2"]["observed"] == "nothing for 5 s (no response)"
+    assert cases["1.3"]["observed"].startswith("not run: the server "
+                                               "stopped answering")
+
+
+def test_unix_socket(strict, tmp_path):
+    path = str(tmp_path / "s")
+    strict("unix=" + path)
+    rc, cases, _, _ = check("ws://localhost/", "--unix-socket", path)
+    assert rc == 0 and results(cases, "fail") == set()
+
+
+def test_through_connect_proxy(strict):
+    url = strict()
+    with ConnectProxy() as proxy:
+        rc, cases, _, _ = check(url, "--proxy", proxy.url)
+        assert rc == 0 and results(cases, "fail") == set()
+        assert len(proxy.requests) == 75
+        assert proxy.requests[0][0] == "CONNECT 127.0.0.1:%s HTTP/1.1" % \
+            url.split(":")[2].rstrip("/")
+
+
+def test_over_tls(pki):  # noqa: F811
+    s = python_server("tls_echo.py", pki / "server.pem", pki / "server.key")
+    try:
+        rc, cases, _, _ = check("wss://localhost:%d/" % s.port, "--ca",
+                                str(pki / "ca.pem"))
+        assert results(cases, "fail") == set() and rc == 0
+        # an untrusted certificate: every case fails with the cause
+        rc, cases, _, _ = check("wss://localhost:%d/" % s.port)
+        assert rc == 1
+        assert "self-signed" in cases["1.1"]["observed"] or \
+            "unable to get local issuer" in cases["1.1"]["observed"], \
+            cases["1.1"]
+    finally:
+        s.close()
+
+
+def test_server_bytes_are_escaped():
+    """A reason phrase and a Close reason with terminal escapes: the text
+    report shows them escaped, never raw."""
+    def handler(conn):
+        conn.read_request()
+        if conn.header("Sec-WebSocket-Key") and \
+                conn.header("Sec-WebSocket-Version") == "13":
+            conn.accept()
+            conn.recv_frame()
+            conn.send_close(1000, b"\x1b]0;owned\x07\x1b[2J")
+        else:
+            conn.send_raw(b"HTTP/1.1 400 \x1b[31mred\x9b\r\n"
+                          b"Content-Length: 0\r\n\r\n")
+    with RawServer(handler) as srv:
+        r = run(["--check", srv.url], timeout=100)
+    assert r.returncode == 1
+    assert b"\x1b" not in r.stdout and b"\x07" not in r.stdout
+    assert b"\x9b" not in r.stdout
+    assert b"\\e]0;owned\\x07\\e[2J" in r.stdout, r.stdout
+
+
+def test_connection_options_reach_every_request():
+    """-s, -H, -o and --auth are in each case's request."""
+    seen = []
+
+    def handler(conn):
+        conn.read_request()
+        seen.append(dict((k.lower(), v) for k, v in conn.headers))
+        conn.send_raw(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+    with RawServer(handler) as srv:
+        r = run(["--check", "-s", "chat", "-H", "X-Check: 1", "-o",
+                 "http://o.example", "--auth", "u:p", srv.url], timeout=100)
+    assert r.returncode == 1
+    assert len(seen) == 75
+    for h in seen:
+        assert h["x-check"] == "1" and h["origin"] == "http://o.example"
+        assert h["authorization"] == "Basic dTpw"
+    # -s is offered except where the case offers none (1.4)
+    assert sum("sec-websocket-protocol" in h for h in seen) == 74
+    assert b"offered; expected" in r.stdout and b"  1.3    fail       " \
+        b"subprotocols chat offered" in r.stdout
+
+
+def test_connect_timeout_counts_silence_before_tls():
+    """A wss server that accepts TCP and never answers the TLS handshake:
+    --connect-timeout 1 ends each attempt; after two, no more are made."""
+    def handler(conn):
+        while conn.sock.recv(65536):
+            pass
+    with RawServer(handler) as srv:
+        rc, cases, _, _ = check("wss://127.0.0.1:%d/" % srv.port,
+                                "--connect-timeout", "1", "-k")
+    assert rc == 1
+    assert cases["1.1"]["observed"] == \
+        "no connection: timeout: connecting took longer than 1 s"
+    assert cases["1.3"]["observed"].startswith("not run: the server "
+                                               "stopped accepting")
+
+
+def test_usage_errors():
+    r = run(["--check", "-l", "0"])
+    assert r.returncode == 2
+    assert r.stderr.decode().count("\n") == 1 and "--check" in \
+        r.stderr.decode()
+    r = run(["--check"])
+    assert r.returncode == 2
+
+
+# --- independent servers -----------------------------------------------------
+
+def node(request, script, *args):
+    s = ServerProcess(["node", os.path.join(HERE, "servers", script)] +
+                      list(args),
+                      env=dict(os.environ, NODE_PATH=NODE_PATH))
+    request.addfinalizer(s.close)
+    return "ws://127.0.0.1:%d/" % s.port
+
+
+def py(request, script, *args):
+    s = python_server(script, *args)
+    request.addfinalizer(s.close)
+    return "ws://127.0.0.1:%d/" % s.port
+
+
+def test_python_websockets(request):
+    rc, cases, _, _ = check(py(request, "echo.py"), "--deflate")
+    assert results(cases, "fail") == set()
+    assert results(cases, "non-strict") == {"1.5"}   # 400, not 426
+    assert DEFLATE_ALL <= results(cases, "pass")
+    assert rc == 0
+
+
+def test_aiohttp(request):
+    rc, cases, _, _ = check(py(request, "aiohttp_echo.py", "deflate"),
+                            "--deflate")
+    # aiohttp takes an unmasked client frame
+    assert results(cases, "fail") == {"4.16"}
+    assert DEFLATE_ALL <= results(cases, "pass")
+    assert rc == 1
+
+
+def test_tornado(request):
+    rc, cases, _, _ = check(py(request, "tornado_echo.py", "deflate"),
+                            "--deflate")
+    # unmasked frames taken, invalid close codes echoed, and
+    # server_no_context_takeover accepted without saying so
+    assert results(cases, "fail") == {"4.16", "7.2"} | {
+        "6.%d" % i for i in range(14, 23)}
+    assert rc == 1
+
+
+def test_node_ws(request):
+    rc, cases, _, _ = check(node(request, "node_echo.js", "--deflate"),
+                            "--deflate")
+    assert results(cases, "fail") == set()
+    assert DEFLATE_ALL <= results(cases, "pass")
+    assert rc == 0
+
+
+def test_websocketd_cat(request, tmp_path):
+    for _ in range(5):
+        port = free_port()
+        proc = subprocess.Popen(["websocketd", "--port=%d" % port,
+                                 "--address=127.0.0.1", "--loglevel=error",
+                                 "cat"], cwd=tmp_path,
+                                stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        request.addfinalizer(lambda p=proc: stop(p))
+        if wait_listening(proc, port, what="websocketd"):
+            break
+    rc, cases, _, _ = check("ws://127.0.0.1:%d/" % port)
+    # cat is line-based text: binary messages fail, invalid UTF-8 passes
+    assert results(cases, "fail") == {"2.7", "2.8", "2.9", "2.10", "2.11",
+                                      "2.12", "2.14", "5.1", "5.2", "8.2"}
+    assert rc == 1
+
+
+def test_wsc_listen_echo(tmp_path):
+    """wsc's own server. It moves onto the new codec separately; asserted
+    here is what holds today: the handshake group passes and the report
+    completes. (Under UBSan with halt_on_error, as in the suite, today's
+    server stops at the empty text message of 2.1: server.c passes NULL to
+    memcpy; without it, 3.7, 4.16 and 6.22 fail.)"""
+    port = free_port()
+    proc = subprocess.Popen([os.environ.get("WSC", "wsc"), "-l",
+                             "127.0.0.1:%d" % port, "--echo"],
+                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        assert wait_listening(proc, port, what="wsc -l")
+        _, cases, summary, _ = check("ws://127.0.0.1:%d/" % port)
+        assert summary["summary"]["cases"] == 75
+        for c, o in cases.items():
+            if o["group"] == "handshake":
+                assert o["result"] == "pass", (c, o["observed"])
+    finally:
+        stop(proc)
