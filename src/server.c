@@ -17,8 +17,9 @@
  * the room answers server_no_context_takeover, so what it sends does not
  * depend on a client's history and one compressor per window size (not
  * one per client: ~320 KiB each) compresses a relayed message once for
- * all. Each compressing client gets its own inflater (its context is
- * taken over: ~100 KiB, made at its first compressed message); inflated
+ * all. Each compressing client gets its own inflater (~100 KiB, made at
+ * its first compressed message, kept while it takes its context over,
+ * freed after each message with client_no_context_takeover); inflated
  * text is UTF-8-checked here, --max-size judges the inflated size.
  */
 #include "server.h"
@@ -718,6 +719,11 @@ static void on_frames(struct wsc *w, struct wsc_peer *p, unsigned char *buf,
 		case FRAME_EV_END:
 			if (p->rx_z && !inflate_span(p, NULL, 0, true)) {
 				return;
+			}
+			if (p->rx_z && p->pmdp.client_no_context_takeover) {
+				// it resets its context: nothing to keep between them
+				deflate_rx_free(p->inf);
+				p->inf = NULL;
 			}
 			deliver(w, p);
 			break;

@@ -117,6 +117,23 @@ def test_compressed_messages_in_and_out_with_context_takeover(listen):
         c.close()
 
 
+def test_client_without_context_takeover(listen):
+    """Each message on a fresh context: the inflater is remade each time."""
+    srv = listen("--deflate")
+    c, _ = raw_connect(srv.port, extensions="permessage-deflate; "
+                       "client_no_context_takeover; client_max_window_bits=9")
+    assert ext(c) == [AGREED + "; client_no_context_takeover; "
+                      "client_max_window_bits=9"]
+    srv.joined()
+    for i in range(3):
+        z = zlib.compressobj(wbits=-9)
+        send_z(c, compress(b"again and again %d " % i * 50, z))
+        assert srv.out.next_line() == b"again and again %d " % i * 50
+    send_close(c)
+    assert recv_until_close(c) == ([], struct.pack("!H", 1000))
+    c.close()
+
+
 def test_python_websockets_with_and_without_compression(listen):
     srv = listen("--deflate")
     text = "\u00e9t\u00e9 " * 500
