@@ -14,8 +14,8 @@
  * Sec-WebSocket-Extensions value here, the frame layer feeds RSV1 message
  * payloads through deflate_rx and sends messages through deflate_tx (RSV1
  * on the first frame). RSV1 on a control frame, on a continuation or
- * without the extension stays the frame layer's 1002. Not linked into wsc
- * yet. Memory per connection: deflate_tx about 256 KiB of zlib state at
+ * without the extension stays the frame layer's 1002. Used by the room
+ * (server.c, --deflate); not by the client yet. Memory per connection: deflate_tx about 256 KiB of zlib state at
  * 15 window bits plus 64 KiB, deflate_rx about 40 KiB plus 64 KiB.
  *
  * Choices, documented once here:

@@ -80,8 +80,8 @@ static const struct wsc_option table[] = {
 		"the URL still gives Host and path", CAT_CONNECTION },
 	{ "connect-timeout", OPT_CONNECT_TIMEOUT, "SECS", "limit for DNS, TCP, "
 		"TLS and handshake. Default: 10", CAT_CONNECTION },
-	{ "deflate", OPT_DEFLATE, NULL, "offer permessage-deflate compression",
-		CAT_CONNECTION },
+	{ "deflate", OPT_DEFLATE, NULL, "offer permessage-deflate compression "
+		"(with --listen: accept it)", CAT_CONNECTION },
 	{ "reconnect", OPT_RECONNECT, "[=N]", "when the connection drops or "
 		"cannot be made, retry with backoff (at most N times)",
 		CAT_CONNECTION },

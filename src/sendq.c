@@ -36,6 +36,7 @@ bool sendq_push(struct wsc_sendq *q, enum wsc_frame kind, bool first,
 	it->kind = kind;
 	it->first = first;
 	it->last = last;
+	it->rsv1 = false;
 	it->len = len;
 	if (len) {
 		memcpy(it->buf + q->headroom, data, len);

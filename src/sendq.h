@@ -22,6 +22,7 @@ struct wsc_sendq_item {
 	enum wsc_frame kind;
 	bool first;     // first frame of a message (data frames only)
 	bool last;      // final frame of a message (data frames only)
+	bool rsv1;      // compressed (permessage-deflate); false when pushed
 	size_t len;
 	unsigned char buf[];   // headroom, then len bytes of payload
 };

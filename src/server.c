@@ -12,6 +12,15 @@
  * joins the room (w->peers). A message from one is printed and relayed to
  * the others (or echoed with --echo); input goes to all. A client whose
  * queue overflows is closed with 1008 so it cannot stall the others.
+ *
+ * permessage-deflate (deflate.h), with --deflate, when a client offers it:
+ * the room answers server_no_context_takeover, so what it sends does not
+ * depend on a client's history and one compressor per window size (not
+ * one per client: ~320 KiB each) compresses a relayed message once for
+ * all. Each compressing client gets its own inflater (~100 KiB, made at
+ * its first compressed message, kept while it takes its context over,
+ * freed after each message with client_no_context_takeover); inflated
+ * text is UTF-8-checked here, --max-size judges the inflated size.
  */
 #include "server.h"
 
@@ -31,6 +40,7 @@
 #include <unistd.h>
 
 #include "chatpage.h"
+#include "deflate.h"
 #include "events.h"
 #include "frame.h"
 #include "handshake.h"
@@ -39,6 +49,7 @@
 #include "jsonl.h"
 #include "log.h"
 #include "repl.h"
+#include "utf8check.h"
 
 #define PEER_QUEUE_MAX (1024 * 1024)    // bytes queued for one client
 #define PEER_HIGH (256 * 1024)          // above: pause every source
@@ -83,7 +94,88 @@ struct wsc_peer {
 	char *rx;               // the message being received
 	size_t rx_len, rx_cap;
 	bool rx_binary;
+	uint64_t max;           // --max-size (inflated, when compressed)
+	bool pmd;               // permessage-deflate agreed
+	struct deflate_params pmdp;
+	struct deflate_rx *inf; // made at its first compressed message
+	bool rx_z;              // the message being received is compressed
+	bool rx_bad;            // its inflated text is not UTF-8
+	struct wsc_utf8check u8;
 };
+
+/*
+ * The room's compressors, one per window size agreed (no context
+ * takeover: a message's output depends on nothing else), and the last
+ * message compressed with each, so a relay is compressed once.
+ */
+static struct room_z {
+	struct deflate_tx *tx;
+	unsigned char *buf;
+	size_t len, cap;
+	bool ok;                // buf holds the current message
+} room_z[16];
+
+static void room_z_reset(void)
+{
+	for (size_t i = 0; i < sizeof(room_z) / sizeof(*room_z); i++) {
+		room_z[i].ok = false;
+	}
+}
+
+static void room_z_free(void)
+{
+	for (size_t i = 0; i < sizeof(room_z) / sizeof(*room_z); i++) {
+		deflate_tx_free(room_z[i].tx);
+		free(room_z[i].buf);
+		memset(&room_z[i], 0, sizeof(room_z[i]));
+	}
+}
+
+static int room_z_sink(void *arg, const unsigned char *d, size_t len)
+{
+	struct room_z *z = arg;
+
+	if (len > z->cap - z->len) {
+		size_t cap = (z->len + len) * 2;
+		unsigned char *n = realloc(z->buf, cap);
+
+		if (!n) {
+			return 1;
+		}
+		z->buf = n;
+		z->cap = cap;
+	}
+	memcpy(z->buf + z->len, d, len);
+	z->len += len;
+	return 0;
+}
+
+/* The current message compressed for window bits, NULL if that failed
+ * (it is then sent uncompressed: RSV1 is per message). */
+static const struct room_z *room_z_get(const struct deflate_params *pp,
+		const void *data, size_t len)
+{
+	struct room_z *z = &room_z[pp->server_max_window_bits & 15];
+
+	if (z->ok) {
+		return z;
+	}
+	if (!z->tx) {
+		z->tx = deflate_tx_new(pp, DEFLATE_SERVER, -1);
+		if (!z->tx) {
+			return NULL;
+		}
+	}
+	z->len = 0;
+	if (deflate_tx_write(z->tx, data, len, true, room_z_sink, z) !=
+			DEFLATE_OK) {
+		deflate_tx_free(z->tx);     // failed for good: a new one next time
+		z->tx = NULL;
+		return NULL;
+	}
+	z->ok = true;
+	return z;
+}
 
 struct wsc_peer *server_next(struct wsc_peer *p)
 {
@@ -198,8 +290,19 @@ static void peer_close(struct wsc_peer *p, unsigned code, const char *reason,
 static void peer_push(struct wsc *w, struct wsc_peer *p, enum wsc_frame kind,
 		const void *data, size_t len)
 {
+	bool rsv1 = false;
+
 	if (p->kill || p->closing) {
 		return;
+	}
+	if (p->pmd && (kind == WSC_FRAME_TEXT || kind == WSC_FRAME_BINARY)) {
+		const struct room_z *z = room_z_get(&p->pmdp, data, len);
+
+		if (z) {
+			data = z->buf;
+			len = z->len;
+			rsv1 = true;
+		}
 	}
 	// one message may be big; a queue that is already behind may not grow
 	if (!sendq_empty(&p->q) && p->q.cost + len > PEER_QUEUE_MAX) {
@@ -218,6 +321,7 @@ static void peer_push(struct wsc *w, struct wsc_peer *p, enum wsc_frame kind,
 		peer_close(p, 1011, "out of memory", true);
 		return;
 	}
+	p->q.tail->rsv1 = rsv1;
 	if (p->q.cost > PEER_HIGH) {
 		stuck_deadline(p, true);
 		update_flow(w);
@@ -228,6 +332,7 @@ static void peer_push(struct wsc *w, struct wsc_peer *p, enum wsc_frame kind,
 static void broadcast(struct wsc *w, struct wsc_peer *from,
 		enum wsc_frame kind, const void *data, size_t len)
 {
+	room_z_reset();     // a new message
 	for (struct wsc_peer *p = w->peers; p; p = p->next) {
 		if (w->opts->echo ? p == from : p != from) {
 			peer_push(w, p, kind, data, len);
@@ -265,6 +370,7 @@ bool server_input(struct wsc *w, enum wsc_frame kind, const void *data,
 		broadcast(w, NULL, kind, w->in_msg, w->in_len);
 		if (w->opts->echo) {
 			// --echo has no sender here: input still reaches everyone
+			room_z_reset();
 			for (struct wsc_peer *p = w->peers; p; p = p->next) {
 				peer_push(w, p, kind, w->in_msg, w->in_len);
 			}
@@ -328,7 +434,8 @@ static unsigned char *frame_of(struct wsc_peer *p, struct wsc_sendq_item *it,
 {
 	unsigned char *pl = sendq_payload(&p->q, it);
 	size_t h = frame_header_len(it->len, false);
-	unsigned b0 = FRAME_FIN | opcode_of(it->kind);
+	unsigned b0 = FRAME_FIN | opcode_of(it->kind) |
+		(it->rsv1 ? FRAME_RSV1 : 0);
 
 	frame_write_header(pl - h, b0, it->len, NULL, NULL);
 	*len = h + it->len;
@@ -482,9 +589,8 @@ static bool rx_append(struct wsc_peer *p, const unsigned char *d, size_t len)
 		char *n;
 
 		// the decoder stops a message at max_size: never more than that
-		if (p->dec.max_size && cap > p->dec.max_size &&
-				p->rx_len + len <= p->dec.max_size) {
-			cap = (size_t)p->dec.max_size;
+		if (p->max && cap > p->max && p->rx_len + len <= p->max) {
+			cap = (size_t)p->max;
 		}
 		n = realloc(p->rx, cap);
 		if (!n) {
@@ -496,6 +602,69 @@ static bool rx_append(struct wsc_peer *p, const unsigned char *d, size_t len)
 	memcpy(p->rx + p->rx_len, d, len);
 	p->rx_len += len;
 	return true;
+}
+
+static int inflate_sink(void *arg, const unsigned char *d, size_t len)
+{
+	struct wsc_peer *p = arg;
+
+	if (!p->rx_binary && utf8check_feed(&p->u8, d, len) != len) {
+		p->rx_bad = true;
+		return 1;
+	}
+	return rx_append(p, d, len) ? 0 : 1;
+}
+
+/*
+ * A compressed message's span (fin: its end): inflated into p->rx. false
+ * when the client is to be failed: it has been, with the code and a line.
+ */
+static bool inflate_span(struct wsc_peer *p, const unsigned char *d,
+		size_t len, bool fin)
+{
+	enum deflate_status st;
+	unsigned code;
+
+	if (!p->inf) {
+		p->inf = deflate_rx_new(&p->pmdp, DEFLATE_SERVER, p->max);
+	}
+	st = p->inf ? deflate_rx_write(p->inf, d, len, fin, inflate_sink, p) :
+		DEFLATE_INTERNAL;
+	if (st == DEFLATE_OK && fin && !p->rx_binary &&
+			!utf8check_done(&p->u8)) {
+		p->rx_bad = true;
+		st = DEFLATE_STOPPED;
+	}
+	if (st == DEFLATE_OK) {
+		return true;
+	}
+	if (p->rx_bad) {
+		code = 1007;
+		log_err("client #%u (%s) broke the protocol (invalid UTF-8 in "
+			"a compressed text message): closing it with 1007", p->id,
+			p->addr);
+	} else if (st == DEFLATE_TOO_BIG) {
+		code = 1009;
+		log_err("client #%u sent a message larger than %llu bytes "
+			"(inflated): closing it with 1009", p->id,
+			(unsigned long long)p->max);
+	} else if (st == DEFLATE_STOPPED || st == DEFLATE_INTERNAL) {
+		code = 1011;
+		log_err("client #%u: out of memory", p->id);
+	} else {
+		code = (unsigned)deflate_close_code(st);
+		log_err("client #%u (%s) broke the protocol (%s): closing it "
+			"with %u", p->id, p->addr, p->inf ? deflate_rx_why(p->inf) :
+			"", code);
+	}
+	p->close_got = true;
+	if (p->closing) {
+		lws_callback_on_writable(p->wsi);
+	} else {
+		peer_close(p, code, code == 1009 ? "message too big" : code == 1011 ?
+			"out of memory" : NULL, true);
+	}
+	return false;
 }
 
 /* Frames from a joined client (buf is unmasked in place). */
@@ -516,8 +685,30 @@ static void on_frames(struct wsc *w, struct wsc_peer *p, unsigned char *buf,
 		case FRAME_EV_START:
 			p->rx_len = 0;
 			p->rx_binary = ev.opcode == FRAME_BINARY;
+			p->rx_z = ev.rsv1;
+			p->rx_bad = false;
+			utf8check_init(&p->u8);
 			break;
 		case FRAME_EV_DATA:
+			if (p->rx_z) {
+				if (!inflate_span(p, ev.data, ev.len, false)) {
+					return;
+				}
+				break;
+			}
+			if (p->max && ev.len > p->max - p->rx_len) {
+				// the decoder's limit has room for deflate's overhead
+				log_err("client #%u sent a message larger than %llu "
+					"bytes: closing it with 1009", p->id,
+					(unsigned long long)p->max);
+				p->close_got = true;
+				if (p->closing) {
+					lws_callback_on_writable(p->wsi);
+				} else {
+					peer_close(p, 1009, "message too big", true);
+				}
+				return;
+			}
 			if (!rx_append(p, ev.data, ev.len)) {
 				log_err("client #%u: out of memory", p->id);
 				p->close_got = true;
@@ -526,6 +717,14 @@ static void on_frames(struct wsc *w, struct wsc_peer *p, unsigned char *buf,
 			}
 			break;
 		case FRAME_EV_END:
+			if (p->rx_z && !inflate_span(p, NULL, 0, true)) {
+				return;
+			}
+			if (p->rx_z && p->pmdp.client_no_context_takeover) {
+				// it resets its context: nothing to keep between them
+				deflate_rx_free(p->inf);
+				p->inf = NULL;
+			}
 			deliver(w, p);
 			break;
 		case FRAME_EV_PING:
@@ -547,7 +746,7 @@ static void on_frames(struct wsc *w, struct wsc_peer *p, unsigned char *buf,
 			if (ev.code == 1009) {
 				log_err("client #%u sent a message larger than %llu "
 					"bytes: closing it with 1009", p->id,
-					(unsigned long long)p->dec.max_size);
+					(unsigned long long)p->max);
 			} else {
 				log_err("client #%u (%s) broke the protocol (%s): "
 					"closing it with %u", p->id, p->addr, ev.why,
@@ -728,6 +927,46 @@ static bool check_upgrade(struct wsc *w, struct wsc_peer *p,
 	return true;
 }
 
+/*
+ * With --deflate: the client's permessage-deflate offers (all its
+ * Sec-WebSocket-Extensions fields, joined) judged by deflate.h into
+ * resp; false when none is taken (or there is none).
+ */
+static bool choose_deflate(struct wsc *w, struct wsc_peer *p,
+		const struct wsc_httphead *h, char *resp, size_t size)
+{
+	// ours is reset per message: one compressor serves every client
+	static const struct deflate_config policy = {
+		.server_no_context_takeover = true,
+	};
+	char value[HTTPHEAD_MAX], why[160];
+	size_t n = 0;
+
+	if (!w->opts->deflate || !httphead_count(h, "Sec-WebSocket-Extensions")) {
+		return false;
+	}
+	for (size_t i = 0; i < h->nfields; i++) {
+		size_t l = strlen(h->field[i].value);
+
+		if (strcasecmp(h->field[i].name, "Sec-WebSocket-Extensions") ||
+				l + 2 >= sizeof(value) - n) {
+			continue;
+		}
+		if (n) {
+			value[n++] = ',';
+		}
+		memcpy(value + n, h->field[i].value, l);
+		n += l;
+	}
+	if (!deflate_server_choose(value, n, &policy, &p->pmdp, resp, size, why,
+			sizeof(why))) {
+		log_info("client from %s: permessage-deflate not used: %s",
+			p->addr, why);
+		return false;
+	}
+	return true;
+}
+
 /* The head is complete: answer it; rest/n are the bytes after it. */
 static int on_request(struct wsc *w, struct wsc_peer *p, unsigned char *rest,
 		size_t n)
@@ -736,7 +975,7 @@ static int on_request(struct wsc *w, struct wsc_peer *p, unsigned char *rest,
 	const char *up = httphead_get(h, "Upgrade");
 	unsigned long long max = w->opts->max_size ? w->opts->max_size :
 		PEER_MESSAGE_MAX;
-	char proto[128], buf[512], why[128];
+	char proto[128], buf[1024], why[128], ext[256];
 	ssize_t len;
 
 	if (up && !httphead_has_token(h, "Upgrade", "websocket")) {
@@ -749,8 +988,10 @@ static int on_request(struct wsc *w, struct wsc_peer *p, unsigned char *rest,
 	if (!check_upgrade(w, p, h, proto, sizeof(proto))) {
 		return p->raw ? 0 : -1;
 	}
+	p->pmd = choose_deflate(w, p, h, ext, sizeof(ext));
 	len = handshake_write_response(buf, sizeof(buf),
-		httphead_get(h, "Sec-WebSocket-Key"), *proto ? proto : NULL, NULL);
+		httphead_get(h, "Sec-WebSocket-Key"), *proto ? proto : NULL,
+		p->pmd ? ext : NULL);
 	if (len < 0 || !(p->raw = malloc((size_t)len))) {
 		return -1;
 	}
@@ -762,12 +1003,16 @@ static int on_request(struct wsc *w, struct wsc_peer *p, unsigned char *rest,
 	p->state = PEER_OPEN;
 	p->id = ++w->next_id;
 	sendq_init(&p->q, PEER_QUEUE_MAX, HEADROOM);
-	frame_decoder_init(&p->dec, FRAME_ROLE_SERVER, false, max);
+	p->max = max;
+	// a compressed payload may be a little longer than its message
+	frame_decoder_init(&p->dec, FRAME_ROLE_SERVER, p->pmd,
+		p->pmd ? max + max / 4096 + 64 : max);
 	p->next = w->peers;
 	w->peers = p;
 	lws_set_timeout(p->wsi, NO_PENDING_TIMEOUT, 0);
-	log_info("client #%u joined from %s%s%s", p->id, p->addr,
-		*proto ? ", subprotocol " : "", proto);
+	log_info("client #%u joined from %s%s%s%s", p->id, p->addr,
+		*proto ? ", subprotocol " : "", proto,
+		p->pmd ? ", permessage-deflate" : "");
 	free(p->head);
 	p->head = NULL;
 	if (w->hold_input) {
@@ -836,6 +1081,7 @@ static void peer_gone(struct wsc *w, struct wsc_peer *p)
 	free(p->head);
 	free(p->raw);
 	free(p->rx);
+	deflate_rx_free(p->inf);
 	free(p);
 	update_flow(w);
 	leave_when_empty(w);
@@ -1146,6 +1392,7 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 	}
 	free(page);
 	page = NULL;
+	room_z_free();
 	wsc_finish(&w);
 	return rc;
 }

@@ -116,3 +116,45 @@ test('chat page offers the room subprotocols (-s X --require-subprotocol)', asyn
   const [code] = await once(server, 'exit');
   assert.equal(code, 0, 'wsc --listen exit status');
 });
+
+test('with --deflate the page negotiates permessage-deflate and chats compressed', async (t) => {
+  const { server, serverErr, port } = await listen(t, ['--deflate']);
+  const serverOut = lines(server.stdout);
+  const page = await newPage(t);
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.waitForFunction(() =>
+    document.getElementById('state').textContent === 'OPEN (1)', null, { timeout: 10000 });
+  // Chromium always offers it; the room takes it only with --deflate
+  assert.equal(await serverErr(10000, 'the page joining'),
+    'wsc: client #1 joined from 127.0.0.1, permessage-deflate');
+
+  // a second socket in the page: what Chromium agreed, and a relayed
+  // message that wsc compressed for it
+  const long = 'compress me '.repeat(200);
+  const seen = page.evaluate(([url, text]) => new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.onerror = () => reject(new Error('page socket failed'));
+    ws.onopen = () => { window.__ext = ws.extensions; window.__ready = true; };
+    ws.onmessage = (e) => resolve({ ext: ws.extensions, data: e.data, text });
+  }), [`ws://127.0.0.1:${port}/`, long]);
+  await page.waitForFunction(() => window.__ready === true, null, { timeout: 10000 });
+  assert.equal(await serverErr(10000, 'the second socket joining'),
+    'wsc: client #2 joined from 127.0.0.1, permessage-deflate');
+  assert.equal(await page.evaluate(() => window.__ext),
+    'permessage-deflate; server_no_context_takeover');
+
+  // the chat page sends compressed; the room inflates, prints and relays
+  await page.fill('#text', long);
+  await page.press('#text', 'Enter');
+  assert.equal(await serverOut(10000, 'the page message'), long);
+  const got = await seen;
+  assert.equal(got.data, long);
+  // and what the room sends the page arrives inflated
+  server.stdin.write('from the room '.repeat(100) + '\n');
+  await page.waitForFunction((m) => [...document.querySelectorAll('#log li')]
+    .some((li) => li.textContent.includes(m)), 'from the room from the room',
+    { timeout: 10000 });
+  server.kill('SIGTERM');
+  const [code] = await once(server, 'exit');
+  assert.equal(code, 0, 'wsc --listen exit status');
+});

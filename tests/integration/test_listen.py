@@ -203,7 +203,8 @@ def procs():
 
 # --- raw clients -------------------------------------------------------------
 
-def raw_connect(port, protocols=None, path="/", rcvbuf=None, timeout=10):
+def raw_connect(port, protocols=None, path="/", rcvbuf=None, timeout=10,
+                extensions=None):
     """Open a WebSocket by hand; returns (conn, key). conn.request_line is
     the status line, conn.headers the response headers, conn.buf what
     followed them."""
@@ -218,6 +219,8 @@ def raw_connect(port, protocols=None, path="/", rcvbuf=None, timeout=10):
              "Sec-WebSocket-Key: " + key, "Sec-WebSocket-Version: 13"]
     if protocols is not None:
         lines.append("Sec-WebSocket-Protocol: " + protocols)
+    if extensions is not None:
+        lines.append("Sec-WebSocket-Extensions: " + extensions)
     c = Conn(s)
     c.send_raw(("\r\n".join(lines) + "\r\n\r\n").encode())
     c.read_request()
