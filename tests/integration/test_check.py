@@ -306,17 +306,20 @@ def test_websocketd_cat(request, tmp_path):
     assert rc == 1
 
 
-def test_wsc_listen_echo(tmp_path):
+@pytest.mark.parametrize("deflate", [False, True])
+def test_wsc_listen_echo(tmp_path, deflate):
     """wsc's own server, on the codec: every case passes (issue 13)."""
     port = free_port()
     proc = subprocess.Popen([os.environ.get("WSC", "wsc"), "-l",
-                             "127.0.0.1:%d" % port, "--echo"],
+                             "127.0.0.1:%d" % port, "--echo"] +
+                            (["--deflate"] if deflate else []),
                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
         assert wait_listening(proc, port, what="wsc -l")
-        rc, cases, summary, _ = check("ws://127.0.0.1:%d/" % port)
-        assert summary["summary"]["cases"] == 75
+        rc, cases, summary, _ = check("ws://127.0.0.1:%d/" % port,
+                                        *(["--deflate"] if deflate else []))
+        assert summary["summary"]["cases"] == (82 if deflate else 75)
         assert results(cases, "fail") == set()
         assert results(cases, "non-strict") == set()
         assert rc == 0
