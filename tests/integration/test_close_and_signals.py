@@ -69,11 +69,11 @@ def test_head_1_ends_the_pipeline_and_wsc_closes():
             stderr=subprocess.PIPE)
         t0 = time.monotonic()
         try:
-            rc, out, err = finish(p, timeout=5)
+            rc, out, err = finish(p, timeout=30)   # generous: valgrind
         except subprocess.TimeoutExpired:
-            raise AssertionError("wsc | head -1 did not end within 5 s")
-        assert time.monotonic() - t0 < 5
-        assert closed.wait(5), "the server never received a Close"
+            raise AssertionError("wsc | head -1 did not end within 30 s")
+        assert time.monotonic() - t0 < 30
+        assert closed.wait(30), "the server never received a Close"
     assert rc == 0, err
     assert out.split(b"\n") == [b"message 00000 " + b"." * 40,
                                 b"status=0", b""], out

@@ -206,7 +206,7 @@ def test_handshake_never_answered_connect_timeout_exits_1():
     assert rc == 1, err
     line = one_diagnostic(err)
     assert "timed out" in line
-    assert 0.4 <= elapsed < 5, elapsed
+    assert 0.4 <= elapsed < 30, elapsed
 
 
 def test_close_never_answered_close_timeout_exits_1():
@@ -222,14 +222,14 @@ def test_close_never_answered_close_timeout_exits_1():
         try:
             t0 = time.monotonic()
             r = run(["--close-timeout", "0.5", srv.url], input="hello\n",
-                    timeout=5)
+                    timeout=30)   # generous: valgrind on a busy box
             elapsed = time.monotonic() - t0
         finally:
             release.set()
     assert got and got[0][:2] == struct.pack("!H", 1000)
     assert r.returncode == 1, r.stderr
     one_diagnostic(r.stderr)
-    assert 0.4 <= elapsed < 5, elapsed
+    assert 0.4 <= elapsed < 30, elapsed
 
 
 # --- status 2: usage errors ------------------------------------------------
