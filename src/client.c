@@ -774,9 +774,13 @@ static void connection_over(struct wsc *w, bool dropped)
 	delay = delay * 3 / 4 + (long)((unsigned long)random() %
 		(unsigned long)(delay / 2 + 1));
 	w->reconnects++;
-	log_info("reconnecting in %.1f s (attempt %u%s%lu)", (double)delay / 1000,
-		w->reconnects, o->reconnect_max ? " of " : "",
-		o->reconnect_max ? o->reconnect_max : 0);
+	if (o->reconnect_max) {
+		log_info("reconnecting in %.1f s (attempt %u of %lu)",
+			(double)delay / 1000, w->reconnects, o->reconnect_max);
+	} else {
+		log_info("reconnecting in %.1f s (attempt %u)",
+			(double)delay / 1000, w->reconnects);
+	}
 	schedule(w, &w->sul_reconnect, reconnect_cb, delay);
 }
 
