@@ -251,6 +251,17 @@ static void drain_start(struct wsc *w)
 	w->drain_unsent = -1;
 	w->last_rx_us = 0;
 	w->rx_seen = wire_get()->rx_bytes;
+	if (w->extensions[0]) {
+		/*
+		 * permessage-deflate: libwebsockets 4.1 hands a Pong to the
+		 * callback again and again without returning (100 % CPU, for
+		 * ever), so no Ping; only the quiet spell.
+		 */
+		w->drain = WSC_DRAIN_QUIET;
+		w->drain_pong_us = w->drain_ping_us;
+		schedule(w, &w->sul_drain, drain_cb, DRAIN_QUIET_MS);
+		return;
+	}
 	w->drain_ping_len = (size_t)snprintf(w->drain_ping,
 		sizeof(w->drain_ping), "wsc end %lld", (long long)w->drain_ping_us);
 	if (!sendq_push(&w->q, WSC_FRAME_PING, true, true, w->drain_ping,
@@ -774,9 +785,13 @@ static void connection_over(struct wsc *w, bool dropped)
 	delay = delay * 3 / 4 + (long)((unsigned long)random() %
 		(unsigned long)(delay / 2 + 1));
 	w->reconnects++;
-	log_info("reconnecting in %.1f s (attempt %u%s%lu)", (double)delay / 1000,
-		w->reconnects, o->reconnect_max ? " of " : "",
-		o->reconnect_max ? o->reconnect_max : 0);
+	if (o->reconnect_max) {
+		log_info("reconnecting in %.1f s (attempt %u of %lu)",
+			(double)delay / 1000, w->reconnects, o->reconnect_max);
+	} else {
+		log_info("reconnecting in %.1f s (attempt %u)",
+			(double)delay / 1000, w->reconnects);
+	}
 	schedule(w, &w->sul_reconnect, reconnect_cb, delay);
 }
 

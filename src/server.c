@@ -1153,6 +1153,8 @@ static bool parse_listen(const char *arg, char *host, size_t size, int *port)
 		if (hl && arg[0] == '[' && arg[hl - 1] == ']') {
 			arg++;
 			hl -= 2;
+		} else if (memchr(arg, ':', hl)) {
+			return false;   // an IPv6 address only in brackets
 		}
 		if (!hl || hl >= size) {
 			return false;
@@ -1337,7 +1339,8 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 	int port;
 
 	if (!parse_listen(opts->listen, host, sizeof(host), &port)) {
-		log_err("--listen: expected [HOST:]PORT: '%s'", opts->listen);
+		log_err("--listen: expected [HOST:]PORT (an IPv6 address in "
+			"brackets): '%s'", opts->listen);
 		return WSC_EXIT_USAGE;
 	}
 	if (!wsc_init(&w, opts, true)) {

@@ -1073,6 +1073,15 @@ def test_unresolvable_or_foreign_address_is_one_line_and_exit_1():
                          "Cannot assign requested address\n")
 
 
+@pytest.mark.parametrize("at", ["::1", "::1:0", "fe80::1:8081", "[::1]"])
+def test_ipv6_without_brackets_is_a_usage_error(at):
+    # '::1' is no host ':' with port 1, '::1:0' no [::1]:0: only a bracketed
+    # IPv6 address is a host
+    rc, out, err = cannot_listen(at)
+    assert (rc, out, err) == (2, b"", "wsc: --listen: expected [HOST:]PORT "
+                              "(an IPv6 address in brackets): '%s'\n" % at)
+
+
 def test_privileged_port_without_permission_is_one_line_and_exit_1():
     setpriv = shutil.which("setpriv")
     if os.geteuid() == 0:

@@ -122,6 +122,14 @@ def test_one_mib_line(server):
     ok(r, line)
 
 
+def test_deflate_two_lines(server):
+    # python-websockets, aiohttp and lws accept permessage-deflate, under
+    # which libwebsockets 4.1 spins for ever on a Pong
+    url, _, _ = server
+    ok(run(["--deflate"] + url, input="hello\nworld\n", timeout=15),
+       b"hello\nworld\n")
+
+
 # --- how the end of input is handled, against exact-byte servers ---
 
 def test_ping_then_close_only_when_quiet():

@@ -3,7 +3,7 @@
 import base64
 import json
 
-from harness import run, python_server
+from harness import run, python_server, spawn, stop, read_line, free_port
 from wsproto import (RawServer, echo_handler, OP_TEXT, OP_BINARY, OP_CLOSE,
                      OP_PING, OP_PONG)
 
@@ -143,6 +143,22 @@ def test_reconnect_gives_up_after_n():
     err = r.stderr.decode()
     assert err.count("Connection refused") == 3
     assert err.count("reconnecting in") == 2
+
+
+def test_reconnect_unbounded_numbers_its_attempts():
+    # nothing listens: every attempt fails, so they count up without a bound
+    p = spawn(["--reconnect", "-x", "x", "ws://127.0.0.1:%d/" % free_port()])
+    try:
+        attempts = []
+        while len(attempts) < 2:
+            line = read_line(p.stderr, 15, "wsc --reconnect")
+            if "reconnecting in" in line:
+                attempts.append(line.split("(", 1)[1])
+    finally:
+        stop(p)
+        for f in (p.stdin, p.stdout, p.stderr):
+            f.close()
+    assert attempts == ["attempt 1)", "attempt 2)"]
 
 
 def test_deflate_negotiated_with_python_websockets():
