@@ -251,17 +251,6 @@ static void drain_start(struct wsc *w)
 	w->drain_unsent = -1;
 	w->last_rx_us = 0;
 	w->rx_seen = wire_get()->rx_bytes;
-	if (w->extensions[0]) {
-		/*
-		 * permessage-deflate: libwebsockets 4.1 hands a Pong to the
-		 * callback again and again without returning (100 % CPU, for
-		 * ever), so no Ping; only the quiet spell.
-		 */
-		w->drain = WSC_DRAIN_QUIET;
-		w->drain_pong_us = w->drain_ping_us;
-		schedule(w, &w->sul_drain, drain_cb, DRAIN_QUIET_MS);
-		return;
-	}
 	w->drain_ping_len = (size_t)snprintf(w->drain_ping,
 		sizeof(w->drain_ping), "wsc end %lld", (long long)w->drain_ping_us);
 	if (!sendq_push(&w->q, WSC_FRAME_PING, true, true, w->drain_ping,
@@ -966,8 +955,38 @@ static int client_cb(struct lws *wsi, enum lws_callback_reasons reason,
 	}
 }
 
+/*
+ * libwebsockets 4.1's permessage-deflate, with one answer changed. For a
+ * control frame or an uncompressed message the extension answers "nothing
+ * we should do", and the 4.1 client parser then hands the same data to wsc
+ * again and again without returning (upstream issues 2749 and 2794): any
+ * Pong, and any message a server chose not to compress, hung wsc at 100 %
+ * CPU. "Unknown" makes the parser deliver the data once, as it does
+ * without the extension. The two values are the parser's own (its private
+ * enum lws_ext_pm_deflate_rx_ebufs results, 4.1 to 4.3).
+ */
+#if LWS_LIBRARY_VERSION_MAJOR == 4 && LWS_LIBRARY_VERSION_MINOR <= 3
+#define PMDR_UNKNOWN 0
+#define PMDR_NOTHING_WE_SHOULD_DO 5
+#endif
+
+static int pm_deflate(struct lws_context *cx, const struct lws_extension *ext,
+		struct lws *wsi, enum lws_extension_callback_reasons reason,
+		void *user, void *in, size_t len)
+{
+	int n = lws_extension_callback_pm_deflate(cx, ext, wsi, reason, user,
+		in, len);
+
+#ifdef PMDR_NOTHING_WE_SHOULD_DO
+	if (reason == LWS_EXT_CB_PAYLOAD_RX && n == PMDR_NOTHING_WE_SHOULD_DO) {
+		return PMDR_UNKNOWN;
+	}
+#endif
+	return n;
+}
+
 static const struct lws_extension deflate_ext[] = {
-	{ "permessage-deflate", lws_extension_callback_pm_deflate,
+	{ "permessage-deflate", pm_deflate,
 		"permessage-deflate; client_max_window_bits" },
 	{ NULL, NULL, NULL },
 };

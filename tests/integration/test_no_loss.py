@@ -124,10 +124,59 @@ def test_one_mib_line(server):
 
 def test_deflate_two_lines(server):
     # python-websockets, aiohttp and lws accept permessage-deflate, under
-    # which libwebsockets 4.1 spins for ever on a Pong
+    # which libwebsockets 4.1 alone spins for ever on a Pong
     url, _, _ = server
     ok(run(["--deflate"] + url, input="hello\nworld\n", timeout=15),
        b"hello\nworld\n")
+
+
+def test_deflate_node_ws():
+    """node ws with permessage-deflate agreed: short and long lines, the
+    end-of-input Ping's Pong, each once (a guard beside the exact-byte test
+    below, which is the one libwebsockets 4.1 alone failed)."""
+    env = dict(os.environ, NODE_PATH=NODE_PATH)
+    s = ServerProcess(["node", os.path.join(HERE, "servers", "node_echo.js"),
+                       "--deflate"], env=env)
+    try:
+        lines = b"hello\n" + b"y" * 4000 + b"\nworld\n"
+        r = run(["--deflate", "-D", "ws://127.0.0.1:%d/" % s.port],
+                input=lines, timeout=15)
+    finally:
+        s.close()
+    assert b"permessage-deflate" in r.stderr, r.stderr
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == lines
+
+
+def test_deflate_pong_and_uncompressed_message():
+    """With permessage-deflate agreed, the end-of-input Ping's Pong and an
+    uncompressed message each arrive once (RFC 7692 allows both)."""
+    got = {"ping": 0}
+
+    def handler(conn):
+        conn.read_request().accept(extra=[
+            "Sec-WebSocket-Extensions: permessage-deflate; "
+            "server_no_context_takeover; client_no_context_takeover"])
+        conn.send_frame(OP_TEXT, b"plain, not compressed")
+        while True:
+            fin, op, data = conn.recv_frame()
+            if op == OP_PING:
+                got["ping"] += 1
+                conn.send_frame(OP_PONG, data)
+            elif op == OP_CLOSE:
+                conn.send_frame(OP_CLOSE, data[:2])
+                return
+
+    with RawServer(handler) as srv:
+        r = run(["--deflate", "-P", "-n", "1", srv.url], input=b"",
+                timeout=15)
+        r2 = run(["--deflate", "-P", srv.url], input=b"", timeout=15)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"plain, not compressed\n"
+    assert r2.returncode == 0, r2.stderr
+    assert r2.stdout == b"plain, not compressed\n"
+    assert got["ping"] >= 1
+    assert r2.stderr.count(b"pong") == 1, r2.stderr
 
 
 # --- how the end of input is handled, against exact-byte servers ---
