@@ -110,6 +110,9 @@ def test_history_survives_restart_and_is_private(state_dir):
         srv.handler = rec2
         with start(srv, state_dir) as t:
             t.wait_prompt()
+            # open first: this test is about history; lines typed before
+            # the connection opens have their own test
+            t.wait_text("connected;")
             t.keys("Up")
             t.wait_text("> remember me")
             t.keys("Enter")
