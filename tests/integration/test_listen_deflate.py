@@ -165,8 +165,8 @@ def test_node_ws_with_per_message_deflate(listen, procs):
     if not NODE:
         pytest.skip("node is not installed")
     srv = listen("--deflate")
-    script = os.path.join(HERE, "servers", "node_deflate_client.js")
-    n = subprocess.Popen([NODE, script, srv.url], stdin=subprocess.PIPE,
+    script = os.path.join(HERE, "servers", "node_client.js")
+    n = subprocess.Popen([NODE, script, "--deflate", srv.url], stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          env=dict(os.environ, NODE_PATH=NODE_PATH))
     procs.append(n)

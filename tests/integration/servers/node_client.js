@@ -1,4 +1,6 @@
-// node-ws client for tests: node node_client.js URL [subprotocol ...]
+// node-ws client for tests: node node_client.js [--deflate] URL
+// [subprotocol ...]. --deflate: offer permessage-deflate with threshold 0
+// (every message compressed); "open" then reports the extensions.
 // Each stdin line is sent as one text message (lines read before the
 // connection opens are queued); each received message is printed on stdout,
 // one per line. stderr gets "open PROTOCOL" once connected and
@@ -8,15 +10,19 @@
 const readline = require('readline');
 const WebSocket = require('ws');
 
-const [url, ...protocols] = process.argv.slice(2);
-const ws = new WebSocket(url, protocols);
+const args = process.argv.slice(2);
+const deflate = args[0] === '--deflate';
+const [url, ...protocols] = deflate ? args.slice(1) : args;
+const ws = new WebSocket(url, protocols,
+  deflate ? { perMessageDeflate: { threshold: 0 } } : {});
 const pending = [];
 let open = false;
 let inputDone = false;
 
 ws.on('open', () => {
   open = true;
-  process.stderr.write('open ' + (ws.protocol || '-') + '\n');
+  process.stderr.write('open ' + (deflate ? ws.extensions :
+    ws.protocol || '-') + '\n');
   for (const m of pending.splice(0)) ws.send(m);
   if (inputDone) ws.close(1000);
 });
