@@ -1,7 +1,8 @@
 /*
- * client.c - one WebSocket connection driven by libwebsockets: connect
- * (TLS, proxy, Unix socket, redirects), write the send queue, stream
- * received messages to the output, and close without dropping late data.
+ * client.c - the client session: a connection (conn.h: wsc's own
+ * WebSocket over lws' raw transport) made, remade (--reconnect) and
+ * redirected (-L); the send queue written to it, received messages
+ * streamed to the output, keep-alive, and a close flow that loses nothing.
  */
 #include "client.h"
 
@@ -24,9 +25,9 @@
 #include "log.h"
 #include "repl.h"
 #include "server.h"
-#include "tlsconf.h"
-#include "utf8check.h"
-#include "wire.h"
+#include "conn.h"
+#include "tls.h"
+#include "trace.h"
 
 #define MS 1000LL   // lws timers count microseconds
 
@@ -57,6 +58,9 @@ static void finish(struct wsc *w)
 /* --- output --- */
 
 static void on_output_gone(struct wsc *w);
+static void pump(struct wsc *w);
+static void connection_over(struct wsc *w, bool dropped);
+static void conn_ended(struct wsc *w);
 
 static void flush_output(struct wsc *w)
 {
@@ -113,7 +117,7 @@ static void start_close(struct wsc *w, unsigned code, const char *reason)
 		finish(w);
 		return;
 	}
-	lws_callback_on_writable(w->conn);
+	pump(w);
 }
 
 static void on_output_gone(struct wsc *w)
@@ -131,15 +135,15 @@ static int unread(struct wsc *w)
 {
 	int n = 0;
 
-	return ioctl(lws_get_socket_fd(w->conn), FIONREAD, &n) == 0 ? n : 0;
+	return ioctl(conn_fd(w->conn), FIONREAD, &n) == 0 ? n : 0;
 }
 
-// Something arrived since the last look: a message, a part of one, a Pong,
-// a Ping lws answered itself (the wire's byte count sees them all), or
-// bytes still waiting in the socket for us to read them.
+// Something arrived since the last look: a message, a part of one, a
+// control frame (the connection's byte count sees them all), or bytes
+// still waiting in the socket for us to read them.
 static void heard(struct wsc *w)
 {
-	unsigned long long rx = wire_get()->rx_bytes;
+	unsigned long long rx = conn_rx_bytes(w->conn);
 
 	if (rx != w->rx_seen || unread(w) > 0) {
 		w->rx_seen = rx;
@@ -153,7 +157,7 @@ static bool reading(struct wsc *w, int *last)
 {
 	int unsent = 0;
 
-	if (ioctl(lws_get_socket_fd(w->conn), SIOCOUTQ, &unsent) == 0 &&
+	if (ioctl(conn_fd(w->conn), SIOCOUTQ, &unsent) == 0 &&
 			unsent > 0 && (*last < 0 || unsent < *last)) {
 		*last = unsent;
 		return true;
@@ -185,7 +189,8 @@ static void close_timeout_cb(lws_sorted_usec_list_t *sul)
 		return;
 	}
 	w->close_timed_out = true;
-	lws_set_timeout(w->conn, PENDING_TIMEOUT_CLOSE_ACK, LWS_TO_KILL_ASYNC);
+	conn_abort(w->conn);
+	conn_ended(w);
 }
 
 /*
@@ -232,7 +237,7 @@ static void drain_cb(lws_sorted_usec_list_t *sul)
 		return;
 	}
 	if (now - w->drain_ping_us >= DRAIN_MAX_MS * MS && unread(w) == 0 &&
-			(ioctl(lws_get_socket_fd(w->conn), SIOCOUTQ, &unsent) ||
+			(ioctl(conn_fd(w->conn), SIOCOUTQ, &unsent) ||
 			unsent == 0)) {
 		start_close(w, 1000, "");   // it never falls quiet
 		return;
@@ -250,7 +255,7 @@ static void drain_start(struct wsc *w)
 	w->drain_ping_us = mono_us();
 	w->drain_unsent = -1;
 	w->last_rx_us = 0;
-	w->rx_seen = wire_get()->rx_bytes;
+	w->rx_seen = conn_rx_bytes(w->conn);
 	w->drain_ping_len = (size_t)snprintf(w->drain_ping,
 		sizeof(w->drain_ping), "wsc end %lld", (long long)w->drain_ping_us);
 	if (!sendq_push(&w->q, WSC_FRAME_PING, true, true, w->drain_ping,
@@ -259,7 +264,7 @@ static void drain_start(struct wsc *w)
 		return;
 	}
 	schedule(w, &w->sul_drain, drain_cb, DRAIN_QUIET_MS);
-	lws_callback_on_writable(w->conn);
+	pump(w);
 }
 
 // Our end-of-input Ping came back: the server has read everything.
@@ -304,7 +309,7 @@ void client_wake(struct wsc *w)
 {
 	if (w->conn && w->st.ready == WSC_OPEN) {
 		if (!sendq_empty(&w->q)) {
-			lws_callback_on_writable(w->conn);
+			pump(w);
 		} else {
 			maybe_finish(w);
 		}
@@ -368,7 +373,8 @@ static void pong_timeout_cb(lws_sorted_usec_list_t *sul)
 	w->st.failed = true;
 	log_err("no Pong within %.3g s (--ping-timeout)",
 		(double)w->opts->ping_timeout_ms / 1000.0);
-	lws_set_timeout(w->conn, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	conn_abort(w->conn);
+	conn_ended(w);
 }
 
 static void ping_cb(lws_sorted_usec_list_t *sul)
@@ -392,8 +398,9 @@ static void ping_cb(lws_sorted_usec_list_t *sul)
 	schedule(w, &w->sul_ping, ping_cb, w->opts->ping_interval_ms);
 }
 
-static void on_pong(struct wsc *w, const void *in, size_t len)
+static void on_pong(void *u, const void *in, size_t len)
 {
+	struct wsc *w = u;
 	double rtt = -1;
 
 	if (w->drain || w->st.close_sent) {
@@ -415,6 +422,26 @@ static void on_pong(struct wsc *w, const void *in, size_t len)
 		}
 		events_pong(w, in, len, rtt);
 	}
+}
+
+// -P: the server's Ping (the connection answered it).
+static void on_ping(void *u, const void *in, size_t len)
+{
+	struct wsc *w = u;
+	char esc[6 * (125 + 4)];   // a control payload, escaped
+	unsigned char pend[4];
+	size_t npend = 0;
+
+	if (w->drain || w->st.close_sent) {
+		w->last_rx_us = mono_us();
+	}
+	if (!w->opts->show_ping) {
+		return;
+	}
+	esc[output_escape(in, len, true, pend, &npend, esc)] = '\0';
+	log_note("ping from the server (%zu bytes)%s%s", len, len ? ": " : "",
+		esc);
+	events_ping(w, in, len);
 }
 
 void client_signal(struct wsc *w, int signo)
@@ -447,39 +474,20 @@ void client_signal(struct wsc *w, int signo)
 
 /* --- connecting --- */
 
-static void connection_over(struct wsc *w, bool dropped);
-
 static void connect_timeout_cb(lws_sorted_usec_list_t *sul)
 {
 	struct wsc *w = WSC_OF(sul, sul_connect);
-	struct lws *conn = w->conn;
 
-	if (!conn || w->st.ready != WSC_CONNECTING) {
+	if (!w->conn || w->st.ready != WSC_CONNECTING) {
 		return;
 	}
-	// lws may close a wsi in this state without telling us: report here,
-	// and disown it (callbacks for it are ignored from now on)
 	w->timed_out = true;
-	wire_disarm();
+	conn_abort(w->conn);
+	w->conn = NULL;
 	w->st.failed = true;
 	diagnose_connect_error(w, "");
 	state_set(&w->st, WSC_CLOSED, "connection failed");
 	connection_over(w, true);
-	lws_set_timeout(conn, PENDING_TIMEOUT_SENT_CLIENT_HANDSHAKE,
-		LWS_TO_KILL_ASYNC);
-}
-
-static bool append_header(char **p, char *end, const char *line)
-{
-	size_t n = strlen(line);
-
-	if ((size_t)(end - *p) < n + 3) {
-		return false;
-	}
-	memcpy(*p, line, n);
-	memcpy(*p + n, "\r\n", 2);
-	*p += n + 2;
-	return true;
 }
 
 static bool is_header(const char *line, const char *name)
@@ -489,38 +497,10 @@ static bool is_header(const char *line, const char *name)
 	return !strncasecmp(line, name, n) && line[n] == ':';
 }
 
-static int add_headers(struct wsc *w, char **p, size_t len)
-{
-	char *end = *p + len;
-
-	for (size_t i = 0; i < w->opts->n_headers; i++) {
-		const char *h = w->opts->headers[i];
-
-		if (is_header(h, "Host") || is_header(h, "Origin")) {
-			continue;   // given to lws as connect info instead
-		}
-		if (!append_header(p, end, h)) {
-			log_err("--header: request headers too long");
-			return -1;
-		}
-	}
-	if (*w->authorization) {
-		char line[1100];
-
-		snprintf(line, sizeof(line), "Authorization: %s", w->authorization);
-		if (!append_header(p, end, line)) {
-			log_err("--auth: request headers too long");
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static void report_open(struct wsc *w, struct lws *wsi)
+static void report_open(struct wsc *w)
 {
 	char proto[128] = "";
 
-	// read in FILTER_PRE_ESTABLISH: the headers are gone by now
 	snprintf(proto, sizeof(proto), "%s", w->protocol);
 	if (*w->opts->protocols) {
 		if (*proto) {
@@ -537,11 +517,9 @@ static void report_open(struct wsc *w, struct lws *wsi)
 /* --- receiving --- */
 
 /*
- * A received message fails the connection: its line was just said. Drop
- * the rest of what arrives and close with code through our own close flow
- * (returning -1 to lws instead leaves its frame parser writing past its
- * buffer on a frame longer than 64 KiB). Our Close already went (or is
- * queued): no second one.
+ * A received message fails the connection: its line was just said. The
+ * connection takes nothing more; close with code through our own close
+ * flow. Our Close already went (or is queued): no second one.
  */
 static void fail_rx(struct wsc *w, unsigned code, const char *reason)
 {
@@ -550,102 +528,93 @@ static void fail_rx(struct wsc *w, unsigned code, const char *reason)
 	start_close(w, code, reason);
 }
 
-static void too_big(struct wsc *w)
-{
-	log_err("message larger than --max-size (%llu bytes)%s",
-		w->opts->max_size, w->closing ? "" : "; closing with 1009");
-	fail_rx(w, 1009, "message too big");
-}
-
 // -n is reached: the rest is not ours to print
 static bool count_reached(const struct wsc *w)
 {
 	return w->opts->count && w->received >= w->opts->count;
 }
 
-// After each service round: a frame head announced too much (wire.c).
-static void check_announced(struct wsc *w)
+static void on_begin(void *u, bool binary)
 {
-	if (w->conn && wire_get()->too_big && !w->rx_failed &&
-			!w->st.close_received && !count_reached(w) &&
-			!(w->closing && w->st.quiet_exit)) {
-		too_big(w);
-	}
-}
+	struct wsc *w = u;
 
-static int on_receive(struct wsc *w, struct lws *wsi, const void *in,
-		size_t len)
-{
-	bool first = lws_is_first_fragment(wsi);
-	bool last = lws_is_final_fragment(wsi);
-	bool binary = lws_frame_is_binary(wsi);
-
-	if (wire_get()->masked_frame) {
-		// seen in bytes lws had already read with the handshake
-		if (!w->rx_failed) {
-			log_err("protocol error: the server sent a masked frame "
-				"(RFC 6455 5.1)");
-			fail_rx(w, 1002, "masked frame");
-		}
-		return 0;
-	}
 	if (w->drain || w->st.close_sent) {
 		w->last_rx_us = mono_us();   // a sign of life (heard())
 	}
-	if (w->rx_failed || (w->closing && w->st.quiet_exit)) {
-		return 0;   // nobody is reading any more
-	}
-	if (first) {
-		w->rx_bytes = 0;
-		utf8check_init(&w->u8);
-	}
-	// wsc checks UTF-8 itself: lws would send a Close after ours
-	if (!binary && (utf8check_feed(&w->u8, in, len) != len ||
-			(last && !utf8check_done(&w->u8)))) {
-		log_err("protocol error: the server sent text that is not valid "
-			"UTF-8%s", w->closing ? "" : " (closed with 1007)");
-		fail_rx(w, 1007, "invalid UTF-8");
-		return 0;
-	}
-	if (count_reached(w)) {
-		return 0;   // -n reached: the rest is not ours to print
-	}
-	w->rx_bytes += len;
-	if (w->opts->max_size &&
-			w->rx_bytes + lws_remaining_packet_payload(wsi) >
-			w->opts->max_size) {
-		too_big(w);
-		return 0;
-	}
-	if (first) {
+	// nobody is reading any more, or -n is reached
+	w->rx_skip = w->rx_failed || (w->closing && w->st.quiet_exit) ||
+		count_reached(w);
+	if (!w->rx_skip) {
 		output_begin(&w->out, binary);
 	}
-	output_data(&w->out, in, len);
-	if (last) {
-		output_end(&w->out);
-		w->received++;
-		schedule_flush(w);
-		if (count_reached(w)) {
-			start_close(w, 1000, "");
-		}
-	}
-	return 0;
 }
 
-// The server's Close, as it sent it (lws rewrites codes it dislikes):
-// note it, and answer it ourselves. Returns the callback's return value.
-static int on_peer_close(struct wsc *w, struct lws *wsi,
-		const unsigned char *p, size_t len)
+static void on_data(void *u, const void *p, size_t n)
 {
-	const struct wsc_wire *wire = wire_get();
-	unsigned char reply[LWS_PRE + 2];
+	struct wsc *w = u;
+
+	if (w->drain || w->st.close_sent) {
+		w->last_rx_us = mono_us();
+	}
+	if (!w->rx_skip) {
+		output_data(&w->out, p, n);
+	}
+}
+
+static void on_end(void *u)
+{
+	struct wsc *w = u;
+
+	if (w->rx_skip) {
+		return;
+	}
+	output_end(&w->out);
+	w->received++;
+	schedule_flush(w);
+	if (count_reached(w)) {
+		start_close(w, 1000, "");
+	}
+}
+
+// The server broke the protocol: say how, and close with code.
+static void on_error(void *u, unsigned code, const char *why)
+{
+	struct wsc *w = u;
+
+	if (w->rx_failed || (w->closing && w->st.quiet_exit)) {
+		return;
+	}
+	if (code == 1009) {
+		if (count_reached(w)) {
+			return;     // -n: not ours to print, so not ours to limit
+		}
+		log_err("message larger than --max-size (%llu bytes)%s",
+			w->opts->max_size, w->closing ? "" : "; closing with 1009");
+		fail_rx(w, 1009, "message too big");
+		return;
+	}
+	if (code == 1011) {
+		log_err("%s%s", why, w->closing ? "" : "; closing with 1011");
+		fail_rx(w, 1011, why);
+		return;
+	}
+	if (w->closing) {
+		log_err("protocol error: the server sent a %s", why);
+	} else {
+		log_err("protocol error: the server sent a %s (closing with %u)",
+			why, code);
+	}
+	fail_rx(w, code, NULL);
+}
+
+// The server's Close, as it sent it: note it, and answer it ourselves.
+static void on_close(void *u, const unsigned char *p, size_t len)
+{
+	struct wsc *w = u;
+	unsigned char reply[2];
 	unsigned code;
 	size_t rlen;
 
-	if (wire->close_seen) {
-		p = wire->close_raw;
-		len = wire->close_len;
-	}
 	w->st.close_received = true;
 	w->st.code = len >= 2 ? (unsigned)(p[0] << 8 | p[1]) : 1005;
 	rlen = len > 2 ? len - 2 : 0;
@@ -664,16 +633,20 @@ static int on_peer_close(struct wsc *w, struct lws *wsi,
 		w->st.failed = true;
 	}
 	if (w->st.close_sent) {
-		return 1;   // our own Close went first: this completes it
+		// our own Close went first: this completes it
+		conn_flush(w->conn);
+		conn_shutdown(w->conn);
+		return;
 	}
 	input_stop(w);
 	state_set(&w->st, WSC_CLOSING, "server sent Close %u %s", w->st.code,
 		w->st.reason);
 	// the echo: its code, 1002/1007 for a faulty one, nothing for none
-	reply[LWS_PRE] = (unsigned char)(code >> 8);
-	reply[LWS_PRE + 1] = (unsigned char)code;
-	lws_write(wsi, reply + LWS_PRE, code ? 2 : 0, WSC_LWS_WRITE_CLOSE);
-	return 1;
+	reply[0] = (unsigned char)(code >> 8);
+	reply[1] = (unsigned char)code;
+	conn_frame(w->conn, WSC_FRAME_CLOSE, true, true, reply, code ? 2 : 0);
+	conn_flush(w->conn);
+	conn_shutdown(w->conn);
 }
 
 /* --- -L: following a redirect --- */
@@ -705,7 +678,7 @@ static bool follow_redirect(struct wsc *w)
 		return false;
 	}
 	if (w->opts->dump) {
-		dump_exchange(true, true);
+		dump_exchange(w->trace, true, true);
 	}
 	w->redirects++;
 	log_info("redirect %u: HTTP %d to %s", w->redirects, w->redirect_status,
@@ -734,7 +707,7 @@ static void reconnect_cb(lws_sorted_usec_list_t *sul)
 	w->redirects = 0;
 	w->redirect_status = 0;
 	w->location[0] = w->protocol[0] = w->extensions[0] = '\0';
-	w->rx_bytes = 0;
+	w->rx_skip = false;
 	w->ping_us = 0;
 	w->drain = WSC_DRAIN_OFF;
 	state_restart(&w->st);
@@ -784,215 +757,171 @@ static void connection_over(struct wsc *w, bool dropped)
 	schedule(w, &w->sul_reconnect, reconnect_cb, delay);
 }
 
-/* --- the protocol callback --- */
+/* --- writing --- */
 
-static int write_next(struct wsc *w, struct lws *wsi)
+// The send queue to the connection: frames until it is full, then one write.
+static void pump(struct wsc *w)
 {
 	struct wsc_sendq_item *it;
-	int budget = 64;    // frames per writable callback
 
-	while ((it = sendq_peek(&w->q)) && budget--) {
-		// read before the write, which masks the payload in place
+	if (!w->conn || w->st.ready != WSC_OPEN || w->st.close_sent ||
+			w->st.close_received) {
+		return;
+	}
+	while ((it = sendq_peek(&w->q))) {
+		const unsigned char *pl = sendq_payload(&w->q, it);
+		enum conn_tx r = conn_frame(w->conn, it->kind, it->first,
+			it->last, pl, it->len);
+
+		if (r == CONN_TX_FULL) {
+			conn_flush(w->conn);
+			if (conn_tx_empty(w->conn)) {
+				continue;
+			}
+			break;      // writable() comes when there is room
+		}
+		if (r == CONN_TX_FAIL) {
+			log_err("write to the server failed");
+			w->st.failed = true;
+			conn_abort(w->conn);
+			conn_ended(w);
+			return;
+		}
 		if (it->kind == WSC_FRAME_PING && w->drain &&
-				it->len == w->drain_ping_len && !memcmp(sendq_payload(
-				&w->q, it), w->drain_ping, it->len)) {
+				it->len == w->drain_ping_len && !memcmp(pl,
+				w->drain_ping, it->len)) {
 			w->drain_ping_us = mono_us();   // not timed as a keep-alive
 		} else if (it->kind == WSC_FRAME_PING) {
-			memcpy(w->ping_data, sendq_payload(&w->q, it), it->len);
+			memcpy(w->ping_data, pl, it->len);
 			w->ping_len = it->len;
 			w->ping_us = mono_us();
 		} else if (it->kind == WSC_FRAME_CLOSE) {
-			w->st.sent_code = it->len >= 2 ? (unsigned)(sendq_payload(
-				&w->q, it)[0] << 8 | sendq_payload(&w->q, it)[1]) : 1005;
-		}
-		if (!wsc_write_frame(wsi, &w->q, it)) {
-			log_err("write to the server failed");
-			w->st.failed = true;
-			return -1;
-		}
-		if (it->kind == WSC_FRAME_CLOSE) {
-			unsigned code = w->st.sent_code;
+			unsigned code = it->len >= 2 ? (unsigned)(pl[0] << 8 |
+				pl[1]) : 1005;
 
+			w->st.sent_code = code;
 			w->st.close_sent = true;
 			state_set(&w->st, WSC_CLOSING, "we sent Close %u", code);
 			w->close_unsent = -1;
 			w->last_rx_us = mono_us();   // silence counts from here
-			w->rx_seen = wire_get()->rx_bytes;
+			w->rx_seen = conn_rx_bytes(w->conn);
 			schedule(w, &w->sul_close, close_timeout_cb,
 				w->opts->close_timeout_ms);
 			sendq_pop(&w->q);
 			sendq_finish(&w->q);    // nothing may follow a Close
-			return 0;
+			conn_flush(w->conn);
+			return;
 		}
 		if (it->last && (it->kind == WSC_FRAME_TEXT ||
 				it->kind == WSC_FRAME_BINARY)) {
 			w->sent++;
 		}
 		sendq_pop(&w->q);
-		if (lws_send_pipe_choked(wsi)) {
-			break;
-		}
 	}
+	conn_flush(w->conn);
 	input_resume(w);
-	if (!sendq_empty(&w->q)) {
-		lws_callback_on_writable(wsi);
-	} else {
+	if (sendq_empty(&w->q)) {
 		maybe_finish(w);
 	}
-	return 0;
 }
 
-static int client_cb(struct lws *wsi, enum lws_callback_reasons reason,
-		void *user, void *in, size_t len)
+/* --- the connection's callbacks --- */
+
+static void on_open(void *u)
 {
-	struct wsc *w = lws_context_user(lws_get_context(wsi));
+	struct wsc *w = u;
 
-	switch (reason) {
-	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
-		return add_headers(w, (char **)in, len);
+	lws_sul_cancel(&w->sul_connect);
+	snprintf(w->protocol, sizeof(w->protocol), "%s",
+		conn_protocol(w->conn));
+	snprintf(w->extensions, sizeof(w->extensions), "%s",
+		conn_extensions(w->conn));
+	if (w->opts->dump) {
+		dump_exchange(w->trace, true, true);
+		dump_verdict(w->trace, w->opts->protocols);
+		events_handshake(w);
+	}
+	if (w->opts->verbose) {
+		dump_timing(w->trace);
+	}
+	report_open(w);
+	events_open(w);
+	repl_opened(w);
+	w->reconnects = 0;
+	if (w->opts->ping_interval_ms) {
+		schedule(w, &w->sul_ping, ping_cb, w->opts->ping_interval_ms);
+	}
+	if (w->closing) {
+		// Ctrl-D, /close or a closed stdout came while connecting
+		w->closing = false;
+		start_close(w, w->close_code, w->close_reason);
+	}
+	client_wake(w);
+}
 
-	case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
-		// lws 4.1 checks "[::1]:P" as the name "[": wsc checks the host
-		return w->opts->insecure ? 0 :
-			tlsconf_verify_host(user, (int)len, w->host);
+static bool is_redirect(int status)
+{
+	return status == 301 || status == 302 || status == 303 ||
+		status == 307 || status == 308;
+}
 
-	case LWS_CALLBACK_CLIENT_HTTP_REDIRECT:
-		// lws would follow it itself, but only 4 hops, dropping the port
-		// from Host and -k on a change of scheme: wsc follows it instead
-		snprintf(w->location, sizeof(w->location), "%s", (const char *)in);
-		if (!w->opts->location) {
-			w->redirect_status = (int)len;
+static void on_failed(void *u, const char *cause)
+{
+	struct wsc *w = u;
+	int status = dump_status(w->trace);
+
+	w->conn = NULL;
+	lws_sul_cancel(&w->sul_connect);
+	if (is_redirect(status)) {
+		// wsc follows it itself: every hop, with the port and -k kept
+		dump_response_header(w->trace, "Location", w->location,
+			sizeof(w->location));
+		if (!*w->location) {
+			// not a redirect after all: the status is the cause
+		} else if (!w->opts->location) {
+			w->redirect_status = status;
 		} else if (w->redirects >= w->opts->max_redirects) {
 			w->too_many_redirects = true;
 		} else {
-			w->follow = true;
-			w->redirect_status = (int)len;
+			w->redirect_status = status;
+			if (follow_redirect(w)) {
+				return;
+			}
 		}
-		return 1;
-
-	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		if (wsi != w->conn) {
-			return 0;   // disowned after a timeout
-		}
-		lws_sul_cancel(&w->sul_connect);
-		wire_disarm();
-		if (w->follow && follow_redirect(w)) {
-			return 0;
-		}
-		w->st.failed = true;
-		diagnose_connect_error(w, in);
-		state_set(&w->st, WSC_CLOSED, "connection failed");
-		connection_over(w, true);
-		return 0;
-
-	case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH:
-		if (lws_hdr_copy(wsi, w->protocol, sizeof(w->protocol),
-				WSI_TOKEN_PROTOCOL) < 0) {
-			w->protocol[0] = '\0';
-		}
-		if (lws_hdr_copy(wsi, w->extensions, sizeof(w->extensions),
-				WSI_TOKEN_EXTENSIONS) < 0) {
-			w->extensions[0] = '\0';
-		}
-		wire_disarm();
-		wire_watch(w->opts->max_size);
-		if (w->opts->dump) {
-			dump_exchange(true, true);
-			dump_verdict(w->opts->protocols);
-			events_handshake(w);
-		}
-		if (w->opts->verbose) {
-			dump_timing();
-		}
-		return 0;
-
-	case LWS_CALLBACK_CLIENT_ESTABLISHED:
-		lws_sul_cancel(&w->sul_connect);
-		report_open(w, wsi);
-		events_open(w);
-		repl_opened(w);
-		w->reconnects = 0;
-		if (w->opts->ping_interval_ms) {
-			schedule(w, &w->sul_ping, ping_cb, w->opts->ping_interval_ms);
-		}
-		if (w->closing) {
-			// Ctrl-D, /close or a closed stdout came while connecting
-			w->closing = false;
-			start_close(w, w->close_code, w->close_reason);
-		}
-		client_wake(w);
-		return 0;
-
-	case LWS_CALLBACK_CLIENT_RECEIVE:
-		return on_receive(w, wsi, in, len);
-
-	case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
-		on_pong(w, in, len);
-		return 0;
-
-	case LWS_CALLBACK_CLIENT_WRITEABLE:
-		if (w->st.close_sent) {
-			return 0;
-		}
-		return write_next(w, wsi);
-
-	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-		return on_peer_close(w, wsi, in, len);
-
-	case LWS_CALLBACK_CLIENT_CLOSED:
-		if (wsi != w->conn) {
-			return 0;   // disowned after a timeout
-		}
-		flush_output(w);
-		diagnose_closed(w);
-		connection_over(w, !w->st.close_received && !w->closing &&
-			!w->st.quiet_exit && !w->signals && !w->rx_failed &&
-			!w->pong_timed_out);
-		return 0;
-
-	default:
-		return 0;
 	}
+	w->st.failed = true;
+	diagnose_connect_error(w, cause);
+	state_set(&w->st, WSC_CLOSED, "connection failed");
+	connection_over(w, true);
 }
 
-/*
- * libwebsockets 4.1's permessage-deflate, with one answer changed. For a
- * control frame or an uncompressed message the extension answers "nothing
- * we should do", and the 4.1 client parser then hands the same data to wsc
- * again and again without returning (upstream issues 2749 and 2794): any
- * Pong, and any message a server chose not to compress, hung wsc at 100 %
- * CPU. "Unknown" makes the parser deliver the data once, as it does
- * without the extension. The two values are the parser's own (its private
- * enum lws_ext_pm_deflate_rx_ebufs results, 4.1 to 4.3).
- */
-#if LWS_LIBRARY_VERSION_MAJOR == 4 && LWS_LIBRARY_VERSION_MINOR <= 3
-#define PMDR_UNKNOWN 0
-#define PMDR_NOTHING_WE_SHOULD_DO 5
-#endif
-
-static int pm_deflate(struct lws_context *cx, const struct lws_extension *ext,
-		struct lws *wsi, enum lws_extension_callback_reasons reason,
-		void *user, void *in, size_t len)
+// The open connection is gone (conn_abort()ed, or its end was told).
+static void conn_ended(struct wsc *w)
 {
-	int n = lws_extension_callback_pm_deflate(cx, ext, wsi, reason, user,
-		in, len);
-
-#ifdef PMDR_NOTHING_WE_SHOULD_DO
-	if (reason == LWS_EXT_CB_PAYLOAD_RX && n == PMDR_NOTHING_WE_SHOULD_DO) {
-		return PMDR_UNKNOWN;
-	}
-#endif
-	return n;
+	w->conn = NULL;
+	flush_output(w);
+	diagnose_closed(w);
+	connection_over(w, !w->st.close_received && !w->closing &&
+		!w->st.quiet_exit && !w->signals && !w->rx_failed &&
+		!w->pong_timed_out);
 }
 
-static const struct lws_extension deflate_ext[] = {
-	{ "permessage-deflate", pm_deflate,
-		"permessage-deflate; client_max_window_bits" },
-	{ NULL, NULL, NULL },
-};
+static void on_closed(void *u, const char *why)
+{
+	(void)why;
+	conn_ended(u);
+}
 
-static const struct lws_protocols client_protocol = {
-	"wsc-client", client_cb, 0, WSC_READ_CHUNK, 0, NULL, 0,
+static void on_writable(void *u)
+{
+	pump(u);
+}
+
+static const struct wsc_conn_cb conn_cb = {
+	.open = on_open, .failed = on_failed,
+	.begin = on_begin, .data = on_data, .end = on_end,
+	.ping = on_ping, .pong = on_pong, .close = on_close,
+	.error = on_error, .writable = on_writable, .closed = on_closed,
 };
 
 /* --- the session --- */
@@ -1040,60 +969,42 @@ static bool setup_request(struct wsc *w)
 static bool connect_client(struct wsc *w)
 {
 	const struct wsc_opts *o = w->opts;
-	struct lws_client_connect_info i;
-	char unix_addr[128];
+	struct wsc_conn_params p;
 
-	memset(&i, 0, sizeof(i));
-	i.context = w->ctx;
-	i.port = w->url.port;
-	if (o->unix_socket) {
-		snprintf(unix_addr, sizeof(unix_addr), "+%s", o->unix_socket);
-		i.address = unix_addr;
-	} else {
-		i.address = w->url.host;
-	}
-	i.path = w->url.path;
-	i.host = w->host;
-	i.origin = w->origin;
-	i.protocol = *o->protocols ? o->protocols : NULL;
-	i.local_protocol_name = client_protocol.name;
-	i.ietf_version_or_minus_one = -1;
-	i.pwsi = &w->conn;
-	if (w->url.tls) {
-		i.ssl_connection = LCCSCF_USE_SSL;
-		i.alpn = "http/1.1";
-		if (o->insecure) {
-			i.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED |
-				LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
-				LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
-		}
-	}
+	memset(&p, 0, sizeof(p));
+	p.net.host = w->url.host;
+	p.net.port = w->url.port;
+	p.net.unix_socket = o->unix_socket;
+	p.net.proxy = o->proxy;
+	p.net.tls = w->url.tls ? w->tls : NULL;
+	p.net.tls_host = w->host;
+	p.rq.host = w->url.host;
+	p.rq.port = (unsigned)w->url.port;
+	p.rq.tls = w->url.tls;
+	p.rq.path = w->url.path;
+	p.rq.origin = w->origin;
+	p.rq.protocols = *o->protocols ? o->protocols : NULL;
+	p.rq.authorization = *w->authorization ? w->authorization : NULL;
+	p.rq.headers = o->headers;
+	p.rq.n_headers = o->n_headers;
+	p.deflate = o->deflate;
+	p.max_size = o->max_size;
 	state_set(&w->st, WSC_CONNECTING, "%s", w->url_text);
-	wire_arm();
 	schedule(w, &w->sul_connect, connect_timeout_cb, o->connect_timeout_ms);
-	if (!lws_client_connect_via_info(&i)) {
-		if (!w->done && !w->sul_reconnect.list.owner) {
-			// failed before any callback (e.g. the name did not resolve)
-			lws_sul_cancel(&w->sul_connect);
-			wire_disarm();
-			w->st.failed = true;
-			diagnose_connect_error(w, "");
-			state_set(&w->st, WSC_CLOSED, "connection failed");
-			connection_over(w, true);
-		}
-		return false;
-	}
-	return true;
+	w->conn = conn_open(w->ctx, &p, &conn_cb, w, w->keys, w->trace);
+	// (a failure at once, e.g. a name that does not resolve, was told)
+	return w->conn != NULL;
 }
 
 enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 {
 	struct lws_protocols protocols[] = {
-		client_protocol, input_protocol_stdin, input_protocol_signal,
+		rawconn_protocol, input_protocol_stdin, input_protocol_signal,
 		repl_protocol,
 		{ NULL, NULL, 0, 0, 0, NULL, 0 }
 	};
 	struct lws_context_creation_info info;
+	struct tls_opts to = { 0 };
 	struct wsc w;
 	enum wsc_exit ret;
 
@@ -1105,7 +1016,24 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 		wsc_finish(&w);
 		return WSC_EXIT_USAGE;
 	}
-
+	w.trace = malloc(sizeof(*w.trace));
+	w.keys = malloc(sizeof(*w.keys));
+	// the OpenSSL context is built by the first wss:// connection only
+	to.ca = opts->ca;
+	to.cert = opts->cert;
+	to.key = opts->key;
+	to.insecure = opts->insecure;
+	w.tls = tls_ctx_new(&to);
+	if (!w.trace || !w.keys || !w.tls) {
+		log_err("out of memory");
+		free(w.trace);
+		free(w.keys);
+		tls_ctx_free(w.tls);
+		wsc_finish(&w);
+		return WSC_EXIT_FAILURE;
+	}
+	memset(w.trace, 0, sizeof(*w.trace));
+	mask_init(w.keys);
 	// Only --proxy chooses a proxy: lws would read http_proxy itself.
 	unsetenv("http_proxy");
 	unsetenv("https_proxy");
@@ -1114,54 +1042,40 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = protocols;
 	info.user = &w;
-	// JUST_USE_RAW_ORIGIN: lws would otherwise send "Origin: http://" + -o
-	// no LWS_SERVER_OPTION_VALIDATE_UTF8: on_receive() checks text itself
-	info.options = LWS_SERVER_OPTION_JUST_USE_RAW_ORIGIN;
-	// TLS costs ~20 ms and ~4 MiB at start (the CA bundle): only when a
-	// wss:// URL, a redirect that may lead to one, or a TLS option needs it
-	if (opts->url.tls || opts->location || opts->ca || opts->cert) {
-		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-	}
 	// read the socket in large chunks (lws's default is 4 KiB)
-	info.pt_serv_buf_size = 128 * 1024;
+	info.pt_serv_buf_size = 256 * 1024;
 	info.fd_limit_per_thread = 64;
 	info.timeout_secs = (unsigned)(opts->connect_timeout_ms / 1000) + 5;
-	info.client_ssl_ca_filepath = opts->ca;
-	info.client_ssl_cert_filepath = opts->cert;
-	info.client_ssl_private_key_filepath = opts->key;
-	if (opts->proxy) {
-		info.http_proxy_address = opts->proxy;
-	}
-	if (opts->deflate) {
-		info.extensions = deflate_ext;
-	}
 
 	w.ctx = lws_create_context(&info);
 	if (!w.ctx) {
-		log_err("cannot create the libwebsockets context%s",
-			opts->ca || opts->cert ? " (check --ca, --cert, --key)" : "");
-		wsc_finish(&w);
-		return WSC_EXIT_FAILURE;
-	}
-
-	srandom((unsigned)(getpid() ^ time(NULL)));
-	events_init(&w);
-	if (input_start(&w, lws_get_vhost_by_name(w.ctx, "default"), sigfd)) {
-		connect_client(&w);
-		while (!w.done) {
-			if (lws_service(w.ctx, 0) < 0) {
-				break;
-			}
-			check_announced(&w);
-		}
+		log_err("cannot create the libwebsockets context");
+		ret = WSC_EXIT_FAILURE;
 	} else {
-		w.st.failed = true;
+		srandom((unsigned)(getpid() ^ time(NULL)));
+		events_init(&w);
+		if (input_start(&w, lws_get_vhost_by_name(w.ctx, "default"),
+				sigfd)) {
+			connect_client(&w);
+			while (!w.done) {
+				if (lws_service(w.ctx, 0) < 0) {
+					break;
+				}
+			}
+		} else {
+			w.st.failed = true;
+		}
+		conn_abort(w.conn);
+		w.conn = NULL;
+		flush_output(&w);
+		repl_finish(&w);
+		ret = state_exit_status(&w.st);
+		lws_context_destroy(w.ctx);
 	}
-
-	flush_output(&w);
-	repl_finish(&w);
-	ret = state_exit_status(&w.st);
-	lws_context_destroy(w.ctx);
+	tls_ctx_free(w.tls);
+	mask_finish(w.keys);
+	free(w.keys);
+	free(w.trace);
 	wsc_finish(&w);
 	return ret;
 }

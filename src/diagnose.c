@@ -1,7 +1,7 @@
 /*
  * diagnose.c - turning how a connection failed or ended into one clear
  * line: HTTP statuses, handshake faults, DNS, connect and TLS errors
- * (recorded by wire.c), protocol errors, timeouts and close codes.
+ * (in the connection's trace), timeouts and close codes.
  */
 #include "diagnose.h"
 
@@ -12,7 +12,7 @@
 #include "dump.h"
 #include "events.h"
 #include "log.h"
-#include "wire.h"
+#include "trace.h"
 
 static const char *status_text(int status)
 {
@@ -42,15 +42,15 @@ static const char *status_text(int status)
 static void connect_cause(struct wsc *w, const char *cce, int status,
 		char *out, size_t size)
 {
-	const struct wsc_wire *wire = wire_get();
-	char hdr[512], expected[64];
+	const struct wsc_trace *t = w->trace;
+	char hdr[512];
 
 	if (w->timed_out) {
 		snprintf(out, size, "%s: timed out after %.3g s %s "
 			"(--connect-timeout)", w->url_text,
-			(double)w->opts->connect_timeout_ms / 1000.0, wire->req_len ?
+			(double)w->opts->connect_timeout_ms / 1000.0, t->req_len ?
 			"waiting for the handshake answer" : "connecting");
-	} else if (dump_proxy_refused()) {
+	} else if (dump_proxy_refused(t)) {
 		snprintf(out, size, "proxy %s refused to connect to %s: HTTP %d%s%s",
 			w->opts->proxy, w->url_text, status,
 			*status_text(status) ? " " : "", status_text(status));
@@ -63,7 +63,7 @@ static void connect_cause(struct wsc *w, const char *cce, int status,
 			"%s (use -L to follow)", w->redirect_status,
 			status_text(w->redirect_status), w->location);
 	} else if (status == 401) {
-		dump_response_header("WWW-Authenticate", hdr, sizeof(hdr));
+		dump_response_header(t, "WWW-Authenticate", hdr, sizeof(hdr));
 		snprintf(out, size, "handshake rejected: HTTP 401 Unauthorized%s%s%s",
 			*hdr ? " (WWW-Authenticate: " : "", hdr, *hdr ?
 			"; try --auth)" : "");
@@ -74,46 +74,26 @@ static void connect_cause(struct wsc *w, const char *cce, int status,
 	} else if (status && status != 101) {
 		snprintf(out, size, "handshake rejected: HTTP %d%s%s", status,
 			*status_text(status) ? " " : "", status_text(status));
-	} else if (strstr(cce, "ACCEPT missing")) {
-		snprintf(out, size, "handshake failed: the response has no "
-			"Sec-WebSocket-Accept");
-	} else if (strstr(cce, "Accept hash wrong")) {
-		dump_response_header("Sec-WebSocket-Accept", hdr, sizeof(hdr));
-		dump_accept_matches(expected, sizeof(expected));
-		snprintf(out, size, "handshake failed: Sec-WebSocket-Accept "
-			"mismatch: got '%s', expected '%s'", hdr, expected);
-	} else if (strstr(cce, "UPGRADE missing") || strstr(cce, "Upgrade to")) {
-		snprintf(out, size, "handshake failed: the response lacks "
-			"'Upgrade: websocket'");
-	} else if (strstr(cce, "UPGRADE malformed")) {
-		snprintf(out, size, "handshake failed: the response lacks "
-			"'Connection: Upgrade'");
-	} else if (strstr(cce, "PROTOCOL malformed")) {
-		dump_response_header("Sec-WebSocket-Protocol", hdr, sizeof(hdr));
-		snprintf(out, size, "handshake failed: server chose subprotocol "
-			"'%s', which was not offered", hdr);
-	} else if (strstr(cce, "EXT")) {
-		dump_response_header("Sec-WebSocket-Extensions", hdr, sizeof(hdr));
-		snprintf(out, size, "handshake failed: server chose extension "
-			"'%s', which was not offered", hdr);
-	} else if (*wire->resolve_error) {
+	} else if (!strncmp(cce, "handshake failed: ", 18)) {
+		snprintf(out, size, "%s", cce);
+	} else if (*t->resolve_error) {
 		snprintf(out, size, "%s: cannot resolve '%s': %s", w->url_text,
-			w->url.host, wire->resolve_error);
-	} else if (wire->connect_errno) {
+			w->url.host, t->resolve_error);
+	} else if (t->connect_errno) {
 		snprintf(out, size, "%s: connect failed: %s", w->opts->unix_socket ?
 			w->opts->unix_socket : w->url_text,
-			strerror(wire->connect_errno));
-	} else if (*wire->tls_error) {
+			strerror(t->connect_errno));
+	} else if (*t->tls_error) {
 		snprintf(out, size, "%s: TLS handshake failed: %s%s",
-			w->url_text, wire->tls_error, w->opts->insecure ||
+			w->url_text, t->tls_error, w->opts->insecure ||
 			w->opts->ca ? "" :
 			" (use --ca FILE to trust it, or -k to skip verification)");
-	} else if (wire->t_tls_start && !wire->t_tls_done) {
+	} else if (t->t_tls_start && !t->t_tls_done) {
 		snprintf(out, size, "%s: TLS handshake failed", w->url_text);
-	} else if (wire->req_len && !dump_server_answered()) {
+	} else if (t->req_len && !dump_server_answered(t)) {
 		snprintf(out, size, "%s: the server closed the connection during "
 			"the handshake", w->url_text);
-	} else if (wire->req_len) {
+	} else if (t->req_len) {
 		snprintf(out, size, "%s: incomplete handshake response",
 			w->url_text);
 	} else {
@@ -129,17 +109,17 @@ static void connect_cause(struct wsc *w, const char *cce, int status,
 void diagnose_connect_error(struct wsc *w, const char *cce)
 {
 	char cause[8192];
-	int status = dump_status();
+	int status = dump_status(w->trace);
 
 	if (w->opts->dump) {
-		dump_exchange(true, false);
+		dump_exchange(w->trace, true, false);
 	}
 	if (status && status != 101) {
-		dump_rejected();    // always: status, headers, start of the body
+		dump_rejected(w->trace);   // always: status, headers, body start
 	} else if (w->opts->dump) {
-		dump_exchange(false, true);
+		dump_exchange(w->trace, false, true);
 		if (status == 101) {
-			dump_verdict(w->opts->protocols);
+			dump_verdict(w->trace, w->opts->protocols);
 		}
 	}
 	connect_cause(w, cce ? cce : "", status, cause, sizeof(cause));
@@ -173,32 +153,13 @@ void diagnose_closed(struct wsc *w)
 	if (s->quiet_exit || w->rx_failed || w->signals) {
 		return;
 	}
-	const struct wsc_wire *wire = wire_get();
-	char fault[96];
-	unsigned reply;
-
-	if (wire->masked_frame) {
-		log_err("protocol error: the server sent a masked frame "
-			"(RFC 6455 5.1)");
-	} else if (wire->close_seen && state_close_fault(wire->close_raw,
-			wire->close_len, fault, sizeof(fault), &reply)) {
-		log_err("protocol error: the server sent %s", fault);
-	} else if (w->close_timed_out) {
+	if (w->pong_timed_out) {
+		return;     // its line is said
+	}
+	if (w->close_timed_out) {
 		log_err("no Close from the server within %.3g s (--close-timeout)",
 			(double)w->opts->close_timeout_ms / 1000.0);
-	} else if (wire->close_sent == 1007 && !w->closing) {
-		log_err("protocol error: the server sent text that is not valid "
-			"UTF-8 (closed with 1007)");
-	} else if (wire->close_sent && !w->closing) {
-		log_err("protocol error: the server broke RFC 6455 (closed with %u)",
-			wire->close_sent);
-	} else if (!wire->peer_eof && !wire->peer_reset && !w->closing &&
-			!w->pong_timed_out) {
-		// libwebsockets dropped it: it only does that on a protocol error
-		log_err("protocol error: the server broke RFC 6455 (connection "
-			"dropped, 1006)");
 	} else {
 		log_err("connection closed abnormally (1006)");
 	}
 }
-

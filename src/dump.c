@@ -1,5 +1,5 @@
 /*
- * dump.c - rendering what wire.c recorded. Request and response heads are
+ * dump.c - rendering a connection's trace (trace.h). Request and response heads are
  * shown line by line in the server's own order and spelling, with control
  * characters escaped; nothing here touches the connection.
  */
@@ -14,7 +14,7 @@
 
 #include "log.h"
 #include "output.h"
-#include "wire.h"
+#include "trace.h"
 
 #define BODY_SHOWN 1024
 
@@ -55,9 +55,8 @@ static size_t show_head(const char *mark, const char *p, size_t n)
 	return len;
 }
 
-void dump_exchange(bool request, bool response)
+void dump_exchange(const struct wsc_trace *w, bool request, bool response)
 {
-	const struct wsc_wire *w = wire_get();
 	size_t ri = 0, si = 0;
 
 	// alternate: a proxy's CONNECT and its answer come first
@@ -83,22 +82,19 @@ void dump_exchange(bool request, bool response)
 }
 
 // Did a proxy accept our CONNECT? Then its answer is not the server's.
-static bool proxy_accepted(void)
+static bool proxy_accepted(const struct wsc_trace *w)
 {
-	const struct wsc_wire *w = wire_get();
-
 	return !strncmp(w->req, "CONNECT ", 8) && w->resp_len > 12 &&
 		!strncmp(w->resp + 9, "2", 1);
 }
 
 // The server's response head: after a proxy's 2xx, what follows it
 // (possibly nothing yet); otherwise the response itself.
-static const char *last_head(size_t *len)
+static const char *last_head(const struct wsc_trace *w, size_t *len)
 {
-	const struct wsc_wire *w = wire_get();
 	const char *p = w->resp, *end = w->resp + w->resp_len;
 
-	if (proxy_accepted()) {
+	if (proxy_accepted(w)) {
 		const char *e = memmem(p, (size_t)(end - p), "\r\n\r\n", 4);
 
 		p = e ? e + 4 : end;
@@ -141,33 +137,33 @@ static bool find_header(const char *head, size_t n, const char *name,
 	return false;
 }
 
-void dump_response_header(const char *name, char *out, unsigned size)
+void dump_response_header(const struct wsc_trace *w, const char *name,
+		char *out, unsigned size)
 {
 	size_t n;
-	const char *h = last_head(&n);
+	const char *h = last_head(w, &n);
 
 	find_header(h, n, name, out, size);
 }
 
-bool dump_proxy_refused(void)
+bool dump_proxy_refused(const struct wsc_trace *w)
 {
-	const struct wsc_wire *w = wire_get();
-
-	return !strncmp(w->req, "CONNECT ", 8) && w->resp_len && !proxy_accepted();
+	return !strncmp(w->req, "CONNECT ", 8) && w->resp_len &&
+		!proxy_accepted(w);
 }
 
-bool dump_server_answered(void)
+bool dump_server_answered(const struct wsc_trace *w)
 {
 	size_t n;
 
-	last_head(&n);
+	last_head(w, &n);
 	return n > 0;
 }
 
-int dump_status(void)
+int dump_status(const struct wsc_trace *w)
 {
 	size_t n;
-	const char *h = last_head(&n);
+	const char *h = last_head(w, &n);
 	int status = 0;
 
 	if (n > 12 && !strncmp(h, "HTTP/1.", 7)) {
@@ -176,9 +172,9 @@ int dump_status(void)
 	return status;
 }
 
-bool dump_accept_matches(char *expected, unsigned size)
+bool dump_accept_matches(const struct wsc_trace *w, char *expected,
+		unsigned size)
 {
-	const struct wsc_wire *w = wire_get();
 	static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 	char key[128], got[128], buf[256];
 	unsigned char sha[20];
@@ -201,21 +197,21 @@ bool dump_accept_matches(char *expected, unsigned size)
 	snprintf(buf, sizeof(buf), "%s%s", key, guid);
 	lws_SHA1((const unsigned char *)buf, strlen(buf), sha);
 	lws_b64_encode_string((const char *)sha, 20, expected, (int)size);
-	dump_response_header("Sec-WebSocket-Accept", got, sizeof(got));
+	dump_response_header(w, "Sec-WebSocket-Accept", got, sizeof(got));
 	return !strcmp(got, expected);
 }
 
-void dump_verdict(const char *offered)
+void dump_verdict(const struct wsc_trace *w, const char *offered)
 {
 	char expected[64], proto[256], ext[512];
 
-	if (dump_accept_matches(expected, sizeof(expected))) {
+	if (dump_accept_matches(w, expected, sizeof(expected))) {
 		log_raw("* Sec-WebSocket-Accept %s matches the key sent", expected);
 	} else {
 		log_raw("* Sec-WebSocket-Accept does not match: expected %s",
 			expected);
 	}
-	dump_response_header("Sec-WebSocket-Protocol", proto, sizeof(proto));
+	dump_response_header(w, "Sec-WebSocket-Protocol", proto, sizeof(proto));
 	if (*offered) {
 		log_raw("* subprotocol: offered %s; server chose %s", offered,
 			*proto ? proto : "none");
@@ -223,15 +219,14 @@ void dump_verdict(const char *offered)
 		log_raw("* subprotocol: none offered%s%s", *proto ?
 			"; server chose " : "", proto);
 	}
-	dump_response_header("Sec-WebSocket-Extensions", ext, sizeof(ext));
+	dump_response_header(w, "Sec-WebSocket-Extensions", ext, sizeof(ext));
 	log_raw("* extensions: %s", *ext ? ext : "none");
 }
 
-bool dump_rejected(void)
+bool dump_rejected(const struct wsc_trace *w)
 {
-	const struct wsc_wire *w = wire_get();
 	size_t n, body;
-	const char *h = last_head(&n);
+	const char *h = last_head(w, &n);
 	const char *end = memmem(h, n, "\r\n\r\n", 4);
 
 	if (!n) {
@@ -241,13 +236,7 @@ bool dump_rejected(void)
 	if (!end) {
 		return true;
 	}
-	wire_fetch_body(BODY_SHOWN);
-	h = last_head(&n);  // the buffer may have grown
-	end = memmem(h, n, "\r\n\r\n", 4);
-	if (!end) {
-		return true;
-	}
-	end += 4;
+	end += 4;   // the body: as much as conn.c waited for
 	body = (size_t)(w->resp + w->resp_len - end);
 	if (body) {
 		const char *p = end, *stop = end + (body > BODY_SHOWN ?
@@ -272,9 +261,8 @@ static double ms(int64_t a, int64_t b)
 	return a && b && b >= a ? (double)(b - a) / 1000.0 : 0.0;
 }
 
-void dump_timing(void)
+void dump_timing(const struct wsc_trace *w)
 {
-	const struct wsc_wire *w = wire_get();
 	int64_t tcp_end = w->t_tls_start ? w->t_tls_start : w->t_request;
 
 	if (w->t_tls_start) {

@@ -9,9 +9,9 @@
 
 #include "jsonl.h"
 #include "log.h"
-#include "wire.h"
+#include "trace.h"
 
-#define LINE_MAX_BYTES (WSC_WIRE_MAX * 2 + 512)
+#define LINE_MAX_BYTES (WSC_TRACE_MAX * 2 + 512)
 
 static void emit(struct wsc *w, const char *fmt_body)
 {
@@ -112,18 +112,30 @@ void events_pong(struct wsc *w, const void *data, size_t len, double rtt_ms)
 	emit(w, body);
 }
 
+void events_ping(struct wsc *w, const void *data, size_t len)
+{
+	char body[1024], q[800];
+
+	if (!w->opts->jsonl) {
+		return;
+	}
+	jsonl_quote(data, len, q, sizeof(q));
+	snprintf(body, sizeof(body), "\"event\":\"ping\",\"data\":%s", q);
+	emit(w, body);
+}
+
 void events_handshake(struct wsc *w)
 {
-	const struct wsc_wire *wire = wire_get();
+	const struct wsc_trace *t = w->trace;
 	static char body[LINE_MAX_BYTES - 64];
-	static char req[WSC_WIRE_MAX + 16], resp[WSC_WIRE_MAX + 16];
-	size_t head = wire_response_head_len();
+	static char req[WSC_TRACE_MAX + 16], resp[WSC_TRACE_MAX + 16];
+	size_t head = t->resp_head;
 
 	if (!w->opts->jsonl || !w->opts->dump) {
 		return;
 	}
-	jsonl_quote(wire->req, wire->req_len, req, sizeof(req));
-	jsonl_quote(wire->resp, head ? head : wire->resp_len, resp, sizeof(resp));
+	jsonl_quote(t->req, t->req_len, req, sizeof(req));
+	jsonl_quote(t->resp, head ? head : t->resp_len, resp, sizeof(resp));
 	snprintf(body, sizeof(body), "\"event\":\"handshake\",\"request\":%s,"
 		"\"response\":%s", req, resp);
 	emit(w, body);

@@ -13,7 +13,9 @@
 #include <sys/socket.h>
 
 #include "httphead.h"
+#include "netcause.h"
 #include "tls.h"
+#include "trace.h"
 
 #define RAWCONN_BUF (256 * 1024)        // bytes queued for send() at most
 #define RAWCONN_PLAIN (64 * 1024)       // decrypted bytes per delivery
@@ -41,6 +43,10 @@ struct rawconn {
 	char target[300];       // host:port for CONNECT
 	bool use_proxy;
 	struct wsc_httphead *proxy_head;
+	struct wsc_trace *trace;        // or NULL
+	char host[300];         // where lws connects (for the cause probe)
+	int port;
+	const char *unix_socket;
 	unsigned char *out;     // plain bytes to send (no TLS)
 	size_t olen, ooff;
 	unsigned char plain[RAWCONN_PLAIN];
@@ -204,11 +210,23 @@ void rawconn_set_idle(struct rawconn *c, long ms)
 
 static void become_open(struct rawconn *c)
 {
+	if (c->trace && c->tls) {
+		c->trace->t_tls_done = lws_now_usecs();
+	}
 	c->phase = PH_OPEN;
 	progress(c);
 	if (c->cb.open) {
 		c->cb.open(c->user, c);
 	}
+}
+
+static void tls_failed(struct rawconn *c)
+{
+	if (c->trace) {
+		snprintf(c->trace->tls_error, sizeof(c->trace->tls_error),
+			"%s", tls_error(c->tls));
+	}
+	fail(c, "TLS handshake failed: %s", tls_error(c->tls));
 }
 
 static void start_tls_or_open(struct rawconn *c)
@@ -220,13 +238,16 @@ static void start_tls_or_open(struct rawconn *c)
 		return;
 	}
 	c->phase = PH_TLS;
+	if (c->trace) {
+		c->trace->t_tls_start = lws_now_usecs();
+	}
 	c->tls = tls_conn_new(c->tls_ctx, c->tls_host, why, sizeof(why));
 	if (!c->tls) {
 		fail(c, "%s", why);
 		return;
 	}
 	if (tls_handshake(c->tls) < 0) {
-		fail(c, "TLS handshake failed: %s", tls_error(c->tls));
+		tls_failed(c);
 		return;
 	}
 	flush(c);
@@ -247,8 +268,7 @@ static void tls_in(struct rawconn *c, const unsigned char *buf, size_t len)
 
 			if (r < 0) {
 				flush(c);
-				fail(c, "TLS handshake failed: %s",
-					tls_error(c->tls));
+				tls_failed(c);
 				return;
 			}
 			flush(c);
@@ -294,6 +314,9 @@ static void proxy_in(struct rawconn *c, unsigned char *buf, size_t len)
 		(const char *)buf, len, &used);
 	char t[160];
 
+	if (c->trace) {
+		trace_add(c->trace->resp, &c->trace->resp_len, buf, used);
+	}
 	if (st == HTTPHEAD_MORE) {
 		return;
 	}
@@ -325,6 +348,9 @@ static void connected(struct rawconn *c)
 	char req[700];
 	int n;
 
+	if (c->trace && !c->trace->t_connect) {
+		c->trace->t_connect = lws_now_usecs();
+	}
 	progress(c);
 	if (!c->use_proxy) {
 		start_tls_or_open(c);
@@ -341,7 +367,22 @@ static void connected(struct rawconn *c)
 		c->target, c->target);
 	memcpy(c->out, req, (size_t)n);
 	c->olen = (size_t)n;
+	if (c->trace) {
+		trace_add(c->trace->req, &c->trace->req_len, req, (size_t)n);
+	}
 	flush(c);
+}
+
+// lws says only "Unable to connect": ask again why (netcause.h)
+static void find_cause(struct rawconn *c)
+{
+	if (!c->trace || c->phase != PH_CONNECT || c->trace->connect_errno ||
+			c->trace->resolve_error[0]) {
+		return;
+	}
+	netcause_probe(c->host, c->port, c->unix_socket, c->connect_ms,
+		c->trace->resolve_error, sizeof(c->trace->resolve_error),
+		&c->trace->connect_errno);
 }
 
 static void rawconn_free(struct rawconn *c)
@@ -368,6 +409,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 	c->in_cb++;
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		find_cause(c);
 		if (!c->why[0]) {
 			snprintf(c->why, sizeof(c->why), "%s",
 				in && len ? (const char *)in : in ?
@@ -465,6 +507,8 @@ struct rawconn *rawconn_open(struct lws_context *ctx,
 	c->user = user;
 	c->connect_ms = p->connect_ms;
 	c->tls_ctx = p->tls;
+	c->trace = p->trace;
+	c->unix_socket = p->unix_socket;
 	snprintf(c->tls_host, sizeof(c->tls_host), "%s", p->tls_host ?
 		p->tls_host : p->host);
 	snprintf(c->target, sizeof(c->target), strchr(p->host, ':') ?
@@ -497,12 +541,18 @@ struct rawconn *rawconn_open(struct lws_context *ctx,
 	}
 	i.host = i.address;
 	i.pwsi = &c->wsi;
+	snprintf(c->host, sizeof(c->host), "%s", i.address);
+	c->port = i.port;
 	c->in_cb++;     // a failure reported from inside the call is kept
 	c->in_connect = true;
 	wsi = lws_client_connect_via_info(&i);
 	c->in_connect = false;
 	c->in_cb--;
+	if (c->trace && !c->trace->t_connect) {
+		c->trace->t_connect = lws_now_usecs();
+	}
 	if (!wsi || c->closed_told) {
+		find_cause(c);
 		snprintf(why, size, "%s", c->why[0] ? c->why :
 			"connection failed");
 		rawconn_free(c);
@@ -511,6 +561,18 @@ struct rawconn *rawconn_open(struct lws_context *ctx,
 	c->wsi = wsi;
 	progress(c);
 	return c;
+}
+
+void rawconn_pause(struct rawconn *c, bool pause)
+{
+	if (c && c->wsi && !c->detached) {
+		lws_rx_flow_control(c->wsi, pause ? 0 : 1);
+	}
+}
+
+int rawconn_fd(const struct rawconn *c)
+{
+	return c && c->wsi ? (int)lws_get_socket_fd(c->wsi) : -1;
 }
 
 void rawconn_close(struct rawconn *c)

@@ -23,6 +23,7 @@
 
 struct tls_ctx;
 struct rawconn;
+struct wsc_trace;
 
 struct rawconn_params {
 	const char *host;       // name or address (IPv6 without brackets)
@@ -32,6 +33,9 @@ struct rawconn_params {
 	struct tls_ctx *tls;    // TLS over the stream, or NULL
 	const char *tls_host;   // the host to verify and send as SNI
 	long connect_ms;        // limit on silence until open() (0: none)
+	// or NULL: gets the CONNECT exchange, TCP and TLS times, and the
+	// cause of a failure to resolve, connect or do TLS (trace.h)
+	struct wsc_trace *trace;
 };
 
 struct rawconn_cb {
@@ -63,6 +67,14 @@ size_t rawconn_pending(const struct rawconn *c);
 /* After open(): closed("timeout: ...") when ms pass with nothing read and
  * nothing sent; 0 turns it off. */
 void rawconn_set_idle(struct rawconn *c, long ms);
+
+/* Stop (true) or resume reading the socket: while paused the peer's
+ * sending is held back by TCP. Bytes already read (the rest of the
+ * current delivery, TLS records already decrypted) still come. */
+void rawconn_pause(struct rawconn *c, bool pause);
+
+/* The socket, for ioctl(FIONREAD, SIOCOUTQ) (-1 before it exists). */
+int rawconn_fd(const struct rawconn *c);
 
 /* Drop the connection now; no callback follows. */
 void rawconn_close(struct rawconn *c);

@@ -17,32 +17,6 @@ static void lws_log_sink(int level, const char *line)
 	(void)line;
 }
 
-bool wsc_write_frame(struct lws *wsi, const struct wsc_sendq *q,
-		struct wsc_sendq_item *it)
-{
-	int wp;
-
-	switch (it->kind) {
-	case WSC_FRAME_TEXT:
-		wp = lws_write_ws_flags(LWS_WRITE_TEXT, it->first, it->last);
-		break;
-	case WSC_FRAME_BINARY:
-		wp = lws_write_ws_flags(LWS_WRITE_BINARY, it->first, it->last);
-		break;
-	case WSC_FRAME_PING:
-		wp = LWS_WRITE_PING;
-		break;
-	case WSC_FRAME_PONG:
-		wp = LWS_WRITE_PONG;
-		break;
-	default:
-		wp = WSC_LWS_WRITE_CLOSE;
-		break;
-	}
-	return lws_write(wsi, sendq_payload(q, it), it->len,
-		(enum lws_write_protocol)wp) >= (int)it->len;
-}
-
 bool wsc_init(struct wsc *w, const struct wsc_opts *opts, bool server)
 {
 	const char *d = getenv("WSC_LWS_DEBUG");
@@ -52,7 +26,7 @@ bool wsc_init(struct wsc *w, const struct wsc_opts *opts, bool server)
 	w->opts = opts;
 	w->server_mode = server;
 	state_init(&w->st, opts->show_state && !server);
-	sendq_init(&w->q, WSC_SENDQ_BUDGET, LWS_PRE);
+	sendq_init(&w->q, WSC_SENDQ_BUDGET, 0);
 	w->interactive = isatty(STDIN_FILENO) && !opts->n_execute;
 	output_init(&w->out, STDOUT_FILENO, isatty(STDOUT_FILENO), opts->delim,
 		opts->timestamps, opts->color_out);

@@ -15,16 +15,23 @@
 #include "sendq.h"
 #include "split.h"
 #include "state.h"
-#include "utf8check.h"
 
 #define WSC_SENDQ_BUDGET (1024 * 1024)  // stdin pauses above this
 #define WSC_READ_CHUNK (64 * 1024)      // stdin read size and max fragment
+
+struct wsc_conn;
+struct wsc_trace;
+struct wsc_mask;
+struct tls_ctx;
 
 struct wsc {
 	const struct wsc_opts *opts;
 	struct lws_context *ctx;
 	struct lws_vhost *vh;
-	struct lws *conn;       // the WebSocket connection
+	struct wsc_conn *conn;  // the WebSocket connection (conn.h)
+	struct wsc_trace *trace;    // its handshake, byte for byte (trace.h)
+	struct wsc_mask *keys;  // masking keys and nonces (mask.h)
+	struct tls_ctx *tls;    // wss:// settings (tls.h)
 	struct lws *in;         // stdin, adopted as a raw file
 	struct lws *sig;        // signalfd, adopted as a raw file
 
@@ -71,7 +78,7 @@ struct wsc {
 	size_t ping_len;
 	int64_t ping_us;                // 0: no Ping outstanding
 	unsigned reconnects;            // attempts made so far
-	unsigned long long rx_bytes;    // bytes of the message being received
+	bool rx_skip;           // the message being received is not printed
 
 	unsigned redirects;
 	int redirect_status;
@@ -83,7 +90,6 @@ struct wsc {
 	bool pong_timed_out;
 	char close_fault[96];   // what was wrong with the server's Close
 	bool rx_failed;         // a received message failed the connection
-	struct wsc_utf8check u8;    // text checked across fragments
 	bool hinted;            // the REPL's how-to-leave line was shown
 
 	struct wsc_url url;     // where we connect now (a redirect changes it)
@@ -103,18 +109,6 @@ struct wsc {
 	lws_sorted_usec_list_t sul_reconnect;  // --reconnect backoff
 	bool flush_scheduled;
 };
-
-/*
- * lws_write() type for a Close frame written by wsc itself. lws keeps it
- * private (LWS_WRITE_CLOSE = 4 in lib/roles/ws), but writing Close
- * ourselves is what keeps lws out of its close states, which drop late data.
- */
-#define WSC_LWS_WRITE_CLOSE ((enum lws_write_protocol)4)
-
-/* Write one queued frame (one message fragment or control frame). Returns
- * false when lws_write() fails. The payload is masked in place. */
-bool wsc_write_frame(struct lws *wsi, const struct wsc_sendq *q,
-		struct wsc_sendq_item *it);
 
 /* Set up w for a session (false after printing an error); w is zeroed. */
 bool wsc_init(struct wsc *w, const struct wsc_opts *opts, bool server);

@@ -1,0 +1,65 @@
+/*
+ * trace.h - what crossed the socket while a client connection was being
+ * made, byte for byte, and when: the request(s) wsc wrote (a proxy's
+ * CONNECT, then the Upgrade), the response head(s) received (the proxy's
+ * answer, then the server's, with the start of a refusal's body), the
+ * times of each step and why a step failed.
+ *
+ * Why: -D shows the exact bytes, -v the timing line, and the error line
+ * names the cause; wsc writes and reads these bytes itself (rawconn.h,
+ * conn.h), so it records them as it goes, nothing interposed.
+ * Filled by rawconn.c (the CONNECT exchange, TCP and TLS times, resolve,
+ * connect and TLS causes) and conn.c (the Upgrade, the response); read by
+ * dump.c, diagnose.c and events.c.
+ */
+#ifndef WSC_TRACE_H
+#define WSC_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define WSC_TRACE_MAX (32 * 1024)
+
+struct wsc_trace {
+	char req[WSC_TRACE_MAX];
+	size_t req_len;
+	char resp[WSC_TRACE_MAX];
+	size_t resp_len;
+	size_t resp_head;       // resp through the server's blank line (0: none)
+
+	// monotonic microseconds; 0 when it did not happen
+	int64_t t_start;        // connecting began
+	int64_t t_connect;      // the name was resolved, connect() called
+	int64_t t_tls_start;    // the TLS handshake began (TCP is up)
+	int64_t t_tls_done;     // the TLS handshake succeeded
+	int64_t t_request;      // the Upgrade request was written
+	int64_t t_response;     // the response head was complete
+
+	char tls_error[256];    // why the TLS handshake failed
+	int connect_errno;      // why connect() failed
+	char resolve_error[128];  // why the name did not resolve
+};
+
+/* Start a new record (also for each redirect hop). */
+static inline void trace_reset(struct wsc_trace *t, int64_t now_us)
+{
+	t->req_len = t->resp_len = t->resp_head = 0;
+	t->t_connect = t->t_tls_start = t->t_tls_done = 0;
+	t->t_request = t->t_response = 0;
+	t->tls_error[0] = t->resolve_error[0] = '\0';
+	t->connect_errno = 0;
+	t->t_start = now_us;
+}
+
+/* Append bytes to one side of the record (cut at WSC_TRACE_MAX). */
+static inline void trace_add(char *buf, size_t *len, const void *p, size_t n)
+{
+	if (n > WSC_TRACE_MAX - *len) {
+		n = WSC_TRACE_MAX - *len;
+	}
+	memcpy(buf + *len, p, n);
+	*len += n;
+}
+
+#endif
