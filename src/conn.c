@@ -540,7 +540,9 @@ static void body_bytes(struct wsc_conn *c, const unsigned char *p, size_t n)
 {
 	size_t take = n < (size_t)c->body_want ? n : (size_t)c->body_want;
 
-	trace_add(c->trace->resp, &c->trace->resp_len, p, take);
+	if (take) {
+		trace_add(c->trace->resp, &c->trace->resp_len, p, take);
+	}
 	c->body_want -= (long)take;
 	if (c->body_want <= 0) {
 		refused_done(c);

@@ -114,7 +114,8 @@ static const struct wsc_option table[] = {
 	{ "ping-timeout", OPT_PING_TIMEOUT, "SECS", "fail the connection when "
 		"a Pong takes longer than SECS", CAT_MESSAGES },
 	{ "show-ping-pong", 'P', NULL, "report Pongs received, with the "
-		"round-trip time of our Pings", CAT_MESSAGES },
+		"round-trip time of our Pings, and the server's Pings",
+		CAT_MESSAGES },
 	{ "close-timeout", OPT_CLOSE_TIMEOUT, "SECS", "how long the server may "
 		"stay silent while wsc waits for its Close. Default: 5", CAT_MESSAGES },
 

@@ -1,6 +1,7 @@
 /*
  * sendq.h - the outgoing queue between input and the socket. Each item
- * is one frame with LWS_PRE bytes of headroom, so lws_write() needs no copy.
+ * is one frame, with optional headroom before its payload (the --listen
+ * room writes the frame header there; the client's encoder copies).
  * Pure: no I/O. The byte budget is a soft limit the reader obeys.
  */
 #ifndef WSC_SENDQ_H
@@ -37,7 +38,7 @@ struct wsc_sendq {
 	size_t cost;           // bytes + WSC_SENDQ_OVERHEAD per frame
 	size_t items;
 	size_t budget;         // sendq_full() above this
-	size_t headroom;       // LWS_PRE
+	size_t headroom;       // bytes before each payload
 };
 
 void sendq_init(struct wsc_sendq *q, size_t budget, size_t headroom);
