@@ -81,15 +81,18 @@ class Session:
                    [(op, d[:40]) for _f, op, d in self.frames]))
 
 
-def collect(conn, frames, answer=True):
+def collect(conn, frames, answer=True, hang_up=False):
     """Read what wsc sends until it hangs up or stays silent for WAIT s,
     appending to frames. With answer, wsc's first Close is answered with
-    its code (wsc closed first)."""
+    its code (wsc closed first); with hang_up, the server hangs up once
+    it has wsc's Close instead."""
     conn.sock.settimeout(WAIT)
     try:
         while True:
             f = conn.recv_frame()
             frames.append(f)
+            if f[1] == OP_CLOSE and hang_up:
+                return
             if f[1] == OP_CLOSE and answer:
                 answer = False
                 conn.send_frame(OP_CLOSE, f[2][:2])
@@ -115,7 +118,7 @@ def session(serve, args=(), stdin=None):
     return Session(rc, out, err, frames)
 
 
-def opening(*chunks, extra=b""):
+def opening(*chunks, hang_up=False):
     """Serve: the 101 response and the chunks, each chunk one write (the
     first in the same write as the 101), then collect until wsc is done."""
     def serve(conn, frames):
@@ -123,7 +126,7 @@ def opening(*chunks, extra=b""):
         conn.send_raw(conn.accept_bytes() + first)
         for c in rest:
             conn.send_raw(c)
-        collect(conn, frames)
+        collect(conn, frames, hang_up=hang_up)
     return serve
 
 
@@ -408,8 +411,9 @@ def over_max_size(s, printed):
 ], ids=["text-2000", "binary-100000", "binary-1TiB", "second-fragment"])
 def test_max_size_closes_from_the_frame_head(head):
     """Only the head is sent, then the server waits for wsc's Close: it
-    must come without the payload."""
-    s = session(opening(frame(OP_TEXT, b"small"), head),
+    must come without the payload. (An answer would be read as payload,
+    so the server hangs up.)"""
+    s = session(opening(frame(OP_TEXT, b"small"), head, hang_up=True),
                 ["--max-size", "1000"])
     over_max_size(s, b"small\n")
 
