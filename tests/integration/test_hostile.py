@@ -74,9 +74,11 @@ class Outcome:
                    self.elapsed))
 
 
-def run_wsc(args, stdout=subprocess.PIPE, env=None):
-    """Run wsc with stdin an open pipe nobody writes to; returns
-    (rc, out, err, elapsed). A hang is a test failure."""
+def run_wsc(args, stdout=subprocess.PIPE, env=None, stdin=None,
+            timeout=WSC_TIMEOUT):
+    """Run wsc with stdin an open pipe nobody writes to (or, given stdin
+    bytes, a pipe that ends after them); returns (rc, out, err, elapsed).
+    A hang (no exit within timeout s) is a test failure."""
     rfd, wfd = os.pipe()
     t0 = time.monotonic()
     try:
@@ -84,17 +86,21 @@ def run_wsc(args, stdout=subprocess.PIPE, env=None):
                              stderr=subprocess.PIPE, env=env)
         os.close(rfd)
         rfd = -1
+        if stdin is not None:
+            os.write(wfd, stdin)
+            os.close(wfd)
+            wfd = -1
         try:
-            out, err = p.communicate(timeout=WSC_TIMEOUT)
+            out, err = p.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             p.kill()
             out, err = p.communicate()
             raise AssertionError("wsc hung: no exit within %d s; stderr %r"
-                                 % (WSC_TIMEOUT, err))
+                                 % (timeout, err))
     finally:
-        if rfd >= 0:
-            os.close(rfd)
-        os.close(wfd)
+        for fd in (rfd, wfd):
+            if fd >= 0:
+                os.close(fd)
     return p.returncode, out or b"", err, time.monotonic() - t0
 
 

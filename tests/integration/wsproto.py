@@ -51,7 +51,9 @@ class Conn:
     def send_raw(self, data):
         self.sock.sendall(data)
 
-    def accept(self, protocol=None, extra=(), accept=None):
+    def accept_bytes(self, protocol=None, extra=(), accept=None):
+        """The bytes of a 101 response to the request read, so that a test
+        can send them in one write with the frames that follow."""
         key = self.header("Sec-WebSocket-Key") or ""
         lines = ["HTTP/1.1 101 Switching Protocols", "Upgrade: websocket",
                  "Connection: Upgrade",
@@ -60,7 +62,10 @@ class Conn:
         if protocol:
             lines.append("Sec-WebSocket-Protocol: " + protocol)
         lines += list(extra)
-        self.send_raw(("\r\n".join(lines) + "\r\n\r\n").encode())
+        return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+    def accept(self, protocol=None, extra=(), accept=None):
+        self.send_raw(self.accept_bytes(protocol, extra, accept))
 
     def reject(self, status, extra=(), body=b""):
         lines = ["HTTP/1.1 " + status, "Content-Length: %d" % len(body),
