@@ -525,6 +525,10 @@ static void fail_rx(struct wsc *w, unsigned code, const char *reason)
 {
 	w->rx_failed = true;
 	w->st.failed = true;
+	if (w->st.close_sent) {
+		conn_shutdown(w->conn);     // nothing more to say or hear
+		return;
+	}
 	start_close(w, code, reason);
 }
 
@@ -810,6 +814,11 @@ static void pump(struct wsc *w)
 			sendq_pop(&w->q);
 			sendq_finish(&w->q);    // nothing may follow a Close
 			conn_flush(w->conn);
+			if (w->rx_failed) {
+				// we failed the connection: nothing more is read
+				// (RFC 6455 7.1.7), so hang up once the Close is out
+				conn_shutdown(w->conn);
+			}
 			return;
 		}
 		if (it->last && (it->kind == WSC_FRAME_TEXT ||
