@@ -98,6 +98,18 @@ static bool gone(struct wsc_conn *c)
 
 /* --- the end --- */
 
+// No more socket, no more timer: the connection is over.
+static void detach(struct wsc_conn *c)
+{
+	c->phase = PH_DONE;
+	c->dead = true;
+	if (c->rc) {
+		rawconn_close(c->rc);
+		c->rc = NULL;
+	}
+	lws_sul_cancel(&c->sul_body);
+}
+
 // Tell the end once (failed before open, closed after); no more callbacks.
 static void end(struct wsc_conn *c, const char *why)
 {
@@ -106,13 +118,7 @@ static void end(struct wsc_conn *c, const char *why)
 	if (c->dead) {
 		return;
 	}
-	c->phase = PH_DONE;
-	c->dead = true;
-	if (c->rc) {
-		rawconn_close(c->rc);
-		c->rc = NULL;
-	}
-	lws_sul_cancel(&c->sul_body);
+	detach(c);
 	c->in_cb++;
 	if (was == PH_OPEN) {
 		c->cb.closed(c->user, why);
@@ -156,12 +162,7 @@ void conn_abort(struct wsc_conn *c)
 	if (!c || c->dead) {
 		return;
 	}
-	c->dead = true;
-	c->phase = PH_DONE;
-	if (c->rc) {
-		rawconn_close(c->rc);
-		c->rc = NULL;
-	}
+	detach(c);
 	gone(c);
 }
 
@@ -198,23 +199,37 @@ static bool tx_room(struct wsc_conn *c, size_t need)
 	return true;
 }
 
+/*
+ * Append p[0..n) to a buffer that grows by doubling, never past limit
+ * (0: none) when the bytes fit under it. false when out of memory.
+ */
+static bool append(unsigned char **buf, size_t *len, size_t *cap,
+		const void *p, size_t n, uint64_t limit)
+{
+	if (n > *cap - *len) {
+		size_t want = (*len + n) * 2;
+		unsigned char *b;
+
+		if (limit && want > limit) {
+			want = limit > *len + n ? (size_t)limit : *len + n;
+		}
+		b = realloc(*buf, want);
+		if (!b) {
+			return false;
+		}
+		*buf = b;
+		*cap = want;
+	}
+	memcpy(*buf + *len, p, n);
+	*len += n;
+	return true;
+}
+
 static int z_sink(void *arg, const unsigned char *d, size_t len)
 {
 	struct wsc_conn *c = arg;
 
-	if (len > c->zcap - c->zlen) {
-		size_t cap = (c->zlen + len) * 2;
-		unsigned char *n = realloc(c->zbuf, cap);
-
-		if (!n) {
-			return 1;
-		}
-		c->zbuf = n;
-		c->zcap = cap;
-	}
-	memcpy(c->zbuf + c->zlen, d, len);
-	c->zlen += len;
-	return 0;
+	return append(&c->zbuf, &c->zlen, &c->zcap, d, len, 0) ? 0 : 1;
 }
 
 static bool put_frame(struct wsc_conn *c, unsigned b0, const void *p,
@@ -327,28 +342,6 @@ bool conn_tx_empty(const struct wsc_conn *c)
 
 /* --- receiving messages --- */
 
-static bool hold_add(struct wsc_conn *c, const void *p, size_t n)
-{
-	if (n > c->hold_cap - c->hold_len) {
-		size_t cap = (c->hold_len + n) * 2;
-		unsigned char *b;
-
-		if (c->max_size && cap > c->max_size) {
-			cap = c->max_size > c->hold_len + n ? (size_t)c->max_size :
-				c->hold_len + n;
-		}
-		b = realloc(c->hold, cap);
-		if (!b) {
-			return false;
-		}
-		c->hold = b;
-		c->hold_cap = cap;
-	}
-	memcpy(c->hold + c->hold_len, p, n);
-	c->hold_len += n;
-	return true;
-}
-
 // A fault: the session closes with code; nothing more is taken.
 static void fault(struct wsc_conn *c, unsigned code, const char *why)
 {
@@ -367,7 +360,8 @@ static bool payload(struct wsc_conn *c, const void *p, size_t n)
 			fault(c, 1009, "message larger than the limit");
 			return false;
 		}
-		if (!hold_add(c, p, n)) {
+		if (!append(&c->hold, &c->hold_len, &c->hold_cap, p, n,
+				c->max_size)) {
 			fault(c, 1011, "out of memory");
 			return false;
 		}
