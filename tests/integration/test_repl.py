@@ -118,7 +118,9 @@ def test_history_survives_restart_and_is_private(state_dir):
             t.keys("Enter")
             t.keys("C-d")
             assert t.exit_status() == 0
-    assert rec2.data() == [(OP_TEXT, b"remember me")]
+            screen = t.screen(history=True)
+    assert rec2.data() == [(OP_TEXT, b"remember me")], (rec2.frames,
+                                                         srv.errors, screen)
 
 
 def test_no_history_writes_nothing(state_dir):
@@ -268,6 +270,7 @@ def test_terminal_restored_after_server_drops_mid_line(tmp_path):
             "stty -g > %s\nsleep 60\n" % (before, WSC, srv.url,
                                            tmp_path / "rc", after))
         t.sock = "wsc-test-stty-%d" % os.getpid()
+        t.dir = str(tmp_path / "tmux")
         t.done_file = str(tmp_path / "rc")
         t._tmux("new-session", "-d", "-s", "w", "-x", "80", "-y", "24",
                 "bash", "--norc", str(script))
