@@ -469,7 +469,6 @@ static void room_signal(void *ctx, int signo)
 		}
 		return;
 	}
-	r->w->signals++;
 	room_close(r, 1001, "");
 }
 
@@ -1436,7 +1435,6 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 		wsc_finish(&w);
 		return WSC_EXIT_FAILURE;
 	}
-	w.st.show = false;  // -S shows a client connection's readyState
 	page = chatpage_render(opts->protocols, &page_len);
 	if (!page) {
 		log_err("out of memory");
@@ -1469,7 +1467,6 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 		rc = WSC_EXIT_FAILURE;
 	} else {
 		events_init(&w);
-		w.st.ready = WSC_OPEN;
 		if (input_start(&w, vh, sigfd)) {
 			while (!w.done) {
 				if (lws_service(w.ctx, 0) < 0) {
