@@ -11,7 +11,8 @@ import time
 
 import pytest
 
-from harness import WSC
+from harness import WSC, free_port
+from test_listen import raw_connect, send_close, send_text
 from tty import Tmux
 from wsproto import RawServer, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG
 
@@ -584,3 +585,45 @@ def test_no_hint_in_pipe_mode():
     assert r.returncode == 0, r
     assert r.stderr == b"", r
     assert r.stdout == b"hello\n", r
+
+
+# --- the room's REPL (--listen): the same commands, through the room ------
+
+def test_listen_repl_commands_reach_every_client(state_dir, tmp_path):
+    """Typed lines, /ping, /send and /state go through the room (the
+    session's endpoint); Ctrl-C on an empty line closes each client with
+    1000 and the room exits 0 once they have answered."""
+    port = free_port()
+    doc = tmp_path / "doc.txt"
+    body = b"".join(b"line %06d of the file\n" % i for i in range(8000))
+    doc.write_bytes(body)   # 184 000 bytes: several pieces read as it goes
+    with Tmux(["-l", "127.0.0.1:%d" % port],
+              env={"XDG_STATE_HOME": state_dir}) as t:
+        t.wait_prompt()
+        a, _ = raw_connect(port)
+        b, _ = raw_connect(port)
+        t.wait_text("client #2 joined")
+        send_text(a, b"from a")
+        t.wait_text("from a")
+        assert b.recv_message() == (OP_TEXT, b"from a")
+        t.type("hello room")
+        t.keys("Enter")
+        t.type("/ping pp")
+        t.keys("Enter")
+        t.type("/send %s" % doc)
+        t.keys("Enter")
+        for c in (a, b):
+            assert c.recv_message() == (OP_TEXT, b"hello room")
+            fin, op, data = c.recv_frame()     # not answered: unmasked
+            assert (fin, op, data) == (True, OP_PING, b"pp")
+            assert c.recv_message() == (OP_TEXT, body)
+        t.type("/state")
+        t.keys("Enter")
+        t.wait_text("listening on 127.0.0.1:%d, 2 clients, 1 message "
+                    "received" % port)
+        t.wait_prompt()
+        t.keys("C-c")
+        for c in (a, b):
+            assert c.recv_message() == (OP_CLOSE, b"\x03\xe8")
+            send_close(c)
+        assert t.exit_status() == 0
