@@ -104,6 +104,7 @@ def test_history_survives_restart_and_is_private(state_dir):
             t.keys("Enter")
             t.keys("C-d")
             assert t.exit_status() == 0
+        assert rec.data() == [(OP_TEXT, b"remember me")], rec.frames
         path = os.path.join(state_dir, "wsc", "history")
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
         assert "remember me" in open(path).read()
