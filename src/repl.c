@@ -119,7 +119,8 @@ static void do_command(struct wsc *w, const char *line)
 		break;
 	}
 	case WSC_CMD_QUIT:
-		endpoint_close(w, 1000, "");
+		// as Ctrl-D: a reply still on its way is printed before Close
+		endpoint_end_input(w);
 		break;
 	case WSC_CMD_STATE:
 		endpoint_describe(w);

@@ -162,6 +162,42 @@ def test_slash_commands(state_dir):
         (OP_TEXT, b"/slash"), (OP_CLOSE, b"\x0f\xa0bye now")]
 
 
+def test_quit_prints_a_reply_still_on_its_way(state_dir):
+    """/quit ends the input as Ctrl-D does: the end-of-input Ping goes out
+    and a reply the server sends 50 ms after the message is printed."""
+    rec = Recorder()
+
+    def handler(conn):
+        conn.read_request().accept()
+        fin, op, data = conn.recv_frame()
+        rec.frames.append((op, data))
+        threading.Event().wait(0.05)    # the server is slow to answer
+        conn.send_frame(OP_TEXT, b"late reply")
+        while True:
+            fin, op, data = conn.recv_frame()
+            if op == OP_PING:
+                rec.end_pings.append(data)
+                conn.send_frame(OP_PONG, data)
+                continue
+            rec.frames.append((op, data))
+            if op == OP_CLOSE:
+                conn.send_frame(OP_CLOSE, data[:2])
+                return
+
+    with RawServer(handler) as srv, start(srv, state_dir) as t:
+        t.wait_prompt()
+        t.wait_text("connected;")
+        t.type("question")
+        t.keys("Enter")
+        t.type("/quit")
+        t.keys("Enter")
+        assert t.exit_status() == 0
+        screen = t.screen(history=True)
+    assert "< late reply" in screen, screen
+    assert rec.end_pings, rec.frames
+    assert rec.frames == [(OP_TEXT, b"question"), (OP_CLOSE, b"\x03\xe8")]
+
+
 def test_tab_completes_commands(state_dir):
     rec = Recorder()
     with RawServer(rec) as srv, start(srv, state_dir) as t:
