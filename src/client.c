@@ -24,7 +24,6 @@
 #include "input.h"
 #include "log.h"
 #include "repl.h"
-#include "server.h"
 #include "conn.h"
 #include "tls.h"
 #include "trace.h"
@@ -318,16 +317,12 @@ void client_wake(struct wsc *w)
 
 void client_close(struct wsc *w, unsigned code, const char *reason)
 {
-	if (w->server_mode) {
-		server_close(w, code, reason);
-		return;
-	}
 	start_close(w, code, reason);
 }
 
 void client_end_input(struct wsc *w)
 {
-	if (w->server_mode || !w->conn) {
+	if (!w->conn) {
 		client_close(w, 1000, "");
 		return;
 	}
@@ -335,21 +330,26 @@ void client_end_input(struct wsc *w)
 	client_wake(w);
 }
 
+// A piece of a message into the send queue; nothing goes after our Close.
+static bool queue_piece(struct wsc *w, enum wsc_frame kind, const void *data,
+		size_t len, bool first, bool last)
+{
+	if (w->closing) {
+		return true;
+	}
+	if (!sendq_push(&w->q, kind, first, last, data, len)) {
+		log_err("out of memory");
+		return false;
+	}
+	return true;
+}
+
 void client_send(struct wsc *w, enum wsc_frame kind, const void *data,
 		size_t len)
 {
-	if (w->server_mode) {
-		server_input(w, kind, data, len, true, true);
-		return;
+	if (queue_piece(w, kind, data, len, true, true)) {
+		client_wake(w);
 	}
-	if (w->closing) {
-		return;
-	}
-	if (!sendq_push(&w->q, kind, true, true, data, len)) {
-		log_err("out of memory");
-		return;
-	}
-	client_wake(w);
 }
 
 /* --- keep-alive --- */
@@ -449,17 +449,13 @@ void client_signal(struct wsc *w, int signo)
 	// Ctrl-C at the prompt is the REPL's, except while connecting: then
 	// it aborts at once like any signal (there is nothing to close yet)
 	if (signo == SIGWINCH || (signo == SIGINT && w->repl_active &&
-			(w->server_mode || w->st.ready != WSC_CONNECTING))) {
+			w->st.ready != WSC_CONNECTING)) {
 		if (w->interactive) {
 			repl_signal(w, signo);
 		}
 		return;
 	}
 	w->signals++;
-	if (w->server_mode) {
-		server_close(w, 1001, "");
-		return;
-	}
 	if (w->closing || w->st.ready != WSC_OPEN) {
 		// impatient, or nothing to close yet: leave at once
 		if (w->st.ready != WSC_OPEN && !w->closing) {
@@ -471,6 +467,68 @@ void client_signal(struct wsc *w, int signo)
 	}
 	start_close(w, 1001, "");
 }
+
+/* --- the endpoint the session's input talks to (endpoint.h) --- */
+
+static bool ep_send(void *ctx, enum wsc_frame kind, const void *data,
+		size_t len, bool first, bool last)
+{
+	return queue_piece(ctx, kind, data, len, first, last);
+}
+
+static void ep_wake(void *ctx)
+{
+	client_wake(ctx);
+}
+
+// Paused input resumes once the queue is half empty.
+static enum wsc_flow ep_flow(void *ctx, bool resume)
+{
+	struct wsc *w = ctx;
+
+	if (w->closing) {
+		return WSC_FLOW_CLOSED;
+	}
+	if (resume ? w->q.cost >= w->q.budget / 2 : sendq_full(&w->q)) {
+		return WSC_FLOW_FULL;
+	}
+	return WSC_FLOW_GO;
+}
+
+static unsigned ep_connection(void *ctx)
+{
+	return ((struct wsc *)ctx)->reconnects;
+}
+
+static void ep_close(void *ctx, unsigned code, const char *reason)
+{
+	client_close(ctx, code, reason);
+}
+
+static void ep_end_input(void *ctx)
+{
+	client_end_input(ctx);
+}
+
+static void ep_signal(void *ctx, int signo)
+{
+	client_signal(ctx, signo);
+}
+
+static void ep_describe(void *ctx)
+{
+	struct wsc *w = ctx;
+
+	log_note("%s (%d) %s, sent %lu, received %lu%s%s",
+		state_name(w->st.ready), (int)w->st.ready, w->opts->url_text,
+		w->sent, w->received, *w->protocol ? ", subprotocol " : "",
+		w->protocol);
+}
+
+static const struct wsc_endpoint_ops client_endpoint = {
+	ep_send, ep_wake, ep_flow, ep_connection, ep_close, ep_end_input,
+	ep_signal, ep_describe,
+};
 
 /* --- connecting --- */
 
@@ -1017,7 +1075,7 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 	struct wsc w;
 	enum wsc_exit ret;
 
-	if (!wsc_init(&w, opts, false)) {
+	if (!wsc_init(&w, opts, &client_endpoint, &w)) {
 		wsc_finish(&w);
 		return WSC_EXIT_FAILURE;
 	}

@@ -50,7 +50,7 @@ const char *const commands_help[] = {
 		"toggle)",
 	"/state                  show the connection state",
 	"/help                   this list",
-	"/quit                   close with 1000 and exit (also Ctrl-D)",
+	"/quit                   as Ctrl-D: end input, close with 1000, exit",
 	"//TEXT                  send /TEXT",
 	"Meta-Enter (Esc Enter)  a new line in the message being typed",
 	NULL,

@@ -1,7 +1,8 @@
 /*
  * input.c - stdin and signals as adopted descriptors in the lws loop.
- * Reads land in the splitter, whose messages go to the send queue; a full
- * queue pauses stdin. It never writes to the socket itself.
+ * Reads land in the splitter, whose messages go to the endpoint (the
+ * client's send queue, or the room); while it has no room stdin pauses.
+ * It never writes to a socket itself.
  */
 #include "input.h"
 
@@ -12,11 +13,10 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "client.h"
+#include "endpoint.h"
 #include "log.h"
 #include "repl.h"
 #include "sendfile.h"
-#include "server.h"
 
 static bool emit(void *ctx, const char *data, size_t len, bool first,
 		bool last)
@@ -24,21 +24,14 @@ static bool emit(void *ctx, const char *data, size_t len, bool first,
 	struct wsc *w = ctx;
 	enum wsc_frame kind = w->opts->binary ? WSC_FRAME_BINARY : WSC_FRAME_TEXT;
 
-	if (w->server_mode) {
-		return server_input(w, kind, data, len, first, last);
-	}
-	if (!sendq_push(&w->q, kind, first, last, data, len)) {
-		log_err("out of memory");
-		return false;
-	}
-	return true;
+	return endpoint_send(w, kind, data, len, first, last);
 }
 
 static void input_eof(struct wsc *w)
 {
 	split_eof(&w->split, emit, w);
 	w->input_done = true;
-	client_wake(w);
+	endpoint_wake(w);
 }
 
 /*
@@ -92,8 +85,8 @@ static int stdin_cb(struct lws *wsi, enum lws_callback_reasons reason,
 			input_eof(w);
 			return -1;
 		}
-		client_wake(w);
-		if (sendq_full(&w->q) || w->hold_input) {
+		endpoint_wake(w);
+		if (endpoint_flow(w, false) != WSC_FLOW_GO) {
 			w->in_paused = true;
 			return -1;
 		}
@@ -123,7 +116,7 @@ static int signal_cb(struct lws *wsi, enum lws_callback_reasons reason,
 				(ssize_t)sizeof(si)) {
 			return 0;
 		}
-		client_signal(w, (int)si.ssi_signo);
+		endpoint_signal(w, (int)si.ssi_signo);
 		return 0;
 	case LWS_CALLBACK_RAW_CLOSE_FILE:
 		w->sig = NULL;
@@ -179,8 +172,8 @@ bool input_start(struct wsc *w, struct lws_vhost *vh, int sigfd)
 void input_resume(struct wsc *w)
 {
 	sendfile_pump(w);
-	if (w->in_paused && !w->input_done && w->q.cost < w->q.budget / 2 &&
-			!w->hold_input) {
+	if (w->in_paused && !w->input_done &&
+			endpoint_flow(w, true) == WSC_FLOW_GO) {
 		w->in_paused = false;
 		if (!w->in && !adopt_stdin(w)) {
 			log_err("stdin: cannot watch it again");

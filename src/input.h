@@ -1,6 +1,7 @@
 /*
- * input.h - what goes out: stdin lines (or -x messages) into the send
- * queue, and SIGINT/SIGTERM through a signalfd, both inside the lws loop.
+ * input.h - what goes out: stdin lines (or -x messages) to the session's
+ * endpoint (endpoint.h), and SIGINT/SIGTERM through a signalfd, both inside
+ * the lws loop.
  */
 #ifndef WSC_INPUT_H
 #define WSC_INPUT_H
@@ -20,7 +21,8 @@ extern const struct lws_protocols input_protocol_signal;
  */
 bool input_start(struct wsc *w, struct lws_vhost *vh, int sigfd);
 
-/* The queue has room again: resume reading stdin if it was paused. */
+/* The endpoint has room again: go on with /send, resume reading stdin if
+ * it was paused. */
 void input_resume(struct wsc *w);
 
 /* Stop reading stdin for good (closing, or the session is over). */

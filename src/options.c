@@ -154,6 +154,24 @@ static const struct wsc_option table[] = {
 
 #define N_OPTIONS (sizeof(table) / sizeof(table[0]))
 
+// Options a client uses and the room (--listen) has no use for: refused
+// with --listen rather than silently ignored.
+static const int client_only[] = {
+	'H', 'o', OPT_AUTH, 'L', OPT_MAX_REDIRECTS, OPT_PROXY, OPT_UNIX_SOCKET,
+	OPT_CONNECT_TIMEOUT, OPT_RECONNECT, 'k', OPT_CA, OPT_CERT, OPT_KEY,
+	'x', 'w', 'n', OPT_PING_INTERVAL, OPT_PING_TIMEOUT, 'P', 'D', 'S', 'v',
+};
+
+static bool is_client_only(int id)
+{
+	for (size_t i = 0; i < sizeof(client_only) / sizeof(*client_only); i++) {
+		if (client_only[i] == id) {
+			return true;
+		}
+	}
+	return false;
+}
+
 // "[=N]": the argument is optional and must be attached (--reconnect=3)
 static bool optional_arg(const struct wsc_option *o)
 {
@@ -586,7 +604,7 @@ enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *o)
 {
 	struct option longopts[N_OPTIONS + 1];
 	char shortopts[2 * N_OPTIONS + 2], *sp = shortopts;
-	const char *why;
+	const char *why, *client_opt = NULL;
 
 	memset(o, 0, sizeof(*o));
 	o->max_redirects = 10;
@@ -652,6 +670,9 @@ enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *o)
 		if (!apply(o, c, optarg, name)) {
 			return WSC_PARSE_USAGE;
 		}
+		if (!client_opt && is_client_only(c)) {
+			client_opt = name;
+		}
 	}
 
 	if (o->listen && o->check) {
@@ -662,6 +683,11 @@ enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *o)
 	if (o->listen) {
 		if (optind < argc) {
 			usage("--listen takes no URL: '%s'", argv[optind], NULL);
+			return WSC_PARSE_USAGE;
+		}
+		if (client_opt) {
+			usage("--%s is a client option: --listen does not use it",
+				client_opt, NULL);
 			return WSC_PARSE_USAGE;
 		}
 		o->color_out = want_color(o->color, STDOUT_FILENO);

@@ -18,12 +18,11 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
-#include "client.h"
 #include "commands.h"
+#include "endpoint.h"
 #include "histfile.h"
 #include "log.h"
 #include "sendfile.h"
-#include "server.h"
 
 #define HISTORY_MAX 1000
 #define PROMPT "> "
@@ -82,10 +81,6 @@ static void err_sink(void *ctx, const char *line, size_t len)
 	print_above(STDERR_FILENO, line, len);
 }
 
-static const char *const ready_names[] = {
-	"CONNECTING (0)", "OPEN (1)", "CLOSING (2)", "CLOSED (3)",
-};
-
 static void do_command(struct wsc *w, const char *line)
 {
 	struct wsc_command *cmd = malloc(sizeof(*cmd));
@@ -104,44 +99,31 @@ static void do_command(struct wsc *w, const char *line)
 	}
 	switch (cmd->kind) {
 	case WSC_CMD_SEND:
-		client_send(w, w->opts->binary ? WSC_FRAME_BINARY : WSC_FRAME_TEXT,
-			cmd->data, cmd->len);
+		endpoint_send_message(w, w->opts->binary ? WSC_FRAME_BINARY :
+			WSC_FRAME_TEXT, cmd->data, cmd->len);
 		break;
 	case WSC_CMD_PING:
-		client_send(w, WSC_FRAME_PING, cmd->data, cmd->len);
+		endpoint_send_message(w, WSC_FRAME_PING, cmd->data, cmd->len);
 		break;
 	case WSC_CMD_PONG:
-		client_send(w, WSC_FRAME_PONG, cmd->data, cmd->len);
+		endpoint_send_message(w, WSC_FRAME_PONG, cmd->data, cmd->len);
 		break;
 	case WSC_CMD_BINARY:
-		client_send(w, WSC_FRAME_BINARY, cmd->data, cmd->len);
+		endpoint_send_message(w, WSC_FRAME_BINARY, cmd->data, cmd->len);
 		break;
 	case WSC_CMD_CLOSE: {
 		char reason[128];
 
 		snprintf(reason, sizeof(reason), "%.*s", (int)cmd->len, cmd->data);
-		client_close(w, cmd->code, reason);
+		endpoint_close(w, cmd->code, reason);
 		break;
 	}
 	case WSC_CMD_QUIT:
-		client_close(w, 1000, "");
+		// as Ctrl-D: a reply still on its way is printed before Close
+		endpoint_end_input(w);
 		break;
 	case WSC_CMD_STATE:
-		if (w->server_mode) {
-			unsigned n = 0;
-
-			for (struct wsc_peer *p = w->peers; p; p = server_next(p)) {
-				n++;
-			}
-			log_note("listening on %s, %u client%s, %lu message%s received",
-				w->opts->listen, n, n == 1 ? "" : "s", w->received,
-				w->received == 1 ? "" : "s");
-			break;
-		}
-		log_note("%s %s, sent %lu, received %lu%s%s",
-			ready_names[w->st.ready], w->opts->url_text, w->sent,
-			w->received, *w->protocol ? ", subprotocol " : "",
-			w->protocol);
+		endpoint_describe(w);
 		break;
 	case WSC_CMD_HELP:
 		for (size_t i = 0; commands_help[i]; i++) {
@@ -171,7 +153,7 @@ static void on_line(char *line)
 
 	if (!line) {
 		// Ctrl-D on an empty line: end of input, as at the end of a pipe
-		client_end_input(w);
+		endpoint_end_input(w);
 		return;
 	}
 	if (*line) {
@@ -311,7 +293,7 @@ static int repl_cb(struct lws *wsi, enum lws_callback_reasons reason,
 		if (wsi == w->in) {
 			w->in = NULL;
 			if (w->repl_active) {
-				client_close(w, 1000, "");  // the terminal went away
+				endpoint_close(w, 1000, "");  // the terminal went away
 			}
 		}
 		return 0;
@@ -424,5 +406,5 @@ void repl_signal(struct wsc *w, int signo)
 		rl_redisplay();
 		return;
 	}
-	client_close(w, 1000, "");
+	endpoint_close(w, 1000, "");
 }

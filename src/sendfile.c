@@ -11,9 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "client.h"
+#include "endpoint.h"
 #include "log.h"
-#include "server.h"
 #include "utf8.h"
 
 struct wsc_file {
@@ -96,7 +95,7 @@ bool sendfile_start(struct wsc *w, const char *path, bool binary)
 		log_err("%s: still sending %s", cmd, w->file->name);
 		return false;
 	}
-	if (w->closing) {
+	if (endpoint_flow(w, false) == WSC_FLOW_CLOSED) {
 		log_err("%s: the connection is closing", cmd);
 		return false;
 	}
@@ -119,7 +118,7 @@ bool sendfile_start(struct wsc *w, const char *path, bool binary)
 	f->fd = fd;
 	f->kind = binary ? WSC_FRAME_BINARY : WSC_FRAME_TEXT;
 	f->first = true;
-	f->gen = w->reconnects;
+	f->gen = endpoint_connection(w);
 	f->size = (unsigned long long)st.st_size;
 	f->done = 0;
 	f->have = 0;
@@ -144,21 +143,11 @@ void sendfile_stop(struct wsc *w)
 	file_free(w);
 }
 
-static bool room(const struct wsc *w)
-{
-	return w->server_mode ? !w->hold_input : !sendq_full(&w->q);
-}
-
 static bool queue(struct wsc *w, const char *data, size_t len, bool last)
 {
 	struct wsc_file *f = w->file;
-	bool ok = w->server_mode ?
-		server_input(w, f->kind, data, len, f->first, last) :
-		sendq_push(&w->q, f->kind, f->first, last, data, len);
+	bool ok = endpoint_send(w, f->kind, data, len, f->first, last);
 
-	if (!ok && !w->server_mode) {
-		log_err("out of memory");
-	}
 	f->first = false;
 	f->done += len;
 	return ok;
@@ -169,14 +158,18 @@ void sendfile_pump(struct wsc *w)
 	struct wsc_file *f = w->file;
 	bool queued = false;
 
-	while (f && room(w)) {
+	while (f) {
+		enum wsc_flow flow = endpoint_flow(w, false);
 		ssize_t n;
 
-		if (w->closing || f->gen != w->reconnects) {
+		if (flow == WSC_FLOW_CLOSED || f->gen != endpoint_connection(w)) {
 			log_err("%s: stopped after %llu of %llu bytes (the connection "
-				"%s)", f->name, f->done, f->size, w->closing ?
+				"%s)", f->name, f->done, f->size, flow == WSC_FLOW_CLOSED ?
 				"is closing" : "dropped");
 			file_free(w);
+			break;
+		}
+		if (flow == WSC_FLOW_FULL) {
 			break;
 		}
 		n = read(f->fd, f->next, sizeof(f->next));
@@ -203,7 +196,7 @@ void sendfile_pump(struct wsc *w)
 		memcpy(f->ahead, f->next, (size_t)n);
 		f->have = (size_t)n;
 	}
-	if (queued && !w->server_mode) {
-		client_wake(w);
+	if (queued) {
+		endpoint_wake(w);
 	}
 }

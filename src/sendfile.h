@@ -1,6 +1,6 @@
 /*
  * sendfile.h - /send and /sendbin: a file's content as one message. The
- * file is read in pieces as the send queue drains (like a long input line,
+ * file is read in pieces as the endpoint takes them (like a long input line,
  * fragments of up to WSC_READ_CHUNK), so memory stays within the budget
  * whatever its size. /send checks the whole file is UTF-8 first.
  */
@@ -14,7 +14,7 @@
 /* Start sending path; false after printing why not (nothing was sent). */
 bool sendfile_start(struct wsc *w, const char *path, bool binary);
 
-/* The queue has room: read and queue more of the file being sent. */
+/* The endpoint has room: read and send more of the file being sent. */
 void sendfile_pump(struct wsc *w);
 
 /* A file is being sent: no other message may start before it ends. */

@@ -9,9 +9,10 @@
  * stops reads while it drains).
  *
  * Each connection is a struct wsc_peer; one that completed the handshake
- * joins the room (w->peers). A message from one is printed and relayed to
- * the others (or echoed with --echo); input goes to all. A client whose
- * queue overflows is closed with 1008 so it cannot stall the others.
+ * joins the room (struct room, the session's endpoint: endpoint.h). A
+ * message from one is printed and relayed to the others (or echoed with
+ * --echo); input goes to all. A client whose queue overflows is closed
+ * with 1008 so it cannot stall the others.
  *
  * permessage-deflate (deflate.h), with --deflate, when a client offers it:
  * the room answers server_no_context_takeover, so what it sends does not
@@ -29,6 +30,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -72,7 +74,7 @@ enum peer_state {
 };
 
 struct wsc_peer {
-	struct wsc_peer *next;  // in w->peers (joined ones only)
+	struct wsc_peer *next;  // in the room's peers (joined ones only)
 	struct lws *wsi;
 	int fd;
 	enum peer_state state;
@@ -108,6 +110,23 @@ struct wsc_peer {
  * takeover: a message's output depends on nothing else), and the last
  * message compressed with each, so a relay is compressed once.
  */
+/*
+ * The room: the endpoint the session's input goes to (endpoint.h), and
+ * its clients. The session (loop, input, output) is reached through w.
+ */
+struct room {
+	struct wsc *w;
+	const struct wsc_opts *opts;
+	struct wsc_peer *peers; // joined clients, newest first
+	unsigned next_id;
+	unsigned long received; // messages from clients
+	bool hold_input;        // a client is behind: input and clients wait
+	bool closing;           // our Closes are queued: leave once all left
+	char *in_msg;           // an input line being assembled
+	size_t in_len, in_cap;
+	lws_sorted_usec_list_t sul_close;   // --close-timeout
+};
+
 static struct room_z {
 	struct deflate_tx *tx;
 	unsigned char *buf;
@@ -177,21 +196,18 @@ static const struct room_z *room_z_get(const struct deflate_params *pp,
 	return z;
 }
 
-struct wsc_peer *server_next(struct wsc_peer *p)
+static struct room *ctx_room(struct lws *wsi)
 {
-	return p->next;
+	struct wsc *w = lws_context_user(lws_get_context(wsi));
+
+	return w->ep.ctx;
 }
 
-static struct wsc *ctx_wsc(struct lws *wsi)
+static void leave_when_empty(struct room *r)
 {
-	return lws_context_user(lws_get_context(wsi));
-}
-
-static void leave_when_empty(struct wsc *w)
-{
-	if (w->closing && !w->peers) {
-		w->done = true;
-		lws_cancel_service(w->ctx);
+	if (r->closing && !r->peers) {
+		r->w->done = true;
+		lws_cancel_service(r->w->ctx);
 	}
 }
 
@@ -220,9 +236,9 @@ static void refused(const char *addr, const char *fmt, ...)
 
 /* --- flow control --- */
 
-static bool any_peer_above(struct wsc *w, size_t mark)
+static bool any_peer_above(struct room *r, size_t mark)
 {
-	for (struct wsc_peer *p = w->peers; p; p = p->next) {
+	for (struct wsc_peer *p = r->peers; p; p = p->next) {
 		if (!p->kill && p->q.cost > mark) {
 			return true;
 		}
@@ -237,20 +253,20 @@ static bool any_peer_above(struct wsc *w, size_t mark)
  * takes nothing for PEER_STUCK_SECS is dropped, which bounds the stall for
  * the others.
  */
-static void update_flow(struct wsc *w)
+static void update_flow(struct room *r)
 {
-	bool hold = w->hold_input ? any_peer_above(w, PEER_LOW) :
-		any_peer_above(w, PEER_HIGH);
+	bool hold = r->hold_input ? any_peer_above(r, PEER_LOW) :
+		any_peer_above(r, PEER_HIGH);
 
-	if (hold == w->hold_input) {
+	if (hold == r->hold_input) {
 		return;
 	}
-	w->hold_input = hold;
-	for (struct wsc_peer *p = w->peers; p; p = p->next) {
+	r->hold_input = hold;
+	for (struct wsc_peer *p = r->peers; p; p = p->next) {
 		lws_rx_flow_control(p->wsi, hold ? 0 : 1);
 	}
 	if (!hold) {
-		input_resume(w);
+		input_resume(r->w);
 	}
 }
 
@@ -287,7 +303,7 @@ static void peer_close(struct wsc_peer *p, unsigned code, const char *reason,
 	lws_callback_on_writable(p->wsi);
 }
 
-static void peer_push(struct wsc *w, struct wsc_peer *p, enum wsc_frame kind,
+static void peer_push(struct room *r, struct wsc_peer *p, enum wsc_frame kind,
 		const void *data, size_t len)
 {
 	bool rsv1 = false;
@@ -312,7 +328,7 @@ static void peer_push(struct wsc *w, struct wsc_peer *p, enum wsc_frame kind,
 		peer_close(p, 1008, "too slow", true);
 		// it may never read again: do not wait for it to be writable
 		lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, PEER_STUCK_SECS);
-		update_flow(w);
+		update_flow(r);
 		return;
 	}
 	if (!sendq_push(&p->q, kind, true, true, data, len)) {
@@ -324,55 +340,60 @@ static void peer_push(struct wsc *w, struct wsc_peer *p, enum wsc_frame kind,
 	p->q.tail->rsv1 = rsv1;
 	if (p->q.cost > PEER_HIGH) {
 		stuck_deadline(p, true);
-		update_flow(w);
+		update_flow(r);
 	}
 	lws_callback_on_writable(p->wsi);
 }
 
-static void broadcast(struct wsc *w, struct wsc_peer *from,
+static void broadcast(struct room *r, struct wsc_peer *from,
 		enum wsc_frame kind, const void *data, size_t len)
 {
 	room_z_reset();     // a new message
-	for (struct wsc_peer *p = w->peers; p; p = p->next) {
-		if (w->opts->echo ? p == from : p != from) {
-			peer_push(w, p, kind, data, len);
+	for (struct wsc_peer *p = r->peers; p; p = p->next) {
+		if (r->opts->echo ? p == from : p != from) {
+			peer_push(r, p, kind, data, len);
 		}
 	}
 }
 
-bool server_input(struct wsc *w, enum wsc_frame kind, const void *data,
+/* --- the endpoint: input, /close, signals, /status --- */
+
+// A piece of an input line or a REPL message: to every client.
+static bool room_send(void *ctx, enum wsc_frame kind, const void *data,
 		size_t len, bool first, bool last)
 {
+	struct room *r = ctx;
+
 	if (kind == WSC_FRAME_PING || kind == WSC_FRAME_PONG) {
-		for (struct wsc_peer *p = w->peers; p; p = p->next) {
-			peer_push(w, p, kind, data, len);
+		for (struct wsc_peer *p = r->peers; p; p = p->next) {
+			peer_push(r, p, kind, data, len);
 		}
 		return true;
 	}
 	// a long line arrives in pieces: relay it whole, never interleaved
 	if (first) {
-		w->in_len = 0;
+		r->in_len = 0;
 	}
-	if (len > w->in_cap - w->in_len) {
-		size_t cap = (w->in_len + len) * 2;
-		char *n = realloc(w->in_msg, cap);
+	if (len > r->in_cap - r->in_len) {
+		size_t cap = (r->in_len + len) * 2;
+		char *n = realloc(r->in_msg, cap);
 
 		if (!n) {
 			log_err("out of memory");
 			return false;
 		}
-		w->in_msg = n;
-		w->in_cap = cap;
+		r->in_msg = n;
+		r->in_cap = cap;
 	}
-	memcpy(w->in_msg + w->in_len, data, len);
-	w->in_len += len;
+	memcpy(r->in_msg + r->in_len, data, len);
+	r->in_len += len;
 	if (last) {
-		broadcast(w, NULL, kind, w->in_msg, w->in_len);
-		if (w->opts->echo) {
+		broadcast(r, NULL, kind, r->in_msg, r->in_len);
+		if (r->opts->echo) {
 			// --echo has no sender here: input still reaches everyone
 			room_z_reset();
-			for (struct wsc_peer *p = w->peers; p; p = p->next) {
-				peer_push(w, p, kind, w->in_msg, w->in_len);
+			for (struct wsc_peer *p = r->peers; p; p = p->next) {
+				peer_push(r, p, kind, r->in_msg, r->in_len);
 			}
 		}
 	}
@@ -381,30 +402,93 @@ bool server_input(struct wsc *w, enum wsc_frame kind, const void *data,
 
 static void close_timeout_cb(lws_sorted_usec_list_t *sul)
 {
-	struct wsc *w = lws_container_of(sul, struct wsc, sul_close);
+	struct room *r = lws_container_of(sul, struct room, sul_close);
 
 	log_err("clients still connected after %.3g s (--close-timeout)",
-		(double)w->opts->close_timeout_ms / 1000.0);
-	w->done = true;
-	lws_cancel_service(w->ctx);
+		(double)r->opts->close_timeout_ms / 1000.0);
+	r->w->done = true;
+	lws_cancel_service(r->w->ctx);
 }
 
-void server_close(struct wsc *w, unsigned code, const char *reason)
+// Close every client with code and leave once they are gone.
+static void room_close(void *ctx, unsigned code, const char *reason)
 {
-	if (w->closing) {
-		w->done = true;     // asked twice: leave now
-		lws_cancel_service(w->ctx);
+	struct room *r = ctx;
+
+	if (r->closing) {
+		r->w->done = true;     // asked twice: leave now
+		lws_cancel_service(r->w->ctx);
 		return;
 	}
-	w->closing = true;
-	input_stop(w);
-	for (struct wsc_peer *p = w->peers; p; p = p->next) {
+	r->closing = true;
+	input_stop(r->w);
+	for (struct wsc_peer *p = r->peers; p; p = p->next) {
 		peer_close(p, code, reason, false);
 	}
-	lws_sul_schedule(w->ctx, 0, &w->sul_close, close_timeout_cb,
-		(lws_usec_t)w->opts->close_timeout_ms * 1000);
-	leave_when_empty(w);
+	lws_sul_schedule(r->w->ctx, 0, &r->sul_close, close_timeout_cb,
+		(lws_usec_t)r->opts->close_timeout_ms * 1000);
+	leave_when_empty(r);
 }
+
+// room_send() queued it for each client, who is already asked to write.
+static void room_wake(void *ctx)
+{
+	(void)ctx;
+}
+
+static enum wsc_flow room_flow(void *ctx, bool resume)
+{
+	struct room *r = ctx;
+
+	(void)resume;   // update_flow() resumes input below PEER_LOW
+	return r->closing ? WSC_FLOW_CLOSED : r->hold_input ? WSC_FLOW_FULL :
+		WSC_FLOW_GO;
+}
+
+// Input goes to the room, whoever is in it: there is no reconnecting.
+static unsigned room_connection(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+// Ctrl-D: the room closes (end of a pipe leaves it running).
+static void room_end_input(void *ctx)
+{
+	room_close(ctx, 1000, "");
+}
+
+static void room_signal(void *ctx, int signo)
+{
+	struct room *r = ctx;
+
+	// Ctrl-C at the prompt is the REPL's
+	if (signo == SIGWINCH || (signo == SIGINT && r->w->repl_active)) {
+		if (r->w->interactive) {
+			repl_signal(r->w, signo);
+		}
+		return;
+	}
+	room_close(r, 1001, "");
+}
+
+static void room_describe(void *ctx)
+{
+	struct room *r = ctx;
+	unsigned n = 0;
+
+	for (struct wsc_peer *p = r->peers; p; p = p->next) {
+		n++;
+	}
+	log_note("listening on %s, %u client%s, %lu message%s received",
+		r->opts->listen, n, n == 1 ? "" : "s", r->received,
+		r->received == 1 ? "" : "s");
+}
+
+static const struct wsc_endpoint_ops room_endpoint = {
+	room_send, room_wake, room_flow, room_connection, room_close,
+	room_end_input, room_signal, room_describe,
+};
 
 /* Everything is written: shut the write side and wait for the client's FIN
  * (closing at once could reset what it has not read yet). */
@@ -446,7 +530,7 @@ static unsigned char *frame_of(struct wsc_peer *p, struct wsc_sendq_item *it,
  * Write what the socket takes now: the pending HTTP bytes, then frames,
  * many per sendmsg(). Returns -1 when the connection is to be closed.
  */
-static int peer_flush(struct wsc *w, struct wsc_peer *p)
+static int peer_flush(struct room *r, struct wsc_peer *p)
 {
 	bool progress = false;
 
@@ -536,14 +620,14 @@ static int peer_flush(struct wsc *w, struct wsc_peer *p)
 	if (p->stuck) {
 		if (p->q.cost <= PEER_LOW) {
 			stuck_deadline(p, false);
-			update_flow(w);
+			update_flow(r);
 		} else if (progress) {
 			// it is reading: what counts is 2 s without progress
 			lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK,
 				PEER_STUCK_SECS);
 		}
-	} else if (w->hold_input && p->q.cost <= PEER_LOW) {
-		update_flow(w);
+	} else if (r->hold_input && p->q.cost <= PEER_LOW) {
+		update_flow(r);
 	}
 	if (p->close_sent) {
 		if (p->close_got) {
@@ -560,25 +644,25 @@ static int peer_flush(struct wsc *w, struct wsc_peer *p)
 
 /* --- receiving from clients --- */
 
-static void deliver(struct wsc *w, struct wsc_peer *p)
+static void deliver(struct room *r, struct wsc_peer *p)
 {
 	char who[32];
 
 	snprintf(who, sizeof(who), "#%u", p->id);
-	w->out.peer = who;
-	w->out.peer_id = p->id;
-	output_begin(&w->out, p->rx_binary);
-	output_data(&w->out, p->rx, p->rx_len);
-	output_end(&w->out);
-	w->out.peer = NULL;
-	w->out.peer_id = 0;
-	if (w->out.tty && !w->out.sink) {
-		output_flush(&w->out);
-	} else if (output_pending(&w->out)) {
-		output_flush(&w->out);
+	r->w->out.peer = who;
+	r->w->out.peer_id = p->id;
+	output_begin(&r->w->out, p->rx_binary);
+	output_data(&r->w->out, p->rx, p->rx_len);
+	output_end(&r->w->out);
+	r->w->out.peer = NULL;
+	r->w->out.peer_id = 0;
+	if (r->w->out.tty && !r->w->out.sink) {
+		output_flush(&r->w->out);
+	} else if (output_pending(&r->w->out)) {
+		output_flush(&r->w->out);
 	}
-	w->received++;
-	broadcast(w, p, p->rx_binary ? WSC_FRAME_BINARY : WSC_FRAME_TEXT,
+	r->received++;
+	broadcast(r, p, p->rx_binary ? WSC_FRAME_BINARY : WSC_FRAME_TEXT,
 		p->rx, p->rx_len);
 }
 
@@ -668,7 +752,7 @@ static bool inflate_span(struct wsc_peer *p, const unsigned char *d,
 }
 
 /* Frames from a joined client (buf is unmasked in place). */
-static void on_frames(struct wsc *w, struct wsc_peer *p, unsigned char *buf,
+static void on_frames(struct room *r, struct wsc_peer *p, unsigned char *buf,
 		size_t len)
 {
 	struct wsc_frame_event ev;
@@ -725,10 +809,10 @@ static void on_frames(struct wsc *w, struct wsc_peer *p, unsigned char *buf,
 				deflate_rx_free(p->inf);
 				p->inf = NULL;
 			}
-			deliver(w, p);
+			deliver(r, p);
 			break;
 		case FRAME_EV_PING:
-			peer_push(w, p, WSC_FRAME_PONG, ev.data, ev.len);
+			peer_push(r, p, WSC_FRAME_PONG, ev.data, ev.len);
 			break;
 		case FRAME_EV_PONG:
 			break;
@@ -853,7 +937,7 @@ static bool valid_key(const char *key)
  * subprotocol: the first the client offers that is ours, else none (or a
  * refusal with --require-subprotocol). Returns false when it was refused.
  */
-static bool check_upgrade(struct wsc *w, struct wsc_peer *p,
+static bool check_upgrade(struct room *r, struct wsc_peer *p,
 		const struct wsc_httphead *h, char *proto, size_t size)
 {
 	const char *v, *offered;
@@ -861,7 +945,7 @@ static bool check_upgrade(struct wsc *w, struct wsc_peer *p,
 	char why[400];
 	int rc;
 
-	if (w->closing) {
+	if (r->closing) {
 		refuse(p, 503, "the server is shutting down", true);
 		return false;
 	}
@@ -908,17 +992,17 @@ static bool check_upgrade(struct wsc *w, struct wsc_peer *p,
 	}
 	*proto = '\0';
 	offered = httphead_get(h, "Sec-WebSocket-Protocol");
-	if (!handshake_choose_protocol(h, w->opts->protocols, proto, size)) {
+	if (!handshake_choose_protocol(h, r->opts->protocols, proto, size)) {
 		*proto = '\0';
-		if (w->opts->require_protocol) {
+		if (r->opts->require_protocol) {
 			if (offered) {
 				snprintf(why, sizeof(why), "it offered subprotocol "
 					"%.126s, none of %.200s", offered,
-					w->opts->protocols);
+					r->opts->protocols);
 			} else {
 				snprintf(why, sizeof(why), "it offered no subprotocol "
 					"(--require-subprotocol %.200s)",
-					w->opts->protocols);
+					r->opts->protocols);
 			}
 			refuse(p, 400, why, true);
 		return false;
@@ -932,7 +1016,7 @@ static bool check_upgrade(struct wsc *w, struct wsc_peer *p,
  * Sec-WebSocket-Extensions fields, joined) judged by deflate.h into
  * resp; false when none is taken (or there is none).
  */
-static bool choose_deflate(struct wsc *w, struct wsc_peer *p,
+static bool choose_deflate(struct room *r, struct wsc_peer *p,
 		const struct wsc_httphead *h, char *resp, size_t size)
 {
 	// ours is reset per message: one compressor serves every client
@@ -942,7 +1026,7 @@ static bool choose_deflate(struct wsc *w, struct wsc_peer *p,
 	char value[HTTPHEAD_MAX], why[160];
 	size_t n = 0;
 
-	if (!w->opts->deflate || !httphead_count(h, "Sec-WebSocket-Extensions")) {
+	if (!r->opts->deflate || !httphead_count(h, "Sec-WebSocket-Extensions")) {
 		return false;
 	}
 	for (size_t i = 0; i < h->nfields; i++) {
@@ -968,12 +1052,12 @@ static bool choose_deflate(struct wsc *w, struct wsc_peer *p,
 }
 
 /* The head is complete: answer it; rest/n are the bytes after it. */
-static int on_request(struct wsc *w, struct wsc_peer *p, unsigned char *rest,
+static int on_request(struct room *r, struct wsc_peer *p, unsigned char *rest,
 		size_t n)
 {
 	const struct wsc_httphead *h = p->head;
 	const char *up = httphead_get(h, "Upgrade");
-	unsigned long long max = w->opts->max_size ? w->opts->max_size :
+	unsigned long long max = r->opts->max_size ? r->opts->max_size :
 		PEER_MESSAGE_MAX;
 	char proto[128], buf[1024], why[128], ext[256];
 	ssize_t len;
@@ -985,10 +1069,10 @@ static int on_request(struct wsc *w, struct wsc_peer *p, unsigned char *rest,
 	if (!up) {
 		return serve_http(p, h);
 	}
-	if (!check_upgrade(w, p, h, proto, sizeof(proto))) {
+	if (!check_upgrade(r, p, h, proto, sizeof(proto))) {
 		return p->raw ? 0 : -1;
 	}
-	p->pmd = choose_deflate(w, p, h, ext, sizeof(ext));
+	p->pmd = choose_deflate(r, p, h, ext, sizeof(ext));
 	len = handshake_write_response(buf, sizeof(buf),
 		httphead_get(h, "Sec-WebSocket-Key"), *proto ? proto : NULL,
 		p->pmd ? ext : NULL);
@@ -1001,29 +1085,29 @@ static int on_request(struct wsc *w, struct wsc_peer *p, unsigned char *rest,
 
 	// it joins
 	p->state = PEER_OPEN;
-	p->id = ++w->next_id;
+	p->id = ++r->next_id;
 	sendq_init(&p->q, PEER_QUEUE_MAX, HEADROOM);
 	p->max = max;
 	// a compressed payload may be a little longer than its message
 	frame_decoder_init(&p->dec, FRAME_ROLE_SERVER, p->pmd,
 		p->pmd ? max + max / 4096 + 64 : max);
-	p->next = w->peers;
-	w->peers = p;
+	p->next = r->peers;
+	r->peers = p;
 	lws_set_timeout(p->wsi, NO_PENDING_TIMEOUT, 0);
 	log_info("client #%u joined from %s%s%s%s", p->id, p->addr,
 		*proto ? ", subprotocol " : "", proto,
 		p->pmd ? ", permessage-deflate" : "");
 	free(p->head);
 	p->head = NULL;
-	if (w->hold_input) {
+	if (r->hold_input) {
 		lws_rx_flow_control(p->wsi, 0);
 	}
 	lws_callback_on_writable(p->wsi);
-	on_frames(w, p, rest, n);
+	on_frames(r, p, rest, n);
 	return 0;
 }
 
-static int on_head_bytes(struct wsc *w, struct wsc_peer *p, unsigned char *in,
+static int on_head_bytes(struct room *r, struct wsc_peer *p, unsigned char *in,
 		size_t len)
 {
 	enum wsc_httphead_status st;
@@ -1039,7 +1123,7 @@ static int on_head_bytes(struct wsc *w, struct wsc_peer *p, unsigned char *in,
 				p->head_bytes);
 			return refuse(p, 431, why, false);
 		}
-		return on_request(w, p, in + used, len - used);
+		return on_request(r, p, in + used, len - used);
 	}
 	if (st == HTTPHEAD_ERROR || p->head_bytes > HEAD_MAX) {
 		char why[160];
@@ -1058,14 +1142,14 @@ static int on_head_bytes(struct wsc *w, struct wsc_peer *p, unsigned char *in,
 
 /* --- the callback --- */
 
-static void peer_gone(struct wsc *w, struct wsc_peer *p)
+static void peer_gone(struct room *r, struct wsc_peer *p)
 {
 	if (p->state == PEER_HEAD && p->head_bytes) {
 		refused(p->addr, "incomplete request (closed or timed out after "
 			"%zu bytes)", p->head_bytes);
 	}
 	if (p->id) {
-		for (struct wsc_peer **pp = &w->peers; *pp; pp = &(*pp)->next) {
+		for (struct wsc_peer **pp = &r->peers; *pp; pp = &(*pp)->next) {
 			if (*pp == p) {
 				*pp = p->next;
 				break;
@@ -1083,14 +1167,14 @@ static void peer_gone(struct wsc *w, struct wsc_peer *p)
 	free(p->rx);
 	deflate_rx_free(p->inf);
 	free(p);
-	update_flow(w);
-	leave_when_empty(w);
+	update_flow(r);
+	leave_when_empty(r);
 }
 
 static int server_cb(struct lws *wsi, enum lws_callback_reasons reason,
 		void *user, void *in, size_t len)
 {
-	struct wsc *w = ctx_wsc(wsi);
+	struct room *r = ctx_room(wsi);
 	struct wsc_peer *p = lws_get_opaque_user_data(wsi);
 
 	(void)user;
@@ -1116,21 +1200,21 @@ static int server_cb(struct lws *wsi, enum lws_callback_reasons reason,
 		}
 		switch (p->state) {
 		case PEER_HEAD:
-			return on_head_bytes(w, p, in, len);
+			return on_head_bytes(r, p, in, len);
 		case PEER_OPEN:
-			on_frames(w, p, in, len);
+			on_frames(r, p, in, len);
 			return 0;
 		default:
 			return 0;   // after the answer or our Close: not read
 		}
 
 	case LWS_CALLBACK_RAW_WRITEABLE:
-		return p ? peer_flush(w, p) : 0;
+		return p ? peer_flush(r, p) : 0;
 
 	case LWS_CALLBACK_RAW_CLOSE:
 		if (p) {
 			lws_set_opaque_user_data(wsi, NULL);
-			peer_gone(w, p);
+			peer_gone(r, p);
 		}
 		return 0;
 
@@ -1262,7 +1346,7 @@ static bool is_literal(const char *host)
  * Create one vhost per address of host (all on one port: port 0 takes the
  * first one's); print "listening on" for each, or one error and false.
  */
-static bool listen_all(struct wsc *w, const char *host, int port,
+static bool listen_all(struct lws_context *ctx, const char *host, int port,
 		struct lws_context_creation_info *info, struct lws_vhost **first)
 {
 	// lws keeps pointers to the vhost's name and iface
@@ -1297,7 +1381,7 @@ static bool listen_all(struct wsc *w, const char *host, int port,
 			LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY |
 			LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE :
 			LWS_SERVER_OPTION_DISABLE_IPV6);
-		vhs[bound] = lws_create_vhost(w->ctx, info);
+		vhs[bound] = lws_create_vhost(ctx, info);
 		if (!vhs[bound]) {
 			e = probe(&a[i], port);
 			why = e ? strerror(e) : "libwebsockets could not listen";
@@ -1334,6 +1418,7 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 	struct lws_vhost *vh = NULL;
 	enum wsc_exit rc = WSC_EXIT_OK;
 	size_t n = 0;
+	struct room room;
 	struct wsc w;
 	char host[128];
 	int port;
@@ -1343,7 +1428,10 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 			"brackets): '%s'", opts->listen);
 		return WSC_EXIT_USAGE;
 	}
-	if (!wsc_init(&w, opts, true)) {
+	memset(&room, 0, sizeof(room));
+	room.w = &w;
+	room.opts = opts;
+	if (!wsc_init(&w, opts, &room_endpoint, &room)) {
 		wsc_finish(&w);
 		return WSC_EXIT_FAILURE;
 	}
@@ -1375,11 +1463,10 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 	if (!w.ctx) {
 		log_err("cannot create the libwebsockets context");
 		rc = WSC_EXIT_FAILURE;
-	} else if (!listen_all(&w, host, port, &info, &vh)) {
+	} else if (!listen_all(w.ctx, host, port, &info, &vh)) {
 		rc = WSC_EXIT_FAILURE;
 	} else {
 		events_init(&w);
-		w.st.ready = WSC_OPEN;
 		if (input_start(&w, vh, sigfd)) {
 			while (!w.done) {
 				if (lws_service(w.ctx, 0) < 0) {
@@ -1396,6 +1483,7 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 	free(page);
 	page = NULL;
 	room_z_free();
+	free(room.in_msg);
 	wsc_finish(&w);
 	return rc;
 }

@@ -17,15 +17,17 @@ static void lws_log_sink(int level, const char *line)
 	(void)line;
 }
 
-bool wsc_init(struct wsc *w, const struct wsc_opts *opts, bool server)
+bool wsc_init(struct wsc *w, const struct wsc_opts *opts,
+		const struct wsc_endpoint_ops *ops, void *ctx)
 {
 	const char *d = getenv("WSC_LWS_DEBUG");
 	const bool debug = d && *d && strcmp(d, "0");
 
 	memset(w, 0, sizeof(*w));
 	w->opts = opts;
-	w->server_mode = server;
-	state_init(&w->st, opts->show_state && !server);
+	w->ep.ops = ops;
+	w->ep.ctx = ctx;
+	state_init(&w->st, opts->show_state);
 	sendq_init(&w->q, WSC_SENDQ_BUDGET, 0);
 	w->interactive = isatty(STDIN_FILENO) && !opts->n_execute;
 	output_init(&w->out, STDOUT_FILENO, isatty(STDOUT_FILENO), opts->delim,
@@ -54,6 +56,4 @@ void wsc_finish(struct wsc *w)
 	split_finish(&w->split);
 	output_finish(&w->out);
 	sendfile_stop(w);
-	free(w->in_msg);
-	w->in_msg = NULL;
 }

@@ -1,7 +1,10 @@
 /*
- * wsc.h - struct wsc, the single run-state object of a client session.
- * It lives on client_run()'s (or server_run()'s) stack and reaches lws
- * callbacks as the context user pointer.
+ * wsc.h - struct wsc, the session: the loop, input (stdin, the REPL,
+ * /send) and output, and the endpoint input goes to (endpoint.h: the
+ * client connection or the room). It lives on client_run()'s (or
+ * server_run()'s) stack and reaches lws callbacks as the context user
+ * pointer. The room keeps its own state (server.c); the client
+ * connection's fields are still here, below the session's.
  */
 #ifndef WSC_WSC_H
 #define WSC_WSC_H
@@ -10,6 +13,7 @@
 
 #include <libwebsockets.h>
 
+#include "endpoint.h"
 #include "options.h"
 #include "output.h"
 #include "sendq.h"
@@ -39,14 +43,9 @@ struct wsc {
 	struct wsc_split split;
 	struct wsc_output out;  // socket -> stdout
 	struct wsc_state st;
+	struct wsc_endpoint ep; // where input goes: the connection or the room
 
-	bool server_mode;       // --listen
-	struct wsc_peer *peers; // --listen: connected clients
-	unsigned next_id;
-	bool hold_input;        // --listen: a client is behind, stop reading
-	char *in_msg;           // --listen: an input line being assembled
 	struct wsc_file *file;  // /send or /sendbin in progress (sendfile.c)
-	size_t in_len, in_cap;
 
 	bool interactive;       // stdin is a terminal: the readline REPL
 	bool repl_started;      // readline installed (terminal to restore)
@@ -110,8 +109,10 @@ struct wsc {
 	bool flush_scheduled;
 };
 
-/* Set up w for a session (false after printing an error); w is zeroed. */
-bool wsc_init(struct wsc *w, const struct wsc_opts *opts, bool server);
+/* Set up w for a session whose input goes to the endpoint ops with ctx
+ * (false after printing an error); w is zeroed. */
+bool wsc_init(struct wsc *w, const struct wsc_opts *opts,
+		const struct wsc_endpoint_ops *ops, void *ctx);
 
 /* Free what wsc_init() and the session allocated. */
 void wsc_finish(struct wsc *w);

@@ -1404,3 +1404,44 @@ def test_16_mib_message_is_relayed_intact(listen):
     c.close()
     srv.err.search(r"client #3 sent a message larger than 16777216 bytes: "
                    r"closing it with 1009$")
+
+
+# --- options the room has no use for ------------------------------------------
+
+# Each client option with an argument it accepts; with --listen it is refused
+# (exit 2, one line) instead of being silently ignored.
+CLIENT_ONLY = {
+    "header": ["X: y"], "origin": ["http://o"], "auth": ["u:p"],
+    "location": [], "max-redirects": ["3"], "proxy": ["http://127.0.0.1:9"],
+    "unix-socket": ["/tmp/none"], "connect-timeout": ["3"],
+    "reconnect": None, "insecure": [], "ca": ["/etc/hostname"],
+    "cert": ["/etc/hostname"], "key": ["/etc/hostname"], "execute": ["hi"],
+    "wait": ["1"], "count": ["1"], "ping-interval": ["1"],
+    "ping-timeout": ["1"], "show-ping-pong": [], "dump-handshake": [],
+    "show-state": [], "verbose": [],
+}
+# What the room does use (or what is no connection option at all).
+ROOM = {"subprotocol", "deflate", "binary", "null", "max-size", "jsonl",
+        "close-timeout", "timestamps", "quiet", "color", "no-color",
+        "no-history", "pretty", "listen", "echo", "require-subprotocol",
+        "check", "help", "version"}
+
+
+def test_every_option_is_sorted_into_client_or_room():
+    out = subprocess.run([os.environ["WSC"], "--help"], capture_output=True,
+                         text=True, timeout=10).stdout
+    longs = set(re.findall(r"^\s+(?:-\w, )?--([a-z-]+)", out, re.M))
+    assert len(longs) > 30, out
+    assert longs == set(CLIENT_ONLY) | ROOM, longs ^ (set(CLIENT_ONLY) | ROOM)
+
+
+@pytest.mark.parametrize("name", sorted(CLIENT_ONLY))
+def test_client_option_with_listen_is_refused(name):
+    args = CLIENT_ONLY[name]
+    opt = ["--reconnect=2"] if args is None else ["--" + name] + args
+    r = subprocess.run([os.environ["WSC"], "--listen", "127.0.0.1:0"] + opt,
+                       input=b"", capture_output=True, timeout=10)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.decode() == (
+        "wsc: --%s is a client option: --listen does not use it\n" % name)
+    assert r.stdout == b""

@@ -11,7 +11,8 @@ import time
 
 import pytest
 
-from harness import WSC
+from harness import WSC, free_port
+from test_listen import raw_connect, send_close, send_text
 from tty import Tmux
 from wsproto import RawServer, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG
 
@@ -103,6 +104,7 @@ def test_history_survives_restart_and_is_private(state_dir):
             t.keys("Enter")
             t.keys("C-d")
             assert t.exit_status() == 0
+        assert rec.data() == [(OP_TEXT, b"remember me")], rec.frames
         path = os.path.join(state_dir, "wsc", "history")
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
         assert "remember me" in open(path).read()
@@ -118,7 +120,9 @@ def test_history_survives_restart_and_is_private(state_dir):
             t.keys("Enter")
             t.keys("C-d")
             assert t.exit_status() == 0
-    assert rec2.data() == [(OP_TEXT, b"remember me")]
+            screen = t.screen(history=True)
+    assert rec2.data() == [(OP_TEXT, b"remember me")], (rec2.frames,
+                                                         srv.errors, screen)
 
 
 def test_no_history_writes_nothing(state_dir):
@@ -156,6 +160,42 @@ def test_slash_commands(state_dir):
     assert rec.frames == [
         (OP_PING, b"hi"), (OP_PONG, b"yo"), (OP_BINARY, b"\x00\xff\x10"),
         (OP_TEXT, b"/slash"), (OP_CLOSE, b"\x0f\xa0bye now")]
+
+
+def test_quit_prints_a_reply_still_on_its_way(state_dir):
+    """/quit ends the input as Ctrl-D does: the end-of-input Ping goes out
+    and a reply the server sends 50 ms after the message is printed."""
+    rec = Recorder()
+
+    def handler(conn):
+        conn.read_request().accept()
+        fin, op, data = conn.recv_frame()
+        rec.frames.append((op, data))
+        threading.Event().wait(0.05)    # the server is slow to answer
+        conn.send_frame(OP_TEXT, b"late reply")
+        while True:
+            fin, op, data = conn.recv_frame()
+            if op == OP_PING:
+                rec.end_pings.append(data)
+                conn.send_frame(OP_PONG, data)
+                continue
+            rec.frames.append((op, data))
+            if op == OP_CLOSE:
+                conn.send_frame(OP_CLOSE, data[:2])
+                return
+
+    with RawServer(handler) as srv, start(srv, state_dir) as t:
+        t.wait_prompt()
+        t.wait_text("connected;")
+        t.type("question")
+        t.keys("Enter")
+        t.type("/quit")
+        t.keys("Enter")
+        assert t.exit_status() == 0
+        screen = t.screen(history=True)
+    assert "< late reply" in screen, screen
+    assert rec.end_pings, rec.frames
+    assert rec.frames == [(OP_TEXT, b"question"), (OP_CLOSE, b"\x03\xe8")]
 
 
 def test_tab_completes_commands(state_dir):
@@ -268,6 +308,7 @@ def test_terminal_restored_after_server_drops_mid_line(tmp_path):
             "stty -g > %s\nsleep 60\n" % (before, WSC, srv.url,
                                            tmp_path / "rc", after))
         t.sock = "wsc-test-stty-%d" % os.getpid()
+        t.dir = str(tmp_path / "tmux")
         t.done_file = str(tmp_path / "rc")
         t._tmux("new-session", "-d", "-s", "w", "-x", "80", "-y", "24",
                 "bash", "--norc", str(script))
@@ -581,3 +622,45 @@ def test_no_hint_in_pipe_mode():
     assert r.returncode == 0, r
     assert r.stderr == b"", r
     assert r.stdout == b"hello\n", r
+
+
+# --- the room's REPL (--listen): the same commands, through the room ------
+
+def test_listen_repl_commands_reach_every_client(state_dir, tmp_path):
+    """Typed lines, /ping, /send and /state go through the room (the
+    session's endpoint); Ctrl-C on an empty line closes each client with
+    1000 and the room exits 0 once they have answered."""
+    port = free_port()
+    doc = tmp_path / "doc.txt"
+    body = b"".join(b"line %06d of the file\n" % i for i in range(8000))
+    doc.write_bytes(body)   # 184 000 bytes: several pieces read as it goes
+    with Tmux(["-l", "127.0.0.1:%d" % port],
+              env={"XDG_STATE_HOME": state_dir}) as t:
+        t.wait_prompt()
+        a, _ = raw_connect(port)
+        b, _ = raw_connect(port)
+        t.wait_text("client #2 joined")
+        send_text(a, b"from a")
+        t.wait_text("from a")
+        assert b.recv_message() == (OP_TEXT, b"from a")
+        t.type("hello room")
+        t.keys("Enter")
+        t.type("/ping pp")
+        t.keys("Enter")
+        t.type("/send %s" % doc)
+        t.keys("Enter")
+        for c in (a, b):
+            assert c.recv_message() == (OP_TEXT, b"hello room")
+            fin, op, data = c.recv_frame()     # not answered: unmasked
+            assert (fin, op, data) == (True, OP_PING, b"pp")
+            assert c.recv_message() == (OP_TEXT, body)
+        t.type("/state")
+        t.keys("Enter")
+        t.wait_text("listening on 127.0.0.1:%d, 2 clients, 1 message "
+                    "received" % port)
+        t.wait_prompt()
+        t.keys("C-c")
+        for c in (a, b):
+            assert c.recv_message() == (OP_CLOSE, b"\x03\xe8")
+            send_close(c)
+        assert t.exit_status() == 0

@@ -5,7 +5,6 @@ to whatever holds the port. WSC_TRY_NO_BUILD skips tools/deps and the build;
 the port is chosen per test, never 8081."""
 import os
 import re
-import shlex
 import socket
 import subprocess
 
@@ -19,17 +18,9 @@ class TryTmux(Tmux):
     """Tmux running tools/try instead of wsc."""
 
     def __init__(self, args, env):
-        self.sock = "wsc-try-%d-%d" % (os.getpid(), id(self))
-        self.done_file = "/tmp/%s.exit" % self.sock
-        e = {"TERM": "xterm-256color", "NO_COLOR": "1", "LC_ALL": "C.UTF-8",
-             "WSC_TRY_NO_BUILD": "1", "WSC_TRY_WSC": WSC}
+        e = {"WSC_TRY_NO_BUILD": "1", "WSC_TRY_WSC": WSC}
         e.update(env)
-        envs = " ".join("%s=%s" % (k, shlex.quote(v)) for k, v in e.items())
-        cmd = "env %s %s %s; echo $? > %s; sleep 60" % (
-            envs, shlex.quote(TRY), " ".join(shlex.quote(a) for a in args),
-            self.done_file)
-        self._tmux("new-session", "-d", "-s", "w", "-x", "100", "-y", "30",
-                   "bash", "--norc", "-c", cmd)
+        super().__init__(args, e, width=100, height=30, program=TRY)
 
 
 def refused(port):

@@ -1,25 +1,36 @@
 """Drive wsc on a real terminal: tmux on a private socket, send-keys to
 type, capture-pane to read the screen. Waits poll the screen with a
 deadline; nothing sleeps to synchronise."""
+import itertools
 import os
 import re
 import shlex
+import shutil
 import subprocess
+import tempfile
 import threading
 import time
 
 from harness import WSC
 
 
+_serial = itertools.count()
+
+
 class Tmux:
-    def __init__(self, args, env=None, width=80, height=24, shell_after=""):
-        self.sock = "wsc-test-%d-%d" % (os.getpid(), id(self))
-        self.done_file = "/tmp/%s.exit" % self.sock
+    def __init__(self, args, env=None, width=80, height=24, shell_after="",
+                 program=WSC):
+        # a name never used before in this process (id() is reused once an
+        # object is freed) and a fresh directory for the exit status, so
+        # that no earlier session's status can be read as this one's
+        self.sock = "wsc-test-%d-%d" % (os.getpid(), next(_serial))
+        self.dir = tempfile.mkdtemp(prefix=self.sock + ".")
+        self.done_file = os.path.join(self.dir, "exit")
         e = {"TERM": "xterm-256color", "NO_COLOR": "1", "LC_ALL": "C.UTF-8"}
         e.update(env or {})
         envs = " ".join("%s=%s" % (k, shlex.quote(v)) for k, v in e.items())
         cmd = "env %s %s %s; echo $? > %s; %s sleep 60" % (
-            envs, shlex.quote(WSC), " ".join(shlex.quote(a) for a in args),
+            envs, shlex.quote(program), " ".join(shlex.quote(a) for a in args),
             self.done_file, shell_after)
         self._tmux("new-session", "-d", "-s", "w", "-x", str(width),
                    "-y", str(height), "bash", "--norc", "-c", cmd)
@@ -78,17 +89,10 @@ class Tmux:
         raise AssertionError("wsc did not exit; screen:\n" +
                              self.screen(history=True))
 
-    def pid(self):
-        out = subprocess.run(["pgrep", "-f", "-n", "^" + WSC], stdout=subprocess.PIPE)
-        return int(out.stdout.split()[0])
-
     def close(self):
         subprocess.run(["tmux", "-L", self.sock, "kill-server"],
                        stderr=subprocess.DEVNULL)
-        try:
-            os.unlink(self.done_file)
-        except FileNotFoundError:
-            pass
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self):
         return self

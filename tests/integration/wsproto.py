@@ -202,7 +202,15 @@ class RawServer:
             self.done.set()
 
     def close(self):
+        # shutdown() first: close() alone leaves a socket that a thread is
+        # blocked in accept() on listening, and it takes one more connection
+        # (a later test's, once its port comes round again)
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.sock.close()
+        self.thread.join(10)
         for c in self.conns:
             c.close()
 
