@@ -100,6 +100,24 @@ def collect(conn, frames, answer=True, hang_up=False):
         pass
 
 
+def echo_until_close(conn, frames):
+    """Echo wsc's data frames and answer its Pings until its Close
+    (True) or until it hangs up or stays silent for WAIT s (False)."""
+    conn.sock.settimeout(WAIT)
+    try:
+        while True:
+            f = conn.recv_frame()
+            frames.append(f)
+            if f[1] == OP_CLOSE:
+                return True
+            if f[1] == OP_PING:
+                conn.send_frame(OP_PONG, f[2])
+            elif f[1] != OP_PONG:
+                conn.send_frame(f[1], f[2], fin=f[0])
+    except (EOFError, OSError):
+        return False
+
+
 def session(serve, args=(), stdin=None):
     """serve(conn, frames) plays the server once the request is read;
     whatever it reads from wsc goes to frames. stdin: bytes to pipe into
@@ -305,18 +323,9 @@ def test_violation_after_our_close_sends_no_second_close(late, words):
     the cause."""
     def serve(conn, frames):
         conn.send_raw(conn.accept_bytes())
-        conn.sock.settimeout(WAIT)
-        while True:                 # echo, answer Pings, up to wsc's Close
-            f = conn.recv_frame()
-            frames.append(f)
-            if f[1] == OP_CLOSE:
-                break
-            if f[1] == OP_PING:
-                conn.send_frame(OP_PONG, f[2])
-            elif f[1] in (OP_TEXT, OP_BINARY):
-                conn.send_frame(f[1], f[2])
-        conn.send_raw(late)
-        collect(conn, frames, answer=False)
+        if echo_until_close(conn, frames):
+            conn.send_raw(late)
+            collect(conn, frames, answer=False)
 
     s = session(serve, stdin=b"hi\n")
     no_crash(s)
@@ -341,14 +350,8 @@ def test_header_values_are_trimmed(upgrade, accept):
         conn.send_raw(("HTTP/1.1 101 Switching Protocols\r\n%s\r\n"
                        "Connection: Upgrade\r\n%s\r\n\r\n"
                        % (upgrade, accept.format(accept_for(key)))).encode())
-        conn.sock.settimeout(WAIT)
-        while True:
-            op, data = conn.recv_message()      # answers Pings
-            if op == OP_CLOSE:
-                frames.append((True, op, data))
-                conn.send_frame(OP_CLOSE, data[:2])
-                return
-            conn.send_frame(op, data)
+        if echo_until_close(conn, frames):
+            conn.send_frame(OP_CLOSE, frames[-1][2][:2])
 
     s = session(serve, stdin=b"hi\n")
     no_crash(s)
