@@ -572,6 +572,16 @@ static bool setup_deflate(struct wsc_conn *c, char *why, size_t size)
 	}
 	r = deflate_client_accept(joined, n, &c->dcfg, &c->pmdp, why, size);
 	if (r < 0) {
+		// say which header: "'server_max_window_bits=16' is not 8..15"
+		static const char hdr[] = "Sec-WebSocket-Extensions: ";
+		size_t h = sizeof(hdr) - 1, len = strlen(why);
+
+		if (size > h) {
+			len = len < size - h - 1 ? len : size - h - 1;
+			memmove(why + h, why, len);
+			memcpy(why, hdr, h);
+			why[h + len] = '\0';
+		}
 		return false;
 	}
 	if (r == 0) {

@@ -38,14 +38,9 @@ def inflate(payload):
 
 def recv_raw(c):
     """One frame with its RSV1 bit: (fin, rsv1, opcode, payload)."""
-    b0, b1 = c.read_exact(2)
-    n = b1 & 0x7f
-    if n == 126:
-        n = struct.unpack("!H", c.read_exact(2))[0]
-    elif n == 127:
-        n = struct.unpack("!Q", c.read_exact(8))[0]
-    assert not b1 & 0x80, "a masked frame from the server"
-    return bool(b0 & 0x80), bool(b0 & 0x40), b0 & 0x0f, c.read_exact(n)
+    fin, rsv1, op, data, masked = c.recv_frame_rsv()
+    assert not masked, "a masked frame from the server"
+    return fin, rsv1, op, data
 
 
 def ext(c):

@@ -72,7 +72,8 @@ class Conn:
                  "Connection: close"] + list(extra)
         self.send_raw(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
 
-    def recv_frame(self):
+    def recv_frame_rsv(self):
+        """One frame, unmasked: (fin, rsv1, opcode, payload, masked)."""
         b0, b1 = self.read_exact(2)
         n = b1 & 0x7f
         if n == 126:
@@ -84,7 +85,11 @@ class Conn:
         if mask:
             data = bytes(c ^ mask[i % 4] for i, c in enumerate(data)) \
                 if n < 4096 else _unmask(data, mask)
-        return bool(b0 & 0x80), b0 & 0x0f, data
+        return bool(b0 & 0x80), bool(b0 & 0x40), b0 & 0x0f, data, bool(mask)
+
+    def recv_frame(self):
+        fin, _, op, data, _ = self.recv_frame_rsv()
+        return fin, op, data
 
     def recv_message(self):
         """Next data message (opcode, payload); control frames are returned
