@@ -31,6 +31,40 @@ static const char *reason(const char *fallback)
 	return r;
 }
 
+#define DEVICE_MAX (1024 * 1024)
+
+/* A device (/dev/null, /dev/stdin on a terminal...) read whole into memory,
+ * at most DEVICE_MAX bytes, so that one that never ends cannot hang wsc. */
+static BIO *read_device(const char *path, char *why, size_t size)
+{
+	static char buf[DEVICE_MAX + 1];
+	size_t len = 0;
+	ssize_t n = 1;
+	FILE *f = fopen(path, "r");
+	BIO *b;
+
+	if (!f) {
+		snprintf(why, size, "%s", strerror(errno));
+		return NULL;
+	}
+	while (len < sizeof(buf) && (n = (ssize_t)fread(buf + len, 1,
+			sizeof(buf) - len, f)) > 0) {
+		len += (size_t)n;
+	}
+	fclose(f);
+	if (len > DEVICE_MAX) {
+		snprintf(why, size, "larger than %d KiB", DEVICE_MAX / 1024);
+		return NULL;
+	}
+	b = BIO_new(BIO_s_mem());
+	if (!b || BIO_write(b, buf, (int)len) != (int)len) {
+		BIO_free(b);
+		snprintf(why, size, "out of memory");
+		return NULL;
+	}
+	return b;
+}
+
 /* A regular file opened for PEM reading; NULL with why set if it cannot
  * be. *skip: not a regular file (a pipe, a device): it can be read only
  * once, so it is left for the TLS set-up to read. */
@@ -48,6 +82,9 @@ static BIO *open_file(const char *path, bool *skip, char *why, size_t size)
 	if (S_ISDIR(st.st_mode)) {
 		snprintf(why, size, "%s", strerror(EISDIR));
 		return NULL;
+	}
+	if (S_ISCHR(st.st_mode)) {
+		return read_device(path, why, size);
 	}
 	if (!S_ISREG(st.st_mode)) {
 		*skip = access(path, R_OK) == 0;

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from harness import run, python_server
+from harness import WSC, run, python_server
 from wsproto import RawServer
 from test_redirect_proxy_unix import ConnectProxy, ipv6_loopback, redirector
 
@@ -300,6 +300,30 @@ def test_unusable_file_is_usage_error(tmp_path, pki, ca_signed, case):
             input=MSG)
     assert_one_error_line(r, status=2)
     assert r.stderr.decode() == "wsc: %s: %s: %s\n" % (opt, bad, why)
+
+
+@pytest.mark.parametrize("dev,why", [
+    ("/dev/null", "no certificate found"),
+    ("/dev/zero", "larger than 1024 KiB")])
+@pytest.mark.parametrize("opt", ["--ca", "--cert"])
+def test_device_is_read_at_start_too(opt, dev, why):
+    """A device is read (at most 1 MiB) and judged like a file; only a pipe
+    is left for the connection to read, since it can be read only once."""
+    args = [opt, dev] + (["--key", dev] if opt == "--cert" else [])
+    with RawServer(lambda conn: None) as rs:
+        r = run(args + [rs.url.replace("ws:", "wss:")], input=MSG)
+        assert rs.conns == []
+    assert_one_error_line(r, status=2)
+    assert r.stderr.decode() == "wsc: %s: %s: %s\n" % (opt, dev, why)
+
+
+def test_ca_from_a_pipe_is_used(pki, ca_signed):
+    """--ca <(cat ca.pem): the pipe is read when connecting."""
+    r = subprocess.run(["bash", "-c", '"$0" --ca <(cat "$1") "$2" <<< hello',
+                        WSC, str(pki / "ca.pem"), url(ca_signed)],
+                       capture_output=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"hello\n"
 
 
 def test_unusable_ca_refused_for_ws_url_too(tmp_path):
