@@ -442,3 +442,16 @@ def test_optional_argument_leaves_the_url(shell):
         assert got["wsc "] == {"ws://", "wss://"}, got
     assert got["wsc --reconnect "] == got["wsc "], got
     assert got["wsc --wait 1 "] == got["wsc "], got
+
+
+def test_binary_defines_no_library_function():
+    """Issue 12: wsc interposes nothing. The executable's dynamic symbol
+    table may hold copy-relocated data (stdout, readline's variables) but
+    no function: no send, recv, connect, getaddrinfo, SSL_read, ..."""
+    out = subprocess.run(["nm", "-D", "--defined-only", WSC],
+                         capture_output=True, text=True, timeout=10)
+    assert out.returncode == 0, out.stderr
+    syms = [l.split() for l in out.stdout.splitlines() if l.strip()]
+    assert any(s[-1].startswith("stdout") for s in syms), out.stdout
+    functions = [s[-1] for s in syms if s[1] in "TtWwi"]
+    assert functions == [], functions
