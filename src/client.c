@@ -307,11 +307,7 @@ static void maybe_finish(struct wsc *w)
 void client_wake(struct wsc *w)
 {
 	if (w->conn && w->st.ready == WSC_OPEN) {
-		if (!sendq_empty(&w->q)) {
-			pump(w);
-		} else {
-			maybe_finish(w);
-		}
+		pump(w);    // also resumes paused input (after a reconnect too)
 	}
 }
 
@@ -832,8 +828,24 @@ static void pump(struct wsc *w)
 	}
 	while ((it = sendq_peek(&w->q))) {
 		const unsigned char *pl = sendq_payload(&w->q, it);
-		enum conn_tx r = conn_frame(w->conn, it->kind, it->first,
-			it->last, pl, it->len);
+		bool data = it->kind == WSC_FRAME_TEXT ||
+			it->kind == WSC_FRAME_BINARY;
+		enum conn_tx r;
+
+		if (data && !it->first && !w->tx_open) {
+			// its start went out on a connection since lost: the rest
+			// would be a continuation without a start (a reconnect)
+			w->cut += it->len;
+			if (it->last) {
+				log_err("the rest of a message cut by the lost "
+					"connection was not sent (%llu bytes)", w->cut);
+				w->cut = 0;
+			}
+			sendq_pop(&w->q);
+			continue;
+		}
+		r = conn_frame(w->conn, it->kind, it->first, it->last, pl,
+			it->len);
 
 		if (r == CONN_TX_FULL) {
 			conn_flush(w->conn);
@@ -879,9 +891,9 @@ static void pump(struct wsc *w)
 			}
 			return;
 		}
-		if (it->last && (it->kind == WSC_FRAME_TEXT ||
-				it->kind == WSC_FRAME_BINARY)) {
-			w->sent++;
+		if (data) {
+			w->tx_open = !it->last;
+			w->sent += it->last;
 		}
 		sendq_pop(&w->q);
 	}
@@ -915,6 +927,7 @@ static void on_open(void *u)
 	events_open(w);
 	repl_opened(w);
 	w->reconnects = 0;
+	w->tx_open = false;     // a message cut by a lost connection is not resumed
 	if (w->opts->ping_interval_ms) {
 		schedule(w, &w->sul_ping, ping_cb, w->opts->ping_interval_ms);
 	}

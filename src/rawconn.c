@@ -96,11 +96,12 @@ static void fail(struct rawconn *c, const char *fmt, ...)
 		va_end(ap);
 	}
 	lws_sul_cancel(&c->sul);
-	if (c->in_cb) {
-		c->kill = true;
-	} else if (c->wsi) {
+	// never closed() from inside the caller's rawconn_write(): it may free
+	// what the caller is still using; the loop closes it next time round
+	c->kill = true;
+	if (!c->in_cb && c->wsi) {
 		lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK,
-			LWS_TO_KILL_SYNC);
+			LWS_TO_KILL_ASYNC);
 	}
 }
 

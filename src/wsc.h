@@ -58,6 +58,8 @@ struct wsc {
 	bool done;              // leave the loop
 	int signals;            // SIGINT/SIGTERM seen
 
+	bool tx_open;           // a message's start went out on this connection
+	unsigned long long cut; // bytes of a cut message not sent (reconnect)
 	unsigned long sent;             // complete messages written
 	unsigned long received;         // complete messages
 	char protocol[128];             // the negotiated subprotocol

@@ -171,3 +171,42 @@ def test_deflate_negotiated_with_python_websockets():
     err = r.stderr.decode()
     assert "> Sec-WebSocket-Extensions: permessage-deflate" in err
     assert "< Sec-WebSocket-Extensions: permessage-deflate" in err
+
+
+def test_reconnect_drops_the_rest_of_a_cut_message():
+    """A connection lost in the middle of a long line: the new connection
+    does not start with the line's remaining fragments (a continuation
+    without a start is a protocol error); the rest of the line is dropped,
+    said on stderr, and the next line goes out whole."""
+    seen = []
+
+    def handler(conn):
+        seen.append([])
+        conn.read_request().accept()
+        if len(seen) == 1:
+            seen[-1].append(conn.recv_frame()[:2])   # the line's start
+            conn.sock.close()                        # then the drop
+            return
+        while True:
+            fin, op, data = conn.recv_frame()
+            if op == OP_PING:
+                conn.send_frame(OP_PONG, data)
+                continue
+            seen[-1].append((fin, op, data if len(data) < 100 else None))
+            if op == OP_CLOSE:
+                conn.send_frame(OP_CLOSE, data[:2])
+                return
+
+    line = b"A" * (8 * 1024 * 1024) + b"\n"
+    with RawServer(handler) as srv:
+        r = run(["--reconnect=3", srv.url], input=line + b"after\n",
+                timeout=60)
+        assert srv.errors == [], srv.errors
+    assert len(seen) == 2, seen
+    assert seen[0] == [(False, OP_TEXT)], seen[0]
+    assert seen[1] == [(True, OP_TEXT, b"after"),
+                       (True, OP_CLOSE, b"\x03\xe8")], seen[1]
+    assert r.returncode == 0, r.stderr
+    err = r.stderr.decode()
+    assert "reconnecting in" in err
+    assert "not sent" in err, err
