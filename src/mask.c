@@ -11,7 +11,7 @@
 
 void mask_init(struct wsc_mask *m)
 {
-	m->pos = MASK_POOL_SIZE;
+	m->pos = m->fill = 0;
 	m->refills = 0;
 }
 
@@ -20,18 +20,25 @@ void mask_finish(struct wsc_mask *m)
 	if (!m) {
 		return;
 	}
-	memset(m->pool, 0, sizeof(m->pool));
-	m->pos = MASK_POOL_SIZE;
+	memset(m->pool, 0, m->fill);
+	m->pos = m->fill = 0;
 }
 
-static bool refill(struct wsc_mask *m)
+static bool refill(struct wsc_mask *m, size_t n)
 {
+	size_t want = m->fill >= MASK_POOL_FIRST ? m->fill * 2 : MASK_POOL_FIRST;
 	size_t got = 0;
 
+	if (want > MASK_POOL_SIZE) {
+		want = MASK_POOL_SIZE;
+	}
+	if (want < n) {
+		want = n;
+	}
 	// getrandom returns at most 32 MiB - 1 per call and may stop short
 	// when a signal arrives; 64 KiB normally comes in one call
-	while (got < MASK_POOL_SIZE) {
-		ssize_t r = getrandom(m->pool + got, MASK_POOL_SIZE - got, 0);
+	while (got < want) {
+		ssize_t r = getrandom(m->pool + got, want - got, 0);
 
 		if (r < 0) {
 			if (errno == EINTR) {
@@ -42,6 +49,7 @@ static bool refill(struct wsc_mask *m)
 		got += (size_t)r;
 	}
 	m->pos = 0;
+	m->fill = want;
 	m->refills++;
 	return true;
 }
@@ -52,8 +60,8 @@ bool mask_bytes(struct wsc_mask *m, unsigned char *out, size_t n)
 		errno = EINVAL;
 		return false;
 	}
-	if (m->pos > MASK_POOL_SIZE || MASK_POOL_SIZE - m->pos < n) {
-		if (!refill(m)) {
+	if (m->pos > m->fill || m->fill - m->pos < n) {
+		if (!refill(m, n)) {
 			return false;
 		}
 	}

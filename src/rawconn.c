@@ -168,13 +168,39 @@ size_t rawconn_pending(const struct rawconn *c)
 	return c->tls ? tls_out_pending(c->tls) : c->olen - c->ooff;
 }
 
+// Nothing queued before them: bytes go to the socket from the caller's
+// buffer (no copy); what it does not take yet is queued. An error is left
+// to flush(), which sends again and reports it.
+static size_t send_direct(struct rawconn *c, const void *buf, size_t len)
+{
+	ssize_t s;
+
+	if (c->tls || c->olen) {
+		return 0;
+	}
+	do {
+		s = send(lws_get_socket_fd(c->wsi), buf, len, MSG_NOSIGNAL);
+	} while (s < 0 && errno == EINTR);
+	if (s <= 0) {
+		return 0;
+	}
+	progress(c);
+	return (size_t)s;
+}
+
 size_t rawconn_write(struct rawconn *c, const void *buf, size_t len)
 {
-	size_t n;
+	size_t n, direct;
 
 	if (c->detached || c->kill || !c->wsi) {
 		return 0;
 	}
+	direct = send_direct(c, buf, len);
+	if (direct == len) {
+		return len;
+	}
+	buf = (const unsigned char *)buf + direct;
+	len -= direct;
 	if (c->tls && c->phase == PH_OPEN) {
 		ssize_t w = tls_write(c->tls, buf, len);
 
@@ -200,7 +226,7 @@ size_t rawconn_write(struct rawconn *c, const void *buf, size_t len)
 		c->want_writable = true;
 	}
 	flush(c);
-	return n;
+	return direct + n;
 }
 
 void rawconn_set_idle(struct rawconn *c, long ms)

@@ -200,6 +200,9 @@ bool tlsconf_check_files(const char *ca, const char *cert, const char *key,
 	bool ok = true;
 
 	*why = '\0';
+	if (!ca && !cert && !key) {
+		return true;    // nothing to read: leave OpenSSL uninitialised
+	}
 	ERR_clear_error();
 	if (ca && !check_ca(ca, why, size)) {
 		*opt = "--ca";

@@ -601,18 +601,32 @@ static void test_pool(void)
 
 	mask_init(&m);
 	ok(m.refills == 0, "no getrandom before the first key");
-	for (int i = 0; i < MASK_POOL_SIZE / 4; i++) {
+	for (int i = 0; i < MASK_POOL_FIRST / 4; i++) {
 		if (!mask_key(&m, k)) {
 			break;
 		}
 		same += !memcmp(k, prev, 4);
 		memcpy(prev, k, 4);
 	}
-	is_int(m.refills, 1, "16384 keys from one getrandom");
+	is_int(m.refills, 1, "1024 keys from the first getrandom (4 KiB)");
 	mask_key(&m, k);
 	is_int(m.refills, 2, "the next key refills");
+	is_int(m.fill, 2 * MASK_POOL_FIRST, "each refill twice the last");
+	for (int i = 1; i < 2 * MASK_POOL_FIRST / 4; i++) {
+		mask_key(&m, k);
+	}
+	is_int(m.refills, 2, "2048 keys from the second");
+	for (int i = 0; i < 4 * MASK_POOL_SIZE / 4; i++) {
+		if (!mask_key(&m, k)) {
+			break;
+		}
+		same += !memcmp(k, prev, 4);
+		memcpy(prev, k, 4);
+	}
+	is_int(m.fill, MASK_POOL_SIZE, "fills grow to 64 KiB, no more");
 	ok(same < 3, "keys differ (%d repeats)", same);
 	mask_finish(&m);
+	is_int(m.fill, 0, "finish empties the pool");
 }
 
 /* utf8check agrees with utf8_valid on whole strings and on pieces. */
