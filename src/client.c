@@ -70,7 +70,9 @@ static void conn_ended(struct wsc *w);
 
 static void flush_output(struct wsc *w)
 {
-	if (output_pending(&w->out) && !output_flush(&w->out)) {
+	// broken: a flush inside output_data() already met EPIPE
+	if (w->out.broken || (output_pending(&w->out) &&
+			!output_flush(&w->out))) {
 		on_output_gone(w);
 	}
 }
@@ -648,6 +650,10 @@ static void on_end(void *u)
 	}
 	output_end(&w->out);
 	w->received++;
+	if (w->out.broken) {
+		on_output_gone(w);  // the reader went away mid-message
+		return;
+	}
 	schedule_flush(w);
 	if (count_reached(w)) {
 		start_close(w, 1000, "");
