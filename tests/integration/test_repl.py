@@ -22,7 +22,8 @@ class Recorder:
     Ping wsc sends when input ends (Ctrl-D) is answered and kept apart, in
     end_pings."""
 
-    def __init__(self, greeting=None):
+    def __init__(self, greeting=None, reply=None):
+        self.reply = reply      # reply(conn, data) after each data message
         self.frames = []
         self.end_pings = []
         self.opened = threading.Event()
@@ -47,6 +48,8 @@ class Recorder:
                 conn.send_frame(OP_CLOSE, data[:2])
                 self.closed.set()
                 return
+            if self.reply and op in (OP_TEXT, OP_BINARY):
+                self.reply(conn, data)
 
     def data(self):
         return [(op, d) for op, d in self.frames if op != OP_CLOSE]
@@ -165,26 +168,13 @@ def test_slash_commands(state_dir):
 def test_quit_prints_a_reply_still_on_its_way(state_dir):
     """/quit ends the input as Ctrl-D does: the end-of-input Ping goes out
     and a reply the server sends 50 ms after the message is printed."""
-    rec = Recorder()
-
-    def handler(conn):
-        conn.read_request().accept()
-        fin, op, data = conn.recv_frame()
-        rec.frames.append((op, data))
+    def slow_reply(conn, data):
         threading.Event().wait(0.05)    # the server is slow to answer
         conn.send_frame(OP_TEXT, b"late reply")
-        while True:
-            fin, op, data = conn.recv_frame()
-            if op == OP_PING:
-                rec.end_pings.append(data)
-                conn.send_frame(OP_PONG, data)
-                continue
-            rec.frames.append((op, data))
-            if op == OP_CLOSE:
-                conn.send_frame(OP_CLOSE, data[:2])
-                return
 
-    with RawServer(handler) as srv, start(srv, state_dir) as t:
+    rec = Recorder(reply=slow_reply)
+
+    with RawServer(rec) as srv, start(srv, state_dir) as t:
         t.wait_prompt()
         t.wait_text("connected;")
         t.type("question")
