@@ -1,9 +1,9 @@
 /*
  * split.h - cut an input byte stream into messages at a delimiter
- * ('\n' or '\0'). Reads land in place in the splitter's buffer; a message
- * longer than the buffer is handed out in pieces (sent as fragments), so
- * memory stays flat whatever the line length. A piece that fills the
- * buffer leaves its last byte behind, so a final piece is never empty.
+ * ('\n' or '\0'). Reads land in place in the splitter's buffer (room
+ * for a few pieces, so reads are large); a message longer than cap bytes
+ * is handed out in pieces of cap - 1 (sent as fragments), so memory stays
+ * flat whatever the line length and a final piece is never empty.
  * Pure: no I/O.
  */
 #ifndef WSC_SPLIT_H
@@ -19,8 +19,11 @@ typedef bool (*split_emit_fn)(void *ctx, const char *data, size_t len,
 struct wsc_split {
 	char delim;
 	bool in_msg;            // pieces of the current message already emitted
-	size_t len;             // bytes in buf
-	size_t cap;
+	size_t off;             // buf[off, len) is not handed out yet
+	size_t len;             // end of the bytes read into buf
+	size_t scan;            // buf[off, scan) holds no delimiter
+	size_t cap;             // a message longer than this goes in pieces
+	size_t size;            // of buf
 	char *buf;
 };
 
@@ -33,7 +36,7 @@ char *split_space(struct wsc_split *s, size_t *room);
 
 /*
  * n bytes were read into split_space(): emit every complete message, and
- * a piece of the current one if the buffer is full. Returns false as soon
+ * pieces of the current one while more than cap bytes of it are here. Returns false as soon
  * as emit does (the rest stays queued in the splitter and is lost).
  */
 bool split_commit(struct wsc_split *s, size_t n, split_emit_fn emit,
