@@ -827,9 +827,3 @@ int conn_fd(const struct wsc_conn *c)
 	return c && c->rc ? rawconn_fd(c->rc) : -1;
 }
 
-void conn_pause(struct wsc_conn *c, bool pause)
-{
-	if (c && c->rc) {
-		rawconn_pause(c->rc, pause);
-	}
-}

@@ -100,9 +100,6 @@ unsigned long long conn_rx_bytes(const struct wsc_conn *c);
 /* The socket (ioctl FIONREAD and SIOCOUTQ), -1 when there is none. */
 int conn_fd(const struct wsc_conn *c);
 
-/* Stop or resume reading (stdout is behind). */
-void conn_pause(struct wsc_conn *c, bool pause);
-
 /* The close handshake is over: drop the connection once every encoded
  * frame has left, then closed(NULL). Nothing more is received. */
 void conn_shutdown(struct wsc_conn *c);

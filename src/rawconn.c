@@ -590,13 +590,6 @@ struct rawconn *rawconn_open(struct lws_context *ctx,
 	return c;
 }
 
-void rawconn_pause(struct rawconn *c, bool pause)
-{
-	if (c && c->wsi && !c->detached) {
-		lws_rx_flow_control(c->wsi, pause ? 0 : 1);
-	}
-}
-
 int rawconn_fd(const struct rawconn *c)
 {
 	return c && c->wsi ? (int)lws_get_socket_fd(c->wsi) : -1;

@@ -68,11 +68,6 @@ size_t rawconn_pending(const struct rawconn *c);
  * nothing sent; 0 turns it off. */
 void rawconn_set_idle(struct rawconn *c, long ms);
 
-/* Stop (true) or resume reading the socket: while paused the peer's
- * sending is held back by TCP. Bytes already read (the rest of the
- * current delivery, TLS records already decrypted) still come. */
-void rawconn_pause(struct rawconn *c, bool pause);
-
 /* The socket, for ioctl(FIONREAD, SIOCOUTQ) (-1 before it exists). */
 int rawconn_fd(const struct rawconn *c);
 
