@@ -6,7 +6,7 @@
  * and the per-direction payload transform: struct deflate_tx compresses
  * one message at a time from spans, struct deflate_rx inflates one message
  * at a time from spans into bounded chunks.
- * Why: issue 12 moves the WebSocket layer into wsc; libwebsockets' own
+ * Why: wsc speaks WebSocket itself; libwebsockets' own
  * extension goes with its WebSocket role. Pure and transport-free: no
  * frames, no sockets, so it is unit-tested and fuzzed on its own.
  * Who: the connection (client) and the room (--listen) once they run on

@@ -4,7 +4,7 @@
  *
  * Why: libwebsockets' WebSocket role parses client frames one byte per
  * call and cannot say what a peer did wrong; wsc runs over lws' raw
- * transport and frames its own bytes (issue 12).
+ * transport and frames its own bytes.
  *
  * The decoder is fed whatever a read returned and answers one event per
  * call: a message starts, a span of its payload (pointing into the

@@ -308,7 +308,7 @@ def test_websocketd_cat(request, tmp_path):
 
 @pytest.mark.parametrize("deflate", [False, True])
 def test_wsc_listen_echo(tmp_path, deflate):
-    """wsc's own server, on the codec: every case passes (issue 13)."""
+    """wsc's own server, on the codec: every case passes."""
     port = free_port()
     proc = subprocess.Popen([os.environ.get("WSC", "wsc"), "-l",
                              "127.0.0.1:%d" % port, "--echo"] +

@@ -1,4 +1,4 @@
-"""The client's WebSocket codec against exact-byte servers (issue 12).
+"""The client's WebSocket codec against exact-byte servers.
 
 Each test is one adversarial server (wsproto.RawServer) and the built wsc
 in pipe mode. The server records every frame wsc sends, so the tests check

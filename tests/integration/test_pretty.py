@@ -1,4 +1,4 @@
-"""The REPL for JSON APIs (issue 14) on a real terminal (tmux): --pretty
+"""The REPL for JSON APIs on a real terminal (tmux): --pretty
 and /pretty re-indent JSON pushed while a line is half typed, keeping every
 token's bytes; Meta-Enter composes a multi-line message that history keeps
 whole; /send and /sendbin deliver a file's exact bytes, streamed in
@@ -287,7 +287,7 @@ def test_a_big_file_goes_out_in_fragments(state_dir, tmp_path):
         conn.read_request().accept()
         while True:
             fin, op, d = conn.recv_frame()
-            if op == OP_PING:   # the end-of-input Ping (issue 11)
+            if op == OP_PING:   # the end-of-input Ping
                 conn.send_frame(OP_PONG, d)
                 continue
             frames.append((fin, op, len(d)))

@@ -445,7 +445,7 @@ def test_optional_argument_leaves_the_url(shell):
 
 
 def test_binary_defines_no_library_function():
-    """Issue 12: wsc interposes nothing. The executable's dynamic symbol
+    """wsc interposes nothing. The executable's dynamic symbol
     table may hold copy-relocated data (stdout, readline's variables) but
     no function: no send, recv, connect, getaddrinfo, SSL_read, ..."""
     out = subprocess.run(["nm", "-D", "--defined-only", WSC],
