@@ -151,7 +151,7 @@ static const struct wsc_option table[] = {
 		"refuse clients that offer none of the -s subprotocols",
 		CAT_SERVER },
 	{ "max-clients", OPT_MAX_CLIENTS, "N", "with --listen: connections "
-		"served at once; newcomers get HTTP 503. Default: what the open "
+		"served at once; more get HTTP 503. Default: what the open "
 		"file limit allows (about 8100)", CAT_SERVER },
 	{ "allow-origin", OPT_ALLOW_ORIGIN, "ORIGIN", "with --listen: also "
 		"let browser pages from ORIGIN in (repeatable; '*': any). "
