@@ -403,6 +403,9 @@ ssize_t handshake_write_refusal(char *out, size_t size, int status,
 	if (status == 426) {
 		add(&o, "Sec-WebSocket-Version: 13\r\n");
 	}
+	if (status == 503) {
+		add(&o, "Retry-After: 5\r\n");     // full or shutting down
+	}
 	add(&o, "Content-Type: text/plain; charset=utf-8\r\n"
 		"Content-Length: %zu\r\nConnection: close\r\n\r\n%s\n",
 		strlen(why) + 1, why);

@@ -110,8 +110,9 @@ ssize_t handshake_write_response(char *out, size_t size, const char *key,
 		const char *protocol, const char *extensions);
 
 /*
- * A refusal: status (400, 426 adds Sec-WebSocket-Version: 13, ...) with
- * why as a text/plain body, Connection: close. Returns as above.
+ * A refusal: status (400, 426 adds Sec-WebSocket-Version: 13, 503 adds
+ * Retry-After: 5, ...) with why as a text/plain body, Connection: close.
+ * Returns as above.
  */
 ssize_t handshake_write_refusal(char *out, size_t size, int status,
 		const char *why);

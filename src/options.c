@@ -18,6 +18,7 @@
 #include <libwebsockets.h>
 #include <readline/readline.h>
 
+#include "admit.h"
 #include "headers.h"
 #include "secret.h"
 #include "tlsconf.h"
@@ -53,6 +54,9 @@ enum opt_id {
 	OPT_REQUIRE_PROTOCOL,
 	OPT_PRETTY,
 	OPT_CHECK,
+	OPT_MAX_CLIENTS,
+	OPT_ALLOW_ORIGIN,
+	OPT_IDLE_TIMEOUT,
 };
 
 struct wsc_option {
@@ -104,7 +108,8 @@ static const struct wsc_option table[] = {
 	{ "null", '0', NULL, "NUL instead of newline delimits messages, in "
 		"and out", CAT_MESSAGES },
 	{ "max-size", OPT_MAX_SIZE, "BYTES", "largest incoming message "
-		"accepted; larger ones close with 1009. Default: no limit",
+		"accepted; larger ones close with 1009. Default: no limit "
+		"(with --listen: 16 MiB)",
 		CAT_MESSAGES },
 	{ "jsonl", 'j', NULL, "one JSON object per event on stdout (open, "
 		"message, close, error; state with -S, ping/pong with -P, "
@@ -145,6 +150,15 @@ static const struct wsc_option table[] = {
 	{ "require-subprotocol", OPT_REQUIRE_PROTOCOL, NULL, "with --listen: "
 		"refuse clients that offer none of the -s subprotocols",
 		CAT_SERVER },
+	{ "max-clients", OPT_MAX_CLIENTS, "N", "with --listen: connections "
+		"served at once; more get HTTP 503. Default: what the open "
+		"file limit allows (about 8100)", CAT_SERVER },
+	{ "allow-origin", OPT_ALLOW_ORIGIN, "ORIGIN", "with --listen: also "
+		"let browser pages from ORIGIN in (repeatable; '*': any). "
+		"Default: only the room's own page", CAT_SERVER },
+	{ "idle-timeout", OPT_IDLE_TIMEOUT, "SECS", "with --listen: Ping a "
+		"client silent for SECS/2, close one silent for SECS (0: never). "
+		"Default: 60", CAT_SERVER },
 	{ "check", OPT_CHECK, NULL, "test the server at URL (one that echoes "
 		"every message) against RFC 6455 and print a report: a verdict "
 		"per case, exit 1 if one failed", CAT_GENERAL },
@@ -170,6 +184,16 @@ static bool is_client_only(int id)
 		}
 	}
 	return false;
+}
+
+static int table_cat(int id)
+{
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		if (table[i].id == id) {
+			return (int)table[i].cat;
+		}
+	}
+	return -1;
 }
 
 // "[=N]": the argument is optional and must be attached (--reconnect=3)
@@ -518,6 +542,22 @@ static bool apply(struct wsc_opts *o, int id, const char *arg,
 	case OPT_CHECK:
 		o->check = true;
 		return true;
+	case OPT_MAX_CLIENTS:
+		if (!set_uint("--max-clients", arg, 1, ADMIT_CLIENTS_MAX, &v)) {
+			return false;
+		}
+		o->max_clients = (unsigned long)v;
+		return true;
+	case OPT_ALLOW_ORIGIN:
+		if (!*arg || strpbrk(arg, " \r\n")) {
+			return usage("--allow-origin: expected an origin such as "
+				"http://HOST:PORT, or '*': '%s'", arg, NULL);
+		}
+		return add_list(o->allow_origin, &o->n_allow_origin,
+			"--allow-origin", arg);
+	case OPT_IDLE_TIMEOUT:
+		return set_secs("--idle-timeout", arg, false, true,
+			&o->idle_timeout_ms);
 	case OPT_CLOSE_TIMEOUT:
 		return set_secs("--close-timeout", arg, false, false,
 			&o->close_timeout_ms);
@@ -604,12 +644,13 @@ enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *o)
 {
 	struct option longopts[N_OPTIONS + 1];
 	char shortopts[2 * N_OPTIONS + 2], *sp = shortopts;
-	const char *why, *client_opt = NULL;
+	const char *why, *client_opt = NULL, *server_opt = NULL;
 
 	memset(o, 0, sizeof(*o));
 	o->max_redirects = 10;
 	o->connect_timeout_ms = 10000;
 	o->close_timeout_ms = 5000;
+	o->idle_timeout_ms = 60000;
 	o->delim = '\n';
 
 	*sp++ = ':';    // report a missing argument as ':'
@@ -673,6 +714,9 @@ enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *o)
 		if (!client_opt && is_client_only(c)) {
 			client_opt = name;
 		}
+		if (!server_opt && table_cat(c) == CAT_SERVER && c != 'l') {
+			server_opt = name;
+		}
 	}
 
 	if (o->listen && o->check) {
@@ -694,9 +738,8 @@ enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *o)
 		o->color_err = want_color(o->color, STDERR_FILENO);
 		return WSC_PARSE_OK;
 	}
-	if (o->echo || o->require_protocol) {
-		usage("%s needs --listen", o->echo ? "--echo" :
-			"--require-subprotocol", NULL);
+	if (server_opt) {
+		usage("--%s needs --listen", server_opt, NULL);
 		return WSC_PARSE_USAGE;
 	}
 	if (optind >= argc) {

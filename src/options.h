@@ -54,6 +54,10 @@ struct wsc_opts {
 	const char *listen;                 // -l [HOST:]PORT
 	bool echo;
 	bool require_protocol;
+	unsigned long max_clients;          // 0: from the descriptor limit
+	const char *allow_origin[WSC_MAX_LIST];
+	size_t n_allow_origin;
+	long idle_timeout_ms;               // 0: none
 
 	bool check;                         // --check: the conformance report
 

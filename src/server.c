@@ -22,6 +22,12 @@
  * its first compressed message, kept while it takes its context over,
  * freed after each message with client_no_context_takeover); inflated
  * text is UTF-8-checked here, --max-size judges the inflated size.
+ *
+ * Admission (admit.h): at most max_clients connections, with spare
+ * descriptors to answer newcomers 503 and the open file limit set to match
+ * (so lws never fails an accept); browser pages from the room's own origin
+ * only (403); clients silent for --idle-timeout pinged, then closed; lines
+ * about single connections within a budget (linebudget.h).
  */
 #include "server.h"
 
@@ -37,10 +43,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <dirent.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "admit.h"
 #include "chatpage.h"
 #include "deflate.h"
 #include "events.h"
@@ -49,6 +59,7 @@
 #include "httphead.h"
 #include "input.h"
 #include "jsonl.h"
+#include "linebudget.h"
 #include "log.h"
 #include "repl.h"
 #include "utf8check.h"
@@ -103,6 +114,10 @@ struct wsc_peer {
 	bool rx_z;              // the message being received is compressed
 	bool rx_bad;            // its inflated text is not UTF-8
 	struct wsc_utf8check u8;
+	bool counted;           // one of the room's max_clients connections
+	bool surplus;           // over them: answered 503 (one of the spare)
+	bool heard;             // bytes came since the last idle tick
+	unsigned quiet;         // idle ticks without a byte from it
 };
 
 /*
@@ -125,6 +140,17 @@ struct room {
 	char *in_msg;           // an input line being assembled
 	size_t in_len, in_cap;
 	lws_sorted_usec_list_t sul_close;   // --close-timeout
+	char host[128];         // the HOST of --listen, for the Origin rule
+	struct admit_limits lim;
+	unsigned long conns;    // connections counted against max_clients
+	unsigned long surplus;  // connections being answered 503
+	unsigned long turned_away;  // newcomers answered 503 while full
+	bool full;              // the full-room line is printed
+	struct linebudget lines;    // joins, leaves and refusals printed
+	unsigned long hidden[3];    // those not printed: summed up later
+	lws_sorted_usec_list_t sul_lines;
+	lws_sorted_usec_list_t sul_idle;    // --idle-timeout ticks
+	bool idle_armed;
 };
 
 static struct room_z {
@@ -220,14 +246,54 @@ static void peer_address(struct lws *wsi, char *addr, size_t size)
 	}
 }
 
-static void refused(const char *addr, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* --- lines about single connections: within a budget (linebudget.h) --- */
 
-static void refused(const char *addr, const char *fmt, ...)
+enum room_line { LINE_JOIN, LINE_LEAVE, LINE_REFUSAL };
+
+static void lines_summary_cb(lws_sorted_usec_list_t *sul)
+{
+	struct room *r = lws_container_of(sul, struct room, sul_lines);
+	const unsigned long *h = r->hidden;
+
+	log_info("not shown (over %d such lines a second): %lu join%s, %lu "
+		"leave%s, %lu refusal%s", LINEBUDGET_RATE, h[LINE_JOIN],
+		h[LINE_JOIN] == 1 ? "" : "s", h[LINE_LEAVE],
+		h[LINE_LEAVE] == 1 ? "" : "s", h[LINE_REFUSAL],
+		h[LINE_REFUSAL] == 1 ? "" : "s");
+	memset(r->hidden, 0, sizeof(r->hidden));
+}
+
+/* May a line about one connection print now? If not, it is counted and
+ * the count printed a second after the first one held back. */
+static bool room_line(struct room *r, enum room_line kind)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (linebudget_take(&r->lines, (long long)ts.tv_sec * 1000 +
+			ts.tv_nsec / 1000000)) {
+		return true;
+	}
+	if (!r->hidden[LINE_JOIN] && !r->hidden[LINE_LEAVE] &&
+			!r->hidden[LINE_REFUSAL]) {
+		lws_sul_schedule(r->w->ctx, 0, &r->sul_lines, lines_summary_cb,
+			LWS_US_PER_SEC);
+	}
+	r->hidden[kind]++;
+	return false;
+}
+
+static void refused(struct room *r, const char *addr, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void refused(struct room *r, const char *addr, const char *fmt, ...)
 {
 	char why[512];
 	va_list ap;
 
+	if (!room_line(r, LINE_REFUSAL)) {
+		return;
+	}
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
@@ -848,6 +914,56 @@ static void on_frames(struct room *r, struct wsc_peer *p, unsigned char *buf,
 	}
 }
 
+/* --- idle clients: a Ping, then closed (--idle-timeout) --- */
+
+static void idle_arm(struct room *r);
+
+/*
+ * Every half --idle-timeout: a client that sent no byte since the last
+ * tick gets a Ping; one still silent at the next is closed with 1001, so
+ * sockets that handshake and then say nothing cannot keep the room full.
+ * While the room holds its clients' reads (flow control) none counts.
+ */
+static void idle_tick_cb(lws_sorted_usec_list_t *sul)
+{
+	struct room *r = lws_container_of(sul, struct room, sul_idle);
+
+	r->idle_armed = false;
+	for (struct wsc_peer *p = r->peers; p; p = p->next) {
+		if (p->closing) {
+			continue;
+		}
+		if (p->heard || r->hold_input) {
+			p->heard = false;
+			p->quiet = 0;
+		} else if (++p->quiet == 1) {
+			peer_push(r, p, WSC_FRAME_PING, "", 0);
+		} else {
+			if (room_line(r, LINE_LEAVE)) {
+				log_info("client #%u (%s) sent nothing, not even a Pong, "
+					"for %.3g s (--idle-timeout): closing it with 1001",
+					p->id, p->addr,
+					(double)r->opts->idle_timeout_ms / 1000.0);
+			}
+			peer_close(p, 1001, "idle", true);
+			// it may not read: do not wait for it to be writable
+			lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK,
+				CLOSE_ACK_SECS);
+		}
+	}
+	idle_arm(r);
+}
+
+static void idle_arm(struct room *r)
+{
+	if (r->idle_armed || !r->peers || !r->opts->idle_timeout_ms) {
+		return;
+	}
+	r->idle_armed = true;
+	lws_sul_schedule(r->w->ctx, 0, &r->sul_idle, idle_tick_cb,
+		(lws_usec_t)r->opts->idle_timeout_ms * 500);
+}
+
 /* --- HTTP: the request, the chat page --- */
 
 static char *page;              // chatpage_render(): offers our subprotocols
@@ -881,9 +997,9 @@ static int refuse(struct wsc_peer *p, int status, const char *why, bool tag)
 	ssize_t n = handshake_write_refusal(buf, sizeof(buf), status, why);
 
 	if (tag) {
-		refused(p->addr, "%s (HTTP %d)", why, status);
+		refused(ctx_room(p->wsi), p->addr, "%s (HTTP %d)", why, status);
 	} else {
-		refused(p->addr, "%s", why);
+		refused(ctx_room(p->wsi), p->addr, "%s", why);
 	}
 	return n > 0 ? answer(p, buf, NULL, 0) : -1;
 }
@@ -955,6 +1071,21 @@ static bool check_upgrade(struct room *r, struct wsc_peer *p,
 	}
 	if (!httphead_get(h, "Host")) {
 		refuse(p, 400, "no Host header", true);
+		return false;
+	}
+	v = httphead_get(h, "Origin");
+	if (!admit_origin(v, httphead_get(h, "Host"), r->host,
+			r->opts->allow_origin, r->opts->n_allow_origin)) {
+		// the value is the client's: shown terminal-safe, cut short
+		unsigned char pend[4];
+		size_t npend = 0, n = strlen(v) < 60 ? strlen(v) : 60;
+		char shown[6 * (60 + 4) + 1];
+
+		shown[output_escape((const unsigned char *)v, n, true, pend,
+			&npend, shown)] = '\0';
+		snprintf(why, sizeof(why), "Origin %.340s is not the room's own page",
+			shown);
+		refuse(p, 403, why, true);
 		return false;
 	}
 	if (!httphead_has_token(h, "Connection", "upgrade")) {
@@ -1094,9 +1225,13 @@ static int on_request(struct room *r, struct wsc_peer *p, unsigned char *rest,
 	p->next = r->peers;
 	r->peers = p;
 	lws_set_timeout(p->wsi, NO_PENDING_TIMEOUT, 0);
-	log_info("client #%u joined from %s%s%s%s", p->id, p->addr,
-		*proto ? ", subprotocol " : "", proto,
-		p->pmd ? ", permessage-deflate" : "");
+	p->heard = true;
+	idle_arm(r);
+	if (room_line(r, LINE_JOIN)) {
+		log_info("client #%u joined from %s%s%s%s", p->id, p->addr,
+			*proto ? ", subprotocol " : "", proto,
+			p->pmd ? ", permessage-deflate" : "");
+	}
 	free(p->head);
 	p->head = NULL;
 	if (r->hold_input) {
@@ -1140,12 +1275,73 @@ static int on_head_bytes(struct room *r, struct wsc_peer *p, unsigned char *in,
 	return 0;
 }
 
+/* --- admission: at most max_clients connections --- */
+
+static const char full_why[] = "the room is full (--max-clients); try again "
+	"later";
+
+static void note_full(struct room *r)
+{
+	r->turned_away++;
+	if (!r->full) {
+		r->full = true;
+		if (room_line(r, LINE_REFUSAL)) {
+			log_info("the room is full (%lu connections, --max-clients): "
+				"newcomers get HTTP 503", r->lim.max_clients);
+		}
+	}
+}
+
+/*
+ * A newcomer: one of max_clients, else answered 503 (and its request
+ * ignored) while one of the spare descriptors is free, else sent the 503
+ * and closed at once. So the room never runs out of descriptors and every
+ * newcomer hears why.
+ */
+static int adopt(struct room *r, struct lws *wsi)
+{
+	bool full = r->conns >= r->lim.max_clients;
+	struct wsc_peer *p;
+	char buf[256];
+	ssize_t n = handshake_write_refusal(buf, sizeof(buf), 503, full_why);
+
+	if (full && r->surplus >= r->lim.spare) {
+		note_full(r);
+		if (n > 0) {
+			(void)send(lws_get_socket_fd(wsi), buf, (size_t)n,
+				MSG_NOSIGNAL | MSG_DONTWAIT);
+		}
+		return -1;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p || !(p->head = malloc(sizeof(*p->head)))) {
+		free(p);
+		return -1;
+	}
+	httphead_init(p->head, true);
+	p->wsi = wsi;
+	p->fd = lws_get_socket_fd(wsi);
+	p->state = PEER_HEAD;
+	peer_address(wsi, p->addr, sizeof(p->addr));
+	lws_set_opaque_user_data(wsi, p);
+	lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, HEAD_SECS);
+	if (!full) {
+		p->counted = true;
+		r->conns++;
+		return 0;
+	}
+	p->surplus = true;
+	r->surplus++;
+	note_full(r);
+	return n > 0 ? answer(p, buf, NULL, 0) : -1;
+}
+
 /* --- the callback --- */
 
 static void peer_gone(struct room *r, struct wsc_peer *p)
 {
 	if (p->state == PEER_HEAD && p->head_bytes) {
-		refused(p->addr, "incomplete request (closed or timed out after "
+		refused(r, p->addr, "incomplete request (closed or timed out after "
 			"%zu bytes)", p->head_bytes);
 	}
 	if (p->id) {
@@ -1159,8 +1355,21 @@ static void peer_gone(struct room *r, struct wsc_peer *p)
 			log_err("client #%u (%s) is too slow: it stopped reading; "
 				"dropped after %d s", p->id, p->addr, PEER_STUCK_SECS);
 		}
-		log_info("client #%u (%s) left", p->id, p->addr);
+		if (room_line(r, LINE_LEAVE)) {
+			log_info("client #%u (%s) left", p->id, p->addr);
+		}
 		sendq_finish(&p->q);
+	}
+	r->conns -= p->counted;
+	r->surplus -= p->surplus;
+	if (r->full && r->conns < r->lim.max_clients) {
+		r->full = false;
+		if (room_line(r, LINE_REFUSAL)) {
+			log_info("the room has space again (%lu newcomer%s turned away "
+				"while it was full)", r->turned_away,
+				r->turned_away == 1 ? " was" : "s were");
+		}
+		r->turned_away = 0;
 	}
 	free(p->head);
 	free(p->raw);
@@ -1180,19 +1389,7 @@ static int server_cb(struct lws *wsi, enum lws_callback_reasons reason,
 	(void)user;
 	switch (reason) {
 	case LWS_CALLBACK_RAW_ADOPT:
-		p = calloc(1, sizeof(*p));
-		if (!p || !(p->head = malloc(sizeof(*p->head)))) {
-			free(p);
-			return -1;
-		}
-		httphead_init(p->head, true);
-		p->wsi = wsi;
-		p->fd = lws_get_socket_fd(wsi);
-		p->state = PEER_HEAD;
-		peer_address(wsi, p->addr, sizeof(p->addr));
-		lws_set_opaque_user_data(wsi, p);
-		lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, HEAD_SECS);
-		return 0;
+		return adopt(r, wsi);
 
 	case LWS_CALLBACK_RAW_RX:
 		if (!p || !in) {
@@ -1202,6 +1399,7 @@ static int server_cb(struct lws *wsi, enum lws_callback_reasons reason,
 		case PEER_HEAD:
 			return on_head_bytes(r, p, in, len);
 		case PEER_OPEN:
+			p->heard = true;
 			on_frames(r, p, in, len);
 			return 0;
 		default:
@@ -1411,6 +1609,55 @@ static bool listen_all(struct lws_context *ctx, const char *host, int port,
 	return true;
 }
 
+/* Descriptors open now (those inherited, stdio, the signalfd, ...). */
+static unsigned long open_files(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	unsigned long n = 0;
+
+	if (!d) {
+		return 64;      // no /proc: a generous guess
+	}
+	while (readdir(d)) {
+		n++;
+	}
+	closedir(d);
+	return n > 3 ? n - 3 : 0;   // ".", ".." and the directory's own
+}
+
+/*
+ * How many connections the room takes (admit.h), with the soft open file
+ * limit set to match and libwebsockets told the same (its table of
+ * descriptors is as large as the limit: no descriptor it cannot hold).
+ * Besides what is open now the room opens lws's pipe (2) and up to
+ * LISTEN_MAX listening sockets.
+ */
+static bool set_limits(struct room *r, unsigned long requested)
+{
+	struct rlimit rl;
+	unsigned long hard;
+	char why[200];
+
+	if (getrlimit(RLIMIT_NOFILE, &rl)) {
+		rl.rlim_cur = rl.rlim_max = 1024;
+	}
+	// unlimited counts as plenty; the hard limit itself is left as it is
+	hard = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > (1UL << 24) ?
+		1UL << 24 : (unsigned long)rl.rlim_max;
+	if (!admit_limits(hard, open_files() + 2 + LISTEN_MAX, requested,
+			&r->lim, why, sizeof(why))) {
+		log_err("%s", why);
+		return false;
+	}
+	rl.rlim_cur = r->lim.nofile;
+	if (setrlimit(RLIMIT_NOFILE, &rl)) {
+		log_err("cannot set the open file limit to %lu: %s", r->lim.nofile,
+			strerror(errno));
+		return false;
+	}
+	return true;
+}
+
 enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 {
 	struct lws_protocols protocols[5];
@@ -1431,6 +1678,7 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 	memset(&room, 0, sizeof(room));
 	room.w = &w;
 	room.opts = opts;
+	snprintf(room.host, sizeof(room.host), "%s", host);
 	if (!wsc_init(&w, opts, &room_endpoint, &room)) {
 		wsc_finish(&w);
 		return WSC_EXIT_FAILURE;
@@ -1438,6 +1686,12 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 	page = chatpage_render(opts->protocols, &page_len);
 	if (!page) {
 		log_err("out of memory");
+		wsc_finish(&w);
+		return WSC_EXIT_FAILURE;
+	}
+	if (!set_limits(&room, opts->max_clients)) {
+		free(page);
+		page = NULL;
 		wsc_finish(&w);
 		return WSC_EXIT_FAILURE;
 	}
@@ -1454,7 +1708,7 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 	info.protocols = protocols;
 	info.user = &w;
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
-	info.fd_limit_per_thread = 1024;
+	info.fd_limit_per_thread = (unsigned)room.lim.nofile;
 	info.timeout_secs = 10;
 	info.pt_serv_buf_size = 256 * 1024;     // what one RAW_RX may bring
 	info.listen_accept_role = "raw-skt";

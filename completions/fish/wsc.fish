@@ -47,6 +47,9 @@ complete -c wsc -l pretty -d 'On a terminal, show JSON messages indented and col
 complete -c wsc -s l -l listen -x -d 'Be a server on [HOST:]PORT: a chat room'
 complete -c wsc -l echo -d 'With --listen: echo each message to its sender'
 complete -c wsc -l require-subprotocol -d 'With --listen: refuse clients offering none of -s'
+complete -c wsc -l max-clients -x -d 'With --listen: connections served at once'
+complete -c wsc -l allow-origin -x -d 'With --listen: also let pages from ORIGIN in'
+complete -c wsc -l idle-timeout -x -d 'With --listen: close clients silent this long'
 
 # General
 complete -c wsc -l check -d 'Test an echo server against RFC 6455 and print a report'

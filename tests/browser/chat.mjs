@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
@@ -157,4 +158,34 @@ test('with --deflate the page negotiates permessage-deflate and chats compressed
   server.kill('SIGTERM');
   const [code] = await once(server, 'exit');
   assert.equal(code, 0, 'wsc --listen exit status');
+});
+
+test('a page of another site cannot join the room; the page by localhost can', async (t) => {
+  const { serverErr, port } = await listen(t);
+  // another site: a page served from another port of this machine
+  const other = http.createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html' });
+    res.end('<!doctype html><title>other</title>');
+  });
+  other.listen(0, '127.0.0.1');
+  await once(other, 'listening');
+  t.after(() => other.close());
+  const otherPort = other.address().port;
+  const page = await newPage(t);
+  await page.goto(`http://127.0.0.1:${otherPort}/`);
+  const outcome = await page.evaluate((url) => new Promise((resolve) => {
+    const ws = new WebSocket(url);
+    ws.onopen = () => resolve('open');
+    ws.onclose = (e) => resolve('closed ' + e.code);
+  }), `ws://127.0.0.1:${port}/`);
+  assert.equal(outcome, 'closed 1006', 'the other site\'s socket');
+  assert.equal(await serverErr(10000, 'the refusal'),
+    `wsc: refused a client from 127.0.0.1: Origin http://127.0.0.1:${otherPort} ` +
+    'is not the room\'s own page (HTTP 403)');
+
+  // the room's page under the name localhost: its own origin, let in
+  await page.goto(`http://localhost:${port}/`);
+  await page.waitForFunction(() =>
+    document.getElementById('state').textContent === 'OPEN (1)', null, { timeout: 10000 });
+  assert.match(await serverErr(10000, 'the page joining'), /^wsc: client #1 joined from 127\.0\.0\.1$/);
 });

@@ -109,10 +109,10 @@ class _Lines:
 class Listener:
     """`wsc -l AT ARGS` (AT: 127.0.0.1:0 unless at= says otherwise) with
     stdin a pipe; first= is the regex its first line must match (group 1:
-    the port)."""
+    the port); other keywords go to subprocess.Popen."""
 
-    def __init__(self, *args, at="127.0.0.1:0", first=LISTENING):
-        self.proc = spawn(["-l", at] + list(args))
+    def __init__(self, *args, at="127.0.0.1:0", first=LISTENING, **spawn_kw):
+        self.proc = spawn(["-l", at] + list(args), **spawn_kw)
         try:
             line = read_line(self.proc.stderr, 10, what="wsc -l")
             m = first.fullmatch(line)
@@ -1424,7 +1424,8 @@ CLIENT_ONLY = {
 ROOM = {"subprotocol", "deflate", "binary", "null", "max-size", "jsonl",
         "close-timeout", "timestamps", "quiet", "color", "no-color",
         "no-history", "pretty", "listen", "echo", "require-subprotocol",
-        "check", "help", "version"}
+        "max-clients", "allow-origin", "idle-timeout", "check", "help",
+        "version"}
 
 
 def test_every_option_is_sorted_into_client_or_room():
