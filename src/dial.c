@@ -50,14 +50,14 @@ struct dial {
 	struct dial_try t[DIAL_MAX];
 };
 
-/* Each attempt started and what came of it, into the trace when more
- * than one was made; the errno of the last failure into *last. */
-static void record(struct dial *d, int *last)
+/* Each attempt started and what came of it into out ("" when only one
+ * was made); returns the errno of the last failure (0: none). */
+static int describe(const struct dial *d, char *out, size_t size)
 {
-	char *out = d->trace ? d->trace->attempts : NULL;
-	size_t size = d->trace ? sizeof(d->trace->attempts) : 0, len = 0;
+	size_t len = 0;
+	int last = 0;
 
-	*last = 0;
+	out[0] = '\0';
 	for (size_t i = 0; i < d->next; i++) {
 		const struct dial_try *t = &d->t[i];
 		const char *what = t->st == TRY_WON ? "connected" :
@@ -65,32 +65,36 @@ static void record(struct dial *d, int *last)
 		int n;
 
 		if (t->st == TRY_FAILED) {
-			*last = t->err;
+			last = t->err;
 		}
-		if (!out || d->next < 2 || len >= size) {
+		if (d->next < 2 || len >= size) {
 			continue;
 		}
 		n = snprintf(out + len, size - len, "%s%s port %d: %s",
 			len ? "; " : "", t->name, d->port, what);
 		len += n > 0 ? (size_t)n : 0;
 	}
+	return last;
+}
+
+// the attempts into the trace, with err as the connect's errno
+static void record(struct dial *d, int err)
+{
 	if (d->trace) {
-		d->trace->connect_errno = *last;
+		describe(d, d->trace->attempts, sizeof(d->trace->attempts));
+		d->trace->connect_errno = err;
 	}
 }
 
 // why no attempt connected, in the trace and in why[]
 static void failure(struct dial *d, char *why, size_t size)
 {
-	int last;
+	char list[sizeof(d->trace->attempts)];
+	int last = describe(d, list, sizeof(list));
 
-	record(d, &last);
-	if (d->trace && d->trace->attempts[0]) {
-		snprintf(why, size, "connect failed: %s", d->trace->attempts);
-	} else {
-		snprintf(why, size, "connect failed: %s", strerror(last ? last :
-			ECONNABORTED));
-	}
+	record(d, last);
+	snprintf(why, size, "connect failed: %s", list[0] ? list :
+		strerror(last ? last : ECONNABORTED));
 }
 
 static void dial_free(struct dial *d)
@@ -224,7 +228,6 @@ static void won(struct dial_try *t, int fd)
 	struct dial_cb cb = d->cb;
 	void *user = d->user;
 	struct lws *wsi;
-	int last;
 	int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 
 	if (own < 0) {
@@ -232,10 +235,7 @@ static void won(struct dial_try *t, int fd)
 		return;
 	}
 	t->st = TRY_WON;
-	record(d, &last);
-	if (d->trace) {
-		d->trace->connect_errno = 0;
-	}
+	record(d, 0);
 	wsi = adopt(d, LWS_ADOPT_SOCKET, own, user);    // closes own if not
 	dial_free(d);
 	if (!wsi) {
@@ -419,11 +419,11 @@ struct dial *dial_start(const struct dial_params *p, const struct dial_cb *cb,
 
 void dial_cancel(struct dial *d)
 {
-	int last;
-
 	if (!d) {
 		return;
 	}
-	record(d, &last);
+	if (d->trace) {
+		describe(d, d->trace->attempts, sizeof(d->trace->attempts));
+	}
 	dial_free(d);
 }
