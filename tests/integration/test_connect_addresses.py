@@ -36,7 +36,8 @@ NAME = "wsc-multi.test"
 SILENT = "198.51.100.7"
 LIMIT = 1.0     # seconds from CONNECTING to the first echo
 
-# glibc's default table, with the prefix given first ranked above it all
+# glibc's default precedence table (a gai.conf with any precedence line
+# replaces it whole), to which gai_first() adds a prefix ranked above all
 GAI_DEFAULT = ["::1/128 50", "::/0 40", "2002::/16 30", "::/96 20",
                "::ffff:0:0/96 10"]
 
