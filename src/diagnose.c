@@ -82,7 +82,7 @@ static void connect_cause(struct wsc *w, const char *cce, int status,
 		snprintf(out, size, "%s", cce);
 	} else if (*t->resolve_error) {
 		snprintf(out, size, "%s: cannot resolve '%s': %s", w->url_text,
-			w->url.host, t->resolve_error);
+			t->resolve_host, t->resolve_error);
 	} else if (t->connect_errno) {
 		// each address when there were several (dial.h)
 		snprintf(out, size, "%s: connect failed: %s", w->opts->unix_socket ?

@@ -322,6 +322,8 @@ static bool resolve(struct dial *d, const char *host, char *why, size_t size)
 		if (d->trace) {
 			snprintf(d->trace->resolve_error,
 				sizeof(d->trace->resolve_error), "%s", msg);
+			snprintf(d->trace->resolve_host,
+				sizeof(d->trace->resolve_host), "%s", host);
 		}
 		snprintf(why, size, "cannot resolve '%s': %s", host, msg);
 		return false;

@@ -40,6 +40,7 @@ struct wsc_trace {
 	char tls_error[256];    // why the TLS handshake failed
 	int connect_errno;      // why connect() failed
 	char resolve_error[128];  // why the name did not resolve
+	char resolve_host[256];   // that name (the proxy's with --proxy)
 	// when more than one address was tried: each, and what came of it
 	// ("::1 port 80: Connection refused; 127.0.0.1 port 80: connected")
 	char attempts[1024];
@@ -52,6 +53,7 @@ static inline void trace_reset(struct wsc_trace *t, int64_t now_us)
 	t->t_connect = t->t_tls_start = t->t_tls_done = 0;
 	t->t_request = t->t_response = 0;
 	t->tls_error[0] = t->resolve_error[0] = t->attempts[0] = '\0';
+	t->resolve_host[0] = '\0';
 	t->connect_errno = 0;
 	t->t_start = now_us;
 }

@@ -27,7 +27,7 @@ import time
 import pytest
 
 from harness import (PYTHON, HERE, WSC, ServerProcess, free_port,
-                     in_private_etc, read_line, stop)
+                     in_private_etc, read_line, run, stop)
 from test_redirect_proxy_unix import ConnectProxy
 from wsproto import RawServer, echo_handler
 
@@ -241,6 +241,19 @@ def test_proxy_name_raced_too(tmp_path):
     assert attempts(timing(err)) == [
         "::1 port %d: Connection refused" % proxy.srv.port,
         "127.0.0.1 port %d: connected" % proxy.srv.port]
+
+
+def test_unresolvable_proxy_names_the_proxy():
+    """The name that did not resolve is the proxy's, and the line says
+    so (not the URL's host, which wsc never resolves with --proxy)."""
+    r = run(["--proxy", "http://nonexistent.invalid:8080",
+             "ws://127.0.0.1:1/"], input="", timeout=20)
+    assert r.returncode == 1, r.stderr
+    prefix = ("wsc: ws://127.0.0.1:1/: cannot resolve "
+              "'nonexistent.invalid': ")
+    line = r.stderr.decode()
+    assert line.startswith(prefix) and line.endswith("\n"), line
+    assert len(line.splitlines()) == 1 and len(line) > len(prefix) + 1
 
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "::1"])
