@@ -46,10 +46,14 @@ static void connect_cause(struct wsc *w, const char *cce, int status,
 	char hdr[512];
 
 	if (w->timed_out) {
-		snprintf(out, size, "%s: timed out after %.3g s %s "
+		bool tried = !t->req_len && *t->attempts;
+
+		snprintf(out, size, "%s: timed out after %.3g s %s%s%s%s "
 			"(--connect-timeout)", w->url_text,
 			(double)w->opts->connect_timeout_ms / 1000.0, t->req_len ?
-			"waiting for the handshake answer" : "connecting");
+			"waiting for the handshake answer" : "connecting",
+			tried ? " (" : "", tried ? t->attempts : "",
+			tried ? ")" : "");
 	} else if (dump_proxy_refused(t)) {
 		snprintf(out, size, "proxy %s refused to connect to %s: HTTP %d%s%s",
 			w->opts->proxy, w->url_text, status,
@@ -78,11 +82,12 @@ static void connect_cause(struct wsc *w, const char *cce, int status,
 		snprintf(out, size, "%s", cce);
 	} else if (*t->resolve_error) {
 		snprintf(out, size, "%s: cannot resolve '%s': %s", w->url_text,
-			w->url.host, t->resolve_error);
+			t->resolve_host, t->resolve_error);
 	} else if (t->connect_errno) {
+		// each address when there were several (dial.h)
 		snprintf(out, size, "%s: connect failed: %s", w->opts->unix_socket ?
-			w->opts->unix_socket : w->url_text,
-			strerror(t->connect_errno));
+			w->opts->unix_socket : w->url_text, *t->attempts ?
+			t->attempts : strerror(t->connect_errno));
 	} else if (*t->tls_error) {
 		snprintf(out, size, "%s: TLS handshake failed: %s%s",
 			w->url_text, t->tls_error, w->opts->insecure ||

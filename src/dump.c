@@ -264,15 +264,20 @@ static double ms(int64_t a, int64_t b)
 void dump_timing(const struct wsc_trace *w)
 {
 	int64_t tcp_end = w->t_tls_start ? w->t_tls_start : w->t_request;
+	char tcp[sizeof(w->attempts) + 40];
 
+	// several addresses tried: each, and what came of it
+	snprintf(tcp, sizeof(tcp), "tcp %.3f ms%s%s%s", ms(w->t_connect,
+		tcp_end), *w->attempts ? " (" : "", w->attempts,
+		*w->attempts ? ")" : "");
 	if (w->t_tls_start) {
-		log_raw("* timing: dns %.3f ms, tcp %.3f ms, tls %.3f ms, "
-			"handshake %.3f ms", ms(w->t_start, w->t_connect),
-			ms(w->t_connect, tcp_end), ms(w->t_tls_start, w->t_tls_done),
+		log_raw("* timing: dns %.3f ms, %s, tls %.3f ms, "
+			"handshake %.3f ms", ms(w->t_start, w->t_connect), tcp,
+			ms(w->t_tls_start, w->t_tls_done),
 			ms(w->t_request, w->t_response));
 	} else {
-		log_raw("* timing: dns %.3f ms, tcp %.3f ms, handshake %.3f ms",
-			ms(w->t_start, w->t_connect), ms(w->t_connect, tcp_end),
+		log_raw("* timing: dns %.3f ms, %s, handshake %.3f ms",
+			ms(w->t_start, w->t_connect), tcp,
 			ms(w->t_request, w->t_response));
 	}
 }

@@ -1,7 +1,7 @@
 /*
- * rawconn.c - a client byte stream over lws' raw transport: connect,
- * optional CONNECT tunnel, optional TLS (tls.h), a bounded write buffer
- * drained with send(), a silence limit. See rawconn.h.
+ * rawconn.c - a client byte stream over lws' raw transport: connect
+ * (dial.h), optional CONNECT tunnel, optional TLS (tls.h), a bounded write
+ * buffer drained with send(), a silence limit. See rawconn.h.
  */
 #include "rawconn.h"
 
@@ -12,8 +12,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "dial.h"
 #include "httphead.h"
-#include "netcause.h"
 #include "tls.h"
 #include "trace.h"
 
@@ -33,7 +33,7 @@ struct rawconn {
 	bool kill;              // close at the end of the current callback
 	int in_cb;              // inside one of our lws callbacks
 	bool want_writable;     // the user found the buffer full
-	bool in_connect;        // inside lws_client_connect_via_info()
+	struct dial *dial;      // connecting: no wsi yet
 	char why[256];          // the reason to give closed()
 	long connect_ms, idle_ms;
 	lws_sorted_usec_list_t sul;
@@ -44,9 +44,6 @@ struct rawconn {
 	bool use_proxy;
 	struct wsc_httphead *proxy_head;
 	struct wsc_trace *trace;        // or NULL
-	char host[300];         // where lws connects (for the cause probe)
-	int port;
-	const char *unix_socket;
 	unsigned char *out;     // plain bytes to send (no TLS)
 	size_t olen, ooff;
 	unsigned char plain[RAWCONN_PLAIN];
@@ -54,6 +51,8 @@ struct rawconn {
 
 static void fail(struct rawconn *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+static void tell_closed(struct rawconn *c, const char *why);
+static void rawconn_free(struct rawconn *c);
 
 static void idle_cb(lws_sorted_usec_list_t *sul)
 {
@@ -62,6 +61,15 @@ static void idle_cb(lws_sorted_usec_list_t *sul)
 	char t[64];
 
 	snprintf(t, sizeof(t), "%.3g", (double)ms / 1000);
+	if (c->dial) {
+		dial_cancel(c->dial);
+		c->dial = NULL;
+		snprintf(c->why, sizeof(c->why), "timeout: connecting took "
+			"longer than %s s", t);
+		tell_closed(c, c->why);
+		rawconn_free(c);
+		return;
+	}
 	if (!c->wsi) {
 		return;
 	}
@@ -400,21 +408,10 @@ static void connected(struct rawconn *c)
 	flush(c);
 }
 
-// lws says only "Unable to connect": ask again why (netcause.h)
-static void find_cause(struct rawconn *c)
-{
-	if (!c->trace || c->phase != PH_CONNECT || c->trace->connect_errno ||
-			c->trace->resolve_error[0]) {
-		return;
-	}
-	netcause_probe(c->host, c->port, c->unix_socket, c->connect_ms,
-		c->trace->resolve_error, sizeof(c->trace->resolve_error),
-		&c->trace->connect_errno);
-}
-
 static void rawconn_free(struct rawconn *c)
 {
 	lws_sul_cancel(&c->sul);
+	dial_cancel(c->dial);
 	if (c->tls) {
 		tls_conn_free(c->tls);
 	}
@@ -430,34 +427,24 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 	int ret = 0;
 
 	(void)user;
+	switch (reason) {
+	case LWS_CALLBACK_RAW_ADOPT_FILE:
+	case LWS_CALLBACK_RAW_RX_FILE:
+	case LWS_CALLBACK_RAW_WRITEABLE_FILE:
+	case LWS_CALLBACK_RAW_CLOSE_FILE:
+		return dial_callback(wsi, reason);      // a connect attempt
+	case LWS_CALLBACK_RAW_RX:
+	case LWS_CALLBACK_RAW_WRITEABLE:
+	case LWS_CALLBACK_RAW_CLOSE:
+		break;
+	default:
+		return 0;
+	}
 	if (!c) {
 		return 0;
 	}
 	c->in_cb++;
 	switch (reason) {
-	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		find_cause(c);
-		if (!c->why[0]) {
-			snprintf(c->why, sizeof(c->why), "%s",
-				in && len ? (const char *)in : in ?
-				(const char *)in : "connection failed");
-		}
-		c->in_cb--;
-		c->wsi = NULL;
-		lws_set_opaque_user_data(wsi, NULL);
-		if (c->in_connect) {
-			c->closed_told = true;  // rawconn_open() reports it
-			return 0;
-		}
-		tell_closed(c, c->why);
-		rawconn_free(c);
-		return 0;
-	case LWS_CALLBACK_RAW_CONNECTED:
-		c->wsi = wsi;
-		if (!c->detached) {
-			connected(c);
-		}
-		break;
 	case LWS_CALLBACK_RAW_RX:
 		if (c->detached) {
 			break;
@@ -514,15 +501,40 @@ const struct lws_protocols rawconn_protocol = {
 	"wsc-raw", callback, 0, 0, 0, NULL, 0
 };
 
+// the connect won: c's socket from now on
+static void dialed(void *user, struct lws *wsi)
+{
+	struct rawconn *c = user;
+
+	c->dial = NULL;
+	c->wsi = wsi;
+	c->in_cb++;     // as in callback(): a close asked for now comes after
+	connected(c);
+	c->in_cb--;
+	if (c->kill) {
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK,
+			LWS_TO_KILL_ASYNC);
+	}
+}
+
+static void dial_failed(void *user, const char *why)
+{
+	struct rawconn *c = user;
+
+	c->dial = NULL;
+	snprintf(c->why, sizeof(c->why), "%s", why);
+	tell_closed(c, c->why);
+	rawconn_free(c);
+}
+
 struct rawconn *rawconn_open(struct lws_context *ctx,
 		const struct rawconn_params *p, const struct rawconn_cb *cb,
 		void *user, char *why, size_t size)
 {
-	struct lws_client_connect_info i;
+	static const struct dial_cb dcb = { dialed, dial_failed };
+	struct dial_params d = { 0 };
 	struct rawconn *c = calloc(1, sizeof(*c));
-	char addr[300], phost[256];
-	int pport = 0;
-	struct lws *wsi;
+	char phost[256];
 
 	if (!c || !(c->out = malloc(RAWCONN_BUF))) {
 		free(c);
@@ -535,21 +547,17 @@ struct rawconn *rawconn_open(struct lws_context *ctx,
 	c->connect_ms = p->connect_ms;
 	c->tls_ctx = p->tls;
 	c->trace = p->trace;
-	c->unix_socket = p->unix_socket;
 	snprintf(c->tls_host, sizeof(c->tls_host), "%s", p->tls_host ?
 		p->tls_host : p->host);
 	snprintf(c->target, sizeof(c->target), strchr(p->host, ':') ?
 		"[%s]:%d" : "%s:%d", p->host, p->port);
-	memset(&i, 0, sizeof(i));
-	i.context = ctx;
-	i.method = "RAW";
-	i.local_protocol_name = rawconn_protocol.name;
-	i.opaque_user_data = c;
-	i.port = p->port;
-	if (p->unix_socket) {
-		snprintf(addr, sizeof(addr), "+%s", p->unix_socket);
-		i.address = addr;
-	} else if (p->proxy) {
+	d.ctx = ctx;
+	d.protocol = rawconn_protocol.name;
+	d.trace = p->trace;
+	d.host = p->host;
+	d.port = p->port;
+	d.unix_socket = p->unix_socket;
+	if (!p->unix_socket && p->proxy) {
 		const char *colon = strrchr(p->proxy, ':');
 
 		c->use_proxy = true;
@@ -560,32 +568,14 @@ struct rawconn *rawconn_open(struct lws_context *ctx,
 			memmove(phost, phost + 1, strlen(phost));
 			phost[strcspn(phost, "]")] = '\0';
 		}
-		pport = colon ? atoi(colon + 1) : 8080;
-		i.address = phost;
-		i.port = pport;
-	} else {
-		i.address = p->host;
+		d.host = phost;
+		d.port = colon ? atoi(colon + 1) : 8080;
 	}
-	i.host = i.address;
-	i.pwsi = &c->wsi;
-	snprintf(c->host, sizeof(c->host), "%s", i.address);
-	c->port = i.port;
-	c->in_cb++;     // a failure reported from inside the call is kept
-	c->in_connect = true;
-	wsi = lws_client_connect_via_info(&i);
-	c->in_connect = false;
-	c->in_cb--;
-	if (c->trace && !c->trace->t_connect) {
-		c->trace->t_connect = lws_now_usecs();
-	}
-	if (!wsi || c->closed_told) {
-		find_cause(c);
-		snprintf(why, size, "%s", c->why[0] ? c->why :
-			"connection failed");
+	c->dial = dial_start(&d, &dcb, c, why, size);
+	if (!c->dial) {
 		rawconn_free(c);
 		return NULL;
 	}
-	c->wsi = wsi;
 	progress(c);
 	return c;
 }
@@ -601,6 +591,10 @@ void rawconn_close(struct rawconn *c)
 		return;
 	}
 	c->detached = true;
+	if (c->dial) {
+		rawconn_free(c);        // still connecting: no socket yet
+		return;
+	}
 	lws_sul_cancel(&c->sul);
 	if (c->in_cb) {
 		c->kill = true;

@@ -1,6 +1,7 @@
 /*
  * rawconn.h - one client byte stream over libwebsockets' raw transport:
- * TCP or a Unix socket, optionally an HTTP CONNECT tunnel (written here),
+ * TCP (every address of the name raced, dial.h) or a Unix socket,
+ * optionally an HTTP CONNECT tunnel (written here),
  * optionally TLS by wsc's own engine (tls.h), a bounded write buffer sent
  * with send() on the socket (never lws_write: LWS-NOTES "The raw
  * transport"), and a time limit that counts silence.

@@ -8,9 +8,10 @@
  * Why: -D shows the exact bytes, -v the timing line, and the error line
  * names the cause; wsc writes and reads these bytes itself (rawconn.h,
  * conn.h), so it records them as it goes, nothing interposed.
- * Filled by rawconn.c (the CONNECT exchange, TCP and TLS times, resolve,
- * connect and TLS causes) and conn.c (the Upgrade, the response); read by
- * dump.c, diagnose.c and events.c.
+ * Filled by dial.c (resolve and connect causes, the addresses tried),
+ * rawconn.c (the CONNECT exchange, TCP and TLS times, TLS causes) and
+ * conn.c (the Upgrade, the response); read by dump.c, diagnose.c and
+ * events.c.
  */
 #ifndef WSC_TRACE_H
 #define WSC_TRACE_H
@@ -39,6 +40,10 @@ struct wsc_trace {
 	char tls_error[256];    // why the TLS handshake failed
 	int connect_errno;      // why connect() failed
 	char resolve_error[128];  // why the name did not resolve
+	char resolve_host[256];   // that name (the proxy's with --proxy)
+	// when more than one address was tried: each, and what came of it
+	// ("::1 port 80: Connection refused; 127.0.0.1 port 80: connected")
+	char attempts[1024];
 };
 
 /* Start a new record (also for each redirect hop). */
@@ -47,7 +52,8 @@ static inline void trace_reset(struct wsc_trace *t, int64_t now_us)
 	t->req_len = t->resp_len = t->resp_head = 0;
 	t->t_connect = t->t_tls_start = t->t_tls_done = 0;
 	t->t_request = t->t_response = 0;
-	t->tls_error[0] = t->resolve_error[0] = '\0';
+	t->tls_error[0] = t->resolve_error[0] = t->attempts[0] = '\0';
+	t->resolve_host[0] = '\0';
 	t->connect_errno = 0;
 	t->t_start = now_us;
 }

@@ -122,6 +122,20 @@ def python_server(name, *args):
                          [str(a) for a in args])
 
 
+def in_private_etc(argv, etc, netns_pid=None):
+    """argv in a mount namespace of its own (unshare -m, as root) where each
+    file of etc, {"/etc/hosts": path, ...}, is bound over its target; in
+    the network namespace of process netns_pid too, if given."""
+    script = "".join('mount --bind "$%d" %s && ' % (i + 1, target)
+                     for i, target in enumerate(etc))
+    argv = ["unshare", "-m", "sh", "-c",
+            script + 'shift %d && exec "$@"' % len(etc), "sh"] + \
+        [str(f) for f in etc.values()] + list(argv)
+    if netns_pid is not None:
+        argv = ["nsenter", "--net=/proc/%d/ns/net" % netns_pid] + argv
+    return argv
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))

@@ -970,9 +970,8 @@ def with_hosts(tmp_path, hosts, argv):
         pytest.skip("no private mount namespace: %r" % probe.stderr)
     import harness
     return subprocess.Popen(
-        [unshare, "-m", "sh", "-c",
-         'mount --bind "$0" /etc/hosts && exec "$@"', str(f), harness.WSC] +
-        argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        harness.in_private_etc([harness.WSC] + argv, {"/etc/hosts": f}),
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE)
 
 
