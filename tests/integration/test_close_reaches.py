@@ -5,7 +5,8 @@ A socket closed with unread bytes in its receive buffer makes the kernel
 answer with a TCP reset instead of an orderly end. A server still writing
 meets the reset as a failed write, and servers then give up on the
 connection without reading what is in their buffer, wsc's Close included
-(over a real network the reset can also overtake a Close still queued).
+(and a Close still waiting in wsc's send queue, on a slow network, is
+discarded with the reset).
 So after its Close wsc shuts down its sending side and reads, discarding,
 until the server closes, as RFC 6455 7.1.1 asks of a client.
 
