@@ -237,3 +237,27 @@ def test_signal_while_waiting_for_the_server_to_close_exits_at_once():
             os.close(wfd)
             release.set()
     assert p.returncode == 0 and err == b"", (p.returncode, err)
+
+
+def test_server_that_never_stops_sending_is_left_after_16_mib():
+    """After a violation the server floods on and never reads: the silence
+    bound never passes, so wsc stops discarding after 16 MiB and closes
+    (no hang); the exit and the line are those of the violation."""
+    def handler(conn):
+        conn.sock.settimeout(SILENCE)
+        conn.read_request()
+        conn.send_raw(conn.accept_bytes() + frame(OP_TEXT, b"\xff"))
+        while True:
+            conn.send_raw(FILLER)   # ends when wsc's reset comes
+
+    with RawServer(handler) as srv:
+        rfd, wfd = os.pipe()
+        try:
+            p = subprocess.run([WSC, srv.url], stdin=rfd,
+                               stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, timeout=WSC_HANG)
+        finally:
+            os.close(rfd)
+            os.close(wfd)
+    err = p.stderr.decode()
+    assert p.returncode == 1 and err.count("\n") == 1 and "1007" in err, p
