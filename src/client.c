@@ -128,6 +128,19 @@ static void start_close(struct wsc *w, unsigned code, const char *reason)
 	pump(w);
 }
 
+/*
+ * Nothing more to say or hear: the connection ends once our last frames
+ * left and the server closed TCP (RFC 6455 7.1.1: the server closes first;
+ * closing with its bytes unread would send a reset, which loses our Close
+ * at the server). --close-timeout bounds that, counted as silence; the
+ * connection keeps that bound itself, so the Close timer stops here.
+ */
+static void hang_up(struct wsc *w)
+{
+	lws_sul_cancel(&w->sul_close);
+	conn_shutdown(w->conn, w->opts->close_timeout_ms);
+}
+
 static void on_output_gone(struct wsc *w)
 {
 	if (w->st.quiet_exit) {
@@ -475,8 +488,10 @@ void client_signal(struct wsc *w, int signo)
 	}
 	w->signals++;
 	if (w->closing || w->st.ready != WSC_OPEN) {
-		// impatient, or nothing to close yet: leave at once
-		if (w->st.ready != WSC_OPEN && !w->closing) {
+		// impatient, or nothing to close yet: leave at once (after
+		// the server's Close, the wait for its end of TCP is cut short)
+		if (w->st.ready != WSC_OPEN && !w->closing &&
+				!w->st.close_received) {
 			w->st.failed = true;
 			log_err("interrupted");
 		}
@@ -602,7 +617,7 @@ static void fail_rx(struct wsc *w, unsigned code, const char *reason)
 	w->rx_failed = true;
 	w->st.failed = true;
 	if (w->st.close_sent) {
-		conn_shutdown(w->conn);     // nothing more to say or hear
+		hang_up(w);
 		return;
 	}
 	start_close(w, code, reason);
@@ -719,7 +734,7 @@ static void on_close(void *u, const unsigned char *p, size_t len)
 	if (w->st.close_sent) {
 		// our own Close went first: this completes it
 		conn_flush(w->conn);
-		conn_shutdown(w->conn);
+		hang_up(w);
 		return;
 	}
 	input_stop(w);
@@ -730,7 +745,7 @@ static void on_close(void *u, const unsigned char *p, size_t len)
 	reply[1] = (unsigned char)code;
 	conn_frame(w->conn, WSC_FRAME_CLOSE, true, true, reply, code ? 2 : 0);
 	conn_flush(w->conn);
-	conn_shutdown(w->conn);
+	hang_up(w);
 }
 
 /* --- -L: following a redirect --- */
@@ -912,7 +927,7 @@ static void pump(struct wsc *w)
 			if (w->rx_failed) {
 				// we failed the connection: nothing more is read
 				// (RFC 6455 7.1.7), so hang up once the Close is out
-				conn_shutdown(w->conn);
+				hang_up(w);
 			}
 			return;
 		}

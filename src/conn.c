@@ -34,6 +34,8 @@ struct wsc_conn {
 	bool dead;              // conn_abort() or the end told: free at once
 	bool rx_over;           // a Close or a fault: the rest is ignored
 	bool close_sent;        // our Close is encoded: nothing follows it
+	long finish_ms;         // conn_shutdown(): the bound on its steps
+	bool finishing;         // handed to rawconn_finish(): await its end
 
 	// the handshake
 	char req[WSC_TRACE_MAX];
@@ -128,18 +130,24 @@ static void end(struct wsc_conn *c, const char *why)
 	c->in_cb--;
 }
 
-// Once what is encoded has left: the end (closed(NULL)).
+// Once what is encoded went to the transport, it finishes the stream
+// (rawconn_finish: the server closes first); its closed() is the end.
 static void shutdown_cb(lws_sorted_usec_list_t *sul)
 {
 	struct wsc_conn *c = lws_container_of(sul, struct wsc_conn, sul_body);
 
-	if (c->dead) {
+	if (c->dead || c->finishing) {
 		return;
 	}
-	if (c->rc && (c->tx_off < c->tx_len || rawconn_pending(c->rc))) {
+	if (c->rc && c->tx_off < c->tx_len) {
 		conn_flush(c);
 		lws_sul_schedule(c->ctx, 0, &c->sul_body, shutdown_cb,
 			(lws_usec_t)SHUTDOWN_POLL_MS * LWS_US_PER_MS);
+		return;
+	}
+	if (c->rc) {
+		c->finishing = true;
+		rawconn_finish(c->rc, c->finish_ms);
 		return;
 	}
 	c->in_cb++;
@@ -148,12 +156,18 @@ static void shutdown_cb(lws_sorted_usec_list_t *sul)
 	gone(c);
 }
 
-void conn_shutdown(struct wsc_conn *c)
+void conn_shutdown(struct wsc_conn *c, long ms)
 {
 	if (!c || c->dead) {
 		return;
 	}
 	c->rx_over = true;
+	c->finish_ms = ms;
+	if (c->rc) {
+		// sending what is left counts silence too (a server that
+		// stopped reading)
+		rawconn_set_idle(c->rc, ms);
+	}
 	lws_sul_schedule(c->ctx, 0, &c->sul_body, shutdown_cb, 0);
 }
 

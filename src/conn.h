@@ -100,9 +100,13 @@ unsigned long long conn_rx_bytes(const struct wsc_conn *c);
 /* The socket (ioctl FIONREAD and SIOCOUTQ), -1 when there is none. */
 int conn_fd(const struct wsc_conn *c);
 
-/* The close handshake is over: drop the connection once every encoded
- * frame has left, then closed(NULL). Nothing more is received. */
-void conn_shutdown(struct wsc_conn *c);
+/* The close handshake is over (or the server broke the protocol): nothing
+ * more is received. Once every encoded frame has left, the sending side is
+ * shut down and what still comes is discarded until the server closes
+ * (rawconn_finish), so no TCP reset loses our Close; then closed() (NULL,
+ * or why sending failed). ms bounds each step as silence (nothing sent,
+ * nothing read). */
+void conn_shutdown(struct wsc_conn *c, long ms);
 
 /* End it now: no callback follows; c is freed. */
 void conn_abort(struct wsc_conn *c);

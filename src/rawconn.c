@@ -1,7 +1,7 @@
 /*
  * rawconn.c - a client byte stream over lws' raw transport: connect
  * (dial.h), optional CONNECT tunnel, optional TLS (tls.h), a bounded write
- * buffer drained with send(), a silence limit. See rawconn.h.
+ * buffer drained with send(), a silence limit, a polite end. See rawconn.h.
  */
 #include "rawconn.h"
 
@@ -34,6 +34,9 @@ struct rawconn {
 	int in_cb;              // inside one of our lws callbacks
 	bool want_writable;     // the user found the buffer full
 	struct dial *dial;      // connecting: no wsi yet
+	bool finishing;         // rawconn_finish(): discard until the end
+	bool wr_shut;           // our sending side is shut down
+	size_t discarded;       // bytes read and dropped since finishing
 	char why[256];          // the reason to give closed()
 	long connect_ms, idle_ms;
 	lws_sorted_usec_list_t sul;
@@ -54,10 +57,17 @@ static void fail(struct rawconn *c, const char *fmt, ...)
 static void tell_closed(struct rawconn *c, const char *why);
 static void rawconn_free(struct rawconn *c);
 
+// The silence limit now: connecting, or open (and finishing).
+static long limit_ms(const struct rawconn *c)
+{
+	return c->phase == PH_OPEN || c->finishing ? c->idle_ms :
+		c->connect_ms;
+}
+
 static void idle_cb(lws_sorted_usec_list_t *sul)
 {
 	struct rawconn *c = lws_container_of(sul, struct rawconn, sul);
-	long ms = c->phase == PH_OPEN ? c->idle_ms : c->connect_ms;
+	long ms = limit_ms(c);
 	char t[64];
 
 	snprintf(t, sizeof(t), "%.3g", (double)ms / 1000);
@@ -73,6 +83,10 @@ static void idle_cb(lws_sorted_usec_list_t *sul)
 	if (!c->wsi) {
 		return;
 	}
+	if (c->finishing) {
+		fail(c, "%s", "");      // the peer had its time: a clean end
+		return;
+	}
 	fail(c, c->phase == PH_OPEN ? "timeout: %s s without data" :
 		"timeout: connecting took longer than %s s", t);
 }
@@ -80,7 +94,7 @@ static void idle_cb(lws_sorted_usec_list_t *sul)
 // something moved: the silence limit starts again
 static void progress(struct rawconn *c)
 {
-	long ms = c->phase == PH_OPEN ? c->idle_ms : c->connect_ms;
+	long ms = limit_ms(c);
 
 	if (c->detached) {
 		return;
@@ -200,7 +214,7 @@ size_t rawconn_write(struct rawconn *c, const void *buf, size_t len)
 {
 	size_t n, direct;
 
-	if (c->detached || c->kill || !c->wsi) {
+	if (c->detached || c->kill || c->finishing || !c->wsi) {
 		return 0;
 	}
 	direct = send_direct(c, buf, len);
@@ -408,6 +422,42 @@ static void connected(struct rawconn *c)
 	flush(c);
 }
 
+// Finishing: once everything queued went to the kernel, no more sending.
+static void finish_step(struct rawconn *c)
+{
+	if (c->wr_shut || c->kill || !c->wsi || !flush(c) ||
+			rawconn_pending(c)) {
+		return;         // (flush() asked for WRITEABLE if it must)
+	}
+	c->wr_shut = true;
+	shutdown(lws_get_socket_fd(c->wsi), SHUT_WR);
+}
+
+// Finishing: what the peer still sends is read and dropped, up to a bound.
+static void discard(struct rawconn *c, size_t len)
+{
+	progress(c);
+	c->discarded += len;
+	if (c->discarded > RAWCONN_DISCARD_MAX) {
+		fail(c, "%s", "");      // it will not stop: close anyway
+	}
+}
+
+void rawconn_finish(struct rawconn *c, long ms)
+{
+	if (!c || c->detached || c->finishing) {
+		return;
+	}
+	c->finishing = true;
+	c->idle_ms = ms;
+	if (c->tls && c->phase == PH_OPEN && tls_close(c->tls) < 0) {
+		fail(c, "TLS: %s", tls_error(c->tls));
+		return;
+	}
+	progress(c);
+	finish_step(c);
+}
+
 static void rawconn_free(struct rawconn *c)
 {
 	lws_sul_cancel(&c->sul);
@@ -449,6 +499,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 		if (c->detached) {
 			break;
 		}
+		if (c->finishing) {
+			discard(c, len);
+			break;
+		}
 		progress(c);
 		if (c->phase == PH_PROXY) {
 			proxy_in(c, in, len);
@@ -462,6 +516,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 		if (c->detached) {
 			break;
 		}
+		if (c->finishing) {
+			finish_step(c);
+			break;
+		}
 		if (flush(c) && c->want_writable &&
 				rawconn_pending(c) < RAWCONN_BUF / 2) {
 			c->want_writable = false;
@@ -472,7 +530,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 		break;
 	case LWS_CALLBACK_RAW_CLOSE:
 		if (c->tls && !c->why[0] && c->phase == PH_OPEN &&
-				!c->detached) {
+				!c->detached && !c->finishing) {
 			tls_feed_eof(c->tls);
 			tls_in(c, NULL, 0);
 		}

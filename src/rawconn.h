@@ -12,7 +12,8 @@
  *
  * The context must list rawconn_protocol. Callbacks run from lws_service();
  * after closed() the connection is gone (freed here); rawconn_close() ends
- * it from the caller's side with no callback at all.
+ * it from the caller's side with no callback at all; rawconn_finish() ends
+ * it politely: the peer closes first, and no reset reaches it.
  */
 #ifndef WSC_RAWCONN_H
 #define WSC_RAWCONN_H
@@ -71,6 +72,19 @@ void rawconn_set_idle(struct rawconn *c, long ms);
 
 /* The socket, for ioctl(FIONREAD, SIOCOUTQ) (-1 before it exists). */
 int rawconn_fd(const struct rawconn *c);
+
+/*
+ * The last byte is written: once what is queued has gone to the kernel
+ * (over TLS after a close_notify), shut down the sending side, then read
+ * and discard until the peer closes, ms pass with nothing read (0: no
+ * limit), or RAWCONN_DISCARD_MAX bytes were discarded; then closed(NULL)
+ * (closed(why) if sending failed). No data() or writable() follows.
+ * Why: a socket closed with unread bytes makes the kernel send a reset,
+ * and a reset loses what the peer had not read yet, the last bytes sent
+ * included.
+ */
+#define RAWCONN_DISCARD_MAX (16 * 1024 * 1024)
+void rawconn_finish(struct rawconn *c, long ms);
 
 /* Drop the connection now; no callback follows. */
 void rawconn_close(struct rawconn *c);
