@@ -14,15 +14,21 @@ void roombudget_init(struct roombudget *b, unsigned long long max_size)
 	b->inbound = b->held = 0;
 }
 
-bool roombudget_take(struct roombudget *b, size_t size, size_t n)
+size_t roombudget_left(const struct roombudget *b, size_t size)
 {
 	size_t used = b->inbound + b->held;
-	size_t limit = b->limit;
+	size_t line = b->limit - b->limit / 8;
+	size_t all = used < b->limit ? b->limit - used : 0;
+	size_t small = size < ROOMBUDGET_SMALL ? ROOMBUDGET_SMALL - size : 0;
 
-	if (size + n > ROOMBUDGET_SMALL) {
-		limit -= limit / 8;
-	}
-	if (used > limit || n > limit - used) {
+	// up to the reserve line; past it, a message's first bytes only
+	small = small < all ? small : all;
+	return used < line && line - used > small ? line - used : small;
+}
+
+bool roombudget_take(struct roombudget *b, size_t size, size_t n)
+{
+	if (n > roombudget_left(b, size)) {
 		return false;
 	}
 	b->inbound += n;

@@ -31,6 +31,9 @@ void roombudget_init(struct roombudget *b, unsigned long long max_size);
  */
 bool roombudget_take(struct roombudget *b, size_t size, size_t n);
 
+/* What an inbound message of size bytes may still grow by. */
+size_t roombudget_left(const struct roombudget *b, size_t size);
+
 /* Bytes counted with roombudget_take() given back. */
 void roombudget_give(struct roombudget *b, size_t n);
 

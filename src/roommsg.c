@@ -32,11 +32,14 @@ enum roommsg_status roommsg_append(struct roommsg *m, const void *d,
 		size_t cap = need * 2 > max && need <= max ? max : need * 2;
 		unsigned char *nb;
 
-		if (!roombudget_take(m->budget, m->charged, cap - m->cap)) {
-			cap = need;     // what it needs, if that is still there
-			if (!roombudget_take(m->budget, m->charged, cap - m->cap)) {
-				return ROOMMSG_BUDGET;
-			}
+		size_t left = roombudget_left(m->budget, m->charged);
+
+		if (cap - m->cap > left) {
+			cap = m->cap + left;    // what is left, if it is enough
+		}
+		if (cap < need || !roombudget_take(m->budget, m->charged,
+				cap - m->cap)) {
+			return ROOMMSG_BUDGET;
 		}
 		nb = realloc(m->buf, ROOMMSG_HEADROOM + cap);
 		if (!nb) {
