@@ -172,6 +172,8 @@ static void refused(const char *addr, const char *fmt, ...)
 
 /* --- flow control and deadlines --- */
 
+static void peer_arm(struct room *r, struct wsc_peer *p, lws_usec_t at);
+
 /*
  * Stop reading stdin and every client while the memory held for relay is
  * past half the budget, resume below a quarter: a burst waits instead of
@@ -194,6 +196,10 @@ static void update_flow(struct room *r)
 		}
 		if (!hold) {
 			p->rx_at = now;     // the room made them wait, not silent
+			if (p->rx.msg) {
+				peer_arm(r, p, now +
+					(lws_usec_t)PEER_UNFINISHED_SECS * USEC);
+			}
 		}
 	}
 	if (!hold) {
@@ -202,6 +208,7 @@ static void update_flow(struct room *r)
 }
 
 static void deadline_cb(lws_sorted_usec_list_t *sul);
+static int peer_flush(struct room *r, struct wsc_peer *p);
 
 /* Have peer_deadlines() run at `at` (usec) or before. */
 static void peer_arm(struct room *r, struct wsc_peer *p, lws_usec_t at)
@@ -523,13 +530,22 @@ static void peer_deadlines(struct room *r, struct wsc_peer *p)
 		}
 	}
 	if (p->closing && !p->close_sent) {
+		// its socket may take a little without saying it is writable
+		if (peer_flush(r, p) < 0) {
+			lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK,
+				LWS_TO_KILL_ASYNC);
+			return;
+		}
+		if (p->state != PEER_OPEN || p->close_sent) {
+			return;
+		}
 		at = p->tx_at + (lws_usec_t)CLOSE_ACK_SECS * USEC;
 		if (at <= now) {
 			lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK,
 				LWS_TO_KILL_ASYNC);
 			return;
 		}
-		peer_arm(r, p, at);
+		peer_arm(r, p, at < now + USEC ? at : now + USEC);
 	} else if (p->close_sent && !p->close_got) {
 		at = p->close_at + (lws_usec_t)CLOSE_ACK_SECS * USEC;
 		if (at <= now) {
