@@ -15,9 +15,8 @@
  * received c's message j - WINDOW (default 8). So no client ever has more
  * than (CLIENTS - 1) * WINDOW messages on their way to it, in wsc's queues
  * and the kernel's buffers together; with the defaults that is 1,592
- * messages, ~150 KiB of wsc's queue accounting (payload + 64 B a message),
- * under the 256 KiB at which wsc stops reading. A larger WINDOW drives wsc
- * into its back-pressure; a huge one (>= MESSAGES) sends everything at once.
+ * messages, ~150 KiB of frames. A larger WINDOW lets wsc's queues grow; a
+ * huge one (>= MESSAGES) sends everything at once.
  *
  * With -S, one more client joins first and is a slow reader: a receive
  * buffer of 4 KiB, from which it takes 1 KiB every 100 ms while the load
