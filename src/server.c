@@ -98,6 +98,7 @@ struct wsc_peer {
 	struct roomfair fair;
 	struct wsc_frame_decoder dec;
 	bool kill;              // too slow: closed with 1008
+	bool unread;            // not read: more than its allowance behind
 	bool closing;           // our Close is queued: nothing more after it
 	bool close_sent;        // our Close is written
 	bool close_got;         // the client's Close arrived (or it failed)
@@ -191,7 +192,7 @@ static void update_flow(struct room *r)
 	}
 	r->hold_input = hold;
 	for (struct wsc_peer *p = r->peers; p; p = p->next) {
-		if (p->state == PEER_OPEN && !p->close_got) {
+		if (p->state == PEER_OPEN && !p->close_got && !p->unread) {
 			lws_rx_flow_control(p->wsi, hold ? 0 : 1);
 		}
 		if (!hold) {
@@ -204,6 +205,34 @@ static void update_flow(struct room *r)
 	}
 	if (!hold) {
 		input_resume(r->w);
+	}
+}
+
+/*
+ * A client more than its allowance behind is not read until it is back
+ * under half of it: what it sends (its Pings, say) would only queue more
+ * for it. Only its own reads wait; a closing client is read (and what it
+ * sends dropped) until it closes.
+ */
+static void peer_reads(struct room *r, struct wsc_peer *p)
+{
+	bool unread = p->state == PEER_OPEN && !p->closing &&
+		(p->unread ? p->q.backlog > ROOMFAIR_ALLOWANCE / 2 :
+		p->q.backlog > ROOMFAIR_ALLOWANCE);
+
+	if (unread == p->unread) {
+		return;
+	}
+	p->unread = unread;
+	if (!unread) {
+		p->rx_at = lws_now_usecs();     // we made it wait, not silent
+		if (p->rx.msg) {
+			peer_arm(r, p, p->rx_at +
+				(lws_usec_t)PEER_UNFINISHED_SECS * USEC);
+		}
+	}
+	if (!r->hold_input && !p->close_got) {
+		lws_rx_flow_control(p->wsi, unread ? 0 : 1);
 	}
 }
 
@@ -240,6 +269,7 @@ static void peer_close(struct room *r, struct wsc_peer *p, unsigned code,
 		return;
 	}
 	p->closing = true;
+	peer_reads(r, p);
 	p->tx_at = lws_now_usecs();
 	if (drop) {
 		roomq_discard(&p->q);
@@ -299,6 +329,7 @@ static void peer_push(struct room *r, struct wsc_peer *p, struct roommsg *m)
 	}
 	roomfair_queued(&p->fair, p->q.backlog, lws_now_usecs());
 	peer_arm(r, p, roomfair_deadline(&p->fair));
+	peer_reads(r, p);
 	lws_callback_on_writable(p->wsi);
 }
 
@@ -507,7 +538,7 @@ static void peer_deadlines(struct room *r, struct wsc_peer *p)
 	if (p->state != PEER_OPEN) {
 		return;
 	}
-	if (!p->closing && p->rx.msg && !r->hold_input) {
+	if (!p->closing && p->rx.msg && !r->hold_input && !p->unread) {
 		at = p->rx_at + (lws_usec_t)PEER_UNFINISHED_SECS * USEC;
 		if (at <= now) {
 			log_err("client #%u (%s) left a message unfinished for %d s: "
@@ -637,6 +668,7 @@ static int peer_flush(struct room *r, struct wsc_peer *p)
 	}
 	roomfair_wrote(&p->fair, taken, p->q.backlog, now);
 	peer_arm(r, p, roomfair_deadline(&p->fair));
+	peer_reads(r, p);
 	update_flow(r);
 	if (p->close_sent) {
 		if (p->close_got) {

@@ -23,7 +23,7 @@ import zlib
 import pytest
 import websockets
 
-from harness import WSC
+from harness import WSC, wait_for
 from test_listen import listen, masked_text, raw_connect  # noqa: F401
 from wsproto import OP_CLOSE, OP_TEXT, frame
 
@@ -237,6 +237,48 @@ def test_slow_reader_gets_close_1008_and_never_stalls_the_others(listen):
     wait_eof(slow)
     slow.close()
     srv.err.search(r"client #%d \(127\.0\.0\.1\) left" % slow_id)
+    assert_rss_bounded(srv)
+
+
+def test_ping_flood_from_a_reader_that_never_reads_pauses_only_it(listen):
+    """A client floods Pings and reads none of the Pongs: once its Pongs
+    pass its allowance the room stops reading it (and only it), so two
+    others chat at full speed meanwhile, before it is dropped (1008)."""
+    srv = listen()
+    flooder, _ = raw_connect(srv.port, rcvbuf=4096, timeout=SILENCE)
+    flood_id = srv.joined()
+    pings = b"".join(frame(0x9, b"p" * 100, mask=os.urandom(4))
+                     for _ in range(1000))
+    stop = threading.Event()
+    sent = []
+
+    def flood():
+        try:
+            while not stop.is_set():
+                flooder.send_raw(pings)
+                sent.append(len(pings))
+        except OSError:
+            pass
+
+    threading.Thread(target=flood, daemon=True).start()
+    # the room has taken in more Pings than its allowance of Pongs
+    wait_for(lambda: sum(sent) >= 4 * MiB, SILENCE, "4 MiB of Pings sent")
+
+    async def chat():
+        a = await websockets.connect(srv.url)
+        b = await websockets.connect(srv.url)
+        for i in range(100):
+            await a.send("m%d" % i)
+            assert await asyncio.wait_for(b.recv(), SILENCE) == "m%d" % i
+        assert not any("too slow" in l for l in srv.err.text())
+        await a.close()
+        await b.close()
+
+    run(chat())
+    srv.err.search(r"client #%d \(127\.0\.0\.1\) is too slow: closing it "
+                   r"with 1008$" % flood_id, timeout=SILENCE)
+    stop.set()
+    flooder.close()
     assert_rss_bounded(srv)
 
 
