@@ -14,10 +14,11 @@
  * --echo); input goes to all. A message is held once for all its
  * recipients (roommsg.h, each client's queue: roomq.h), and everything
  * the room holds counts against one memory budget (roombudget.h): the
- * room stops reading while half of it waits in queues. A client more than
- * its allowance behind that does not catch up is dropped with 1008
- * (roomfair.h), one that leaves a message unfinished too long too.
- * Whenever the room closes a client after its Close, it shuts its write
+ * room stops reading while half of it waits in queues. A client that does
+ * not take what is queued for it in time is dropped with 1008
+ * (roomfair.h), and is not read while more than its allowance is queued;
+ * one that leaves a message unfinished too long is closed with 1008 too.
+ * Whenever the room closes a client after our Close, it shuts its write
  * side and reads until the client's FIN (or silence), so that nothing
  * unread turns the close into a reset that loses the Close.
  *
