@@ -3,7 +3,7 @@
  * process that is N chat clients at once.
  *
  *   load-listen [-n CLIENTS] [-m MESSAGES] [-w WINDOW] [-t SECS] [-p SECS]
- *               [-s SIZE] HOST:PORT
+ *               [-s SIZE] [-S] HOST:PORT
  *
  * Opens CLIENTS connections (default 200) to a wsc -l on HOST:PORT,
  * completes every handshake (Sec-WebSocket-Accept checked), and only then
@@ -15,9 +15,16 @@
  * received c's message j - WINDOW (default 8). So no client ever has more
  * than (CLIENTS - 1) * WINDOW messages on their way to it, in wsc's queues
  * and the kernel's buffers together; with the defaults that is 1,592
- * messages, ~150 KiB of wsc's queue accounting (payload + 64 B a message),
- * under the 256 KiB at which wsc stops reading. A larger WINDOW drives wsc
- * into its back-pressure; a huge one (>= MESSAGES) sends everything at once.
+ * messages, ~150 KiB of frames. A larger WINDOW lets wsc's queues grow; a
+ * huge one (>= MESSAGES) sends everything at once.
+ *
+ * With -S, one more client joins first and is a slow reader: a receive
+ * buffer of 4 KiB, from which it takes 1 KiB every 100 ms while the load
+ * runs; it sends nothing and is not one of the CLIENTS (nobody waits for
+ * it). Once the load is over it reads all that is left (each read within
+ * 10 s of the last) and must find, after some whole messages, Close 1008:
+ * the room dropped it and told it so. Its figures join the "ok" line:
+ * slow_msgs (whole messages it got) and slow_close (1008).
  *
  * Verified: every client receives, from every other client, its messages
  * 0..MESSAGES-1 exactly once and in order (a gap, a repeat, a message out of
@@ -45,12 +52,14 @@
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "wsb.h"
@@ -102,6 +111,10 @@ static unsigned fails;
 static struct sockaddr_in addr;
 static char hostport[64];
 static uint64_t t_open;         // every client connected; the load starts
+static int slow_fd = -1;        // -S: the slow reader
+static unsigned char *slow_buf; // what it has read
+static size_t slow_len, slow_cap;
+#define SLOW_EVERY_NS 100000000ULL  // it reads 1 KiB that often
 
 static void fail(const char *fmt, ...)
 {
@@ -587,8 +600,110 @@ static void on_readable(struct client *c)
 static void usage(void)
 {
 	fprintf(stderr, "usage: load-listen [-n CLIENTS] [-m MESSAGES] "
-		"[-w WINDOW] [-t SECS] [-p SECS] [-s SIZE] HOST:PORT\n");
+		"[-w WINDOW] [-t SECS] [-p SECS] [-s SIZE] [-S] HOST:PORT\n");
 	exit(2);
+}
+
+/* --- the slow reader (-S) --- */
+
+// Read up to n bytes into slow_buf (blocking, as its socket is); <= 0: end.
+static ssize_t slow_read(size_t n, int flags)
+{
+	ssize_t r;
+
+	if (slow_len + n > slow_cap) {
+		slow_cap = (slow_len + n) * 2;
+		slow_buf = realloc(slow_buf, slow_cap);
+		if (!slow_buf) {
+			fprintf(stderr, "load-listen: out of memory\n");
+			exit(1);
+		}
+	}
+	r = recv(slow_fd, slow_buf + slow_len, n, flags);
+	if (r > 0) {
+		slow_len += (size_t)r;
+	}
+	return r;
+}
+
+/* Connect and complete the handshake (blocking); false on failure. */
+static bool slow_join(void)
+{
+	struct timeval tv = { .tv_sec = 10 };
+	int rcvbuf = 4096;
+	char req[512];
+	char *end;
+	int n;
+
+	slow_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (slow_fd < 0) {
+		return false;
+	}
+	setsockopt(slow_fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	setsockopt(slow_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(slow_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		return false;
+	}
+	n = snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: %s\r\n"
+		"Upgrade: websocket\r\nConnection: Upgrade\r\n"
+		"Sec-WebSocket-Key: c2xvdyByZWFkZXIgMTIzNA==\r\n"
+		"Sec-WebSocket-Version: 13\r\n\r\n", hostport);
+	if (send(slow_fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
+		return false;
+	}
+	while (!slow_buf || !(end = memmem(slow_buf, slow_len, "\r\n\r\n", 4))) {
+		if (slow_read(512, 0) <= 0) {
+			return false;
+		}
+	}
+	if (slow_len < 12 || memcmp(slow_buf, "HTTP/1.1 101", 12)) {
+		return false;
+	}
+	end += 4;
+	slow_len -= (size_t)(end - (char *)slow_buf);
+	memmove(slow_buf, end, slow_len);
+	return true;
+}
+
+/*
+ * After the load: read the rest, then count whole messages up to the
+ * Close. Returns the Close code (0: none, cut off).
+ */
+static unsigned slow_finish(unsigned *msgs)
+{
+	size_t off = 0;
+
+	while (slow_read(65536, 0) > 0) {
+	}
+	*msgs = 0;
+	while (slow_len - off >= 2) {
+		unsigned op = slow_buf[off] & 0x0f;
+		uint64_t len = slow_buf[off + 1] & 0x7f;
+		size_t h = 2;
+
+		if (len == 126 || len == 127) {
+			size_t k = len == 126 ? 2 : 8;
+
+			if (slow_len - off < 2 + k) {
+				break;
+			}
+			len = 0;
+			for (size_t i = 0; i < k; i++) {
+				len = len << 8 | slow_buf[off + 2 + i];
+			}
+			h += k;
+		}
+		if (slow_len - off - h < len) {
+			break;      // cut off in a frame
+		}
+		if (op == 0x8) {
+			return len >= 2 ? (unsigned)(slow_buf[off + h] << 8 |
+				slow_buf[off + h + 1]) : 1005;
+		}
+		*msgs += op == 0x1;
+		off += h + (size_t)len;
+	}
+	return 0;
 }
 
 static unsigned num(const char *s, unsigned lo, unsigned hi)
@@ -611,12 +726,13 @@ int main(int argc, char **argv)
 {
 	struct epoll_event evs[256];
 	uint64_t t0, t_load_end = 0, t_end, deadline, next_progress = 0;
-	uint64_t last_total = 0, last_t;
+	uint64_t last_total = 0, last_t, next_slow = 0;
+	unsigned slow_msgs = 0, slow_close = 0;
 	char host[48];
 	const char *colon;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:m:w:t:p:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:m:w:t:p:s:S")) != -1) {
 		switch (opt) {
 		case 'n': n_clients = num(optarg, 2, 100000); break;
 		case 'm': n_msgs = num(optarg, 1, 1000000000); break;
@@ -624,6 +740,7 @@ int main(int argc, char **argv)
 		case 't': timeout_s = num(optarg, 1, 86400); break;
 		case 'p': progress_s = num(optarg, 0, 3600); break;
 		case 's': msg_size = num(optarg, 24, MSG_MAX); break;
+		case 'S': slow_fd = 0; break;
 		default: usage();
 		}
 	}
@@ -652,6 +769,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	expected = (uint64_t)n_clients * (n_clients - 1) * n_msgs;
+	if (slow_fd == 0 && !slow_join()) {
+		fprintf(stderr, "load-listen: FAIL the slow reader could not join: "
+			"%s\n", strerror(errno));
+		return 1;
+	}
 	t0 = wsb_now_ns();
 	deadline = t0 + (uint64_t)timeout_s * 1000000000ULL;
 
@@ -713,6 +835,15 @@ int main(int argc, char **argv)
 		}
 		if (next_progress && next_progress < until) {
 			until = next_progress;
+		}
+		if (slow_fd >= 0 && t_open && !closing_phase) {
+			if (now >= next_slow) {
+				slow_read(1024, MSG_DONTWAIT);
+				next_slow = now + SLOW_EVERY_NS;
+			}
+			if (next_slow < until) {
+				until = next_slow;
+			}
 		}
 		ms = (int)((until - now) / 1000000 + 1);
 		n = epoll_wait(ep, evs, 256, ms);
@@ -797,11 +928,24 @@ int main(int argc, char **argv)
 			peak_inflight);
 		return 1;
 	}
+	if (slow_fd >= 0) {
+		slow_close = slow_finish(&slow_msgs);
+		if (slow_close != 1008) {
+			fprintf(stderr, "load-listen: FAIL the slow reader got %u whole "
+				"messages, then %s %u\n", slow_msgs, slow_close ?
+				"Close" : "no Close: cut off", slow_close);
+			return 1;
+		}
+	}
 	printf("ok clients=%u messages=%u window=%u size=%u deliveries=%" PRIu64
 		" connect_ms=%.1f load_s=%.3f close_ms=%.1f total_s=%.3f rate=%.0f"
-		" peak_inflight=%" PRIu32 "\n", n_clients, n_msgs, window, msg_size,
+		" peak_inflight=%" PRIu32, n_clients, n_msgs, window, msg_size,
 		total, secs(t0, t_open) * 1e3, secs(t_open, t_load_end),
 		secs(t_load_end, t_end) * 1e3, secs(t0, t_end),
 		(double)total / secs(t_open, t_load_end), peak_inflight);
+	if (slow_fd >= 0) {
+		printf(" slow_msgs=%u slow_close=%u", slow_msgs, slow_close);
+	}
+	printf("\n");
 	return 0;
 }

@@ -11,17 +11,25 @@
  * Each connection is a struct wsc_peer; one that completed the handshake
  * joins the room (struct room, the session's endpoint: endpoint.h). A
  * message from one is printed and relayed to the others (or echoed with
- * --echo); input goes to all. A client whose queue overflows is closed
- * with 1008 so it cannot stall the others.
+ * --echo); input goes to all. A message is held once for all its
+ * recipients (roommsg.h, each client's queue: roomq.h), and everything
+ * the room holds counts against one memory budget (roombudget.h): the
+ * room stops reading while half of it waits in queues. A client that does
+ * not take what is queued for it in time is dropped with 1008
+ * (roomfair.h), and is not read while more than its allowance is queued;
+ * one that leaves a message unfinished too long is closed with 1008 too.
+ * Whenever the room closes a client after our Close, it shuts its write
+ * side and reads until the client's FIN (or silence), so that nothing
+ * unread turns the close into a reset that loses the Close.
  *
  * permessage-deflate (deflate.h), with --deflate, when a client offers it:
  * the room answers server_no_context_takeover, so what it sends does not
  * depend on a client's history and one compressor per window size (not
  * one per client: ~320 KiB each) compresses a relayed message once for
- * all. Each compressing client gets its own inflater (~100 KiB, made at
- * its first compressed message, kept while it takes its context over,
- * freed after each message with client_no_context_takeover); inflated
- * text is UTF-8-checked here, --max-size judges the inflated size.
+ * all (roomz.h). Each compressing client gets its own inflater (roomrx.h:
+ * ~100 KiB, made at its first compressed message, kept while it takes its
+ * context over, freed after each message with client_no_context_takeover);
+ * --max-size judges the inflated size.
  *
  * Admission (admit.h): at most max_clients connections, with spare
  * descriptors to answer newcomers 503 and the open file limit set to match
@@ -62,20 +70,23 @@
 #include "linebudget.h"
 #include "log.h"
 #include "repl.h"
-#include "utf8check.h"
+#include "roombudget.h"
+#include "roomfair.h"
+#include "roommsg.h"
+#include "roomq.h"
+#include "roomrx.h"
+#include "roomz.h"
 
-#define PEER_QUEUE_MAX (1024 * 1024)    // bytes queued for one client
-#define PEER_HIGH (256 * 1024)          // above: pause every source
-#define PEER_LOW (64 * 1024)            // all below: resume them
-#define PEER_STUCK_SECS 2               // behind, no progress: dropped
 #define PEER_MESSAGE_MAX (16 * 1024 * 1024)  // default largest message
+#define PEER_UNFINISHED_SECS 10         // silence inside a message
 #define LISTEN_MAX 8                    // addresses one host name may give
 #define HEAD_MAX 4096                   // largest request head taken
 #define HEAD_SECS 10                    // to send the request head
-#define CLOSE_ACK_SECS 5                // for the client's Close
-#define LINGER_SECS 2                   // for the client's FIN, at the end
+#define CLOSE_ACK_SECS 5                // silence: our Close out, theirs in
+#define LINGER_SECS 2                   // silence: for the client's FIN
+#define LINGER_MAX_SECS 30              // in all: for the client's FIN
 #define IOV_MAX_FRAMES 64               // frames per sendmsg()
-#define HEADROOM 16                     // before each queued payload: header
+#define USEC 1000000
 
 enum peer_state {
 	PEER_HEAD,              // reading the request head
@@ -95,36 +106,30 @@ struct wsc_peer {
 	size_t head_bytes;      // request bytes received so far
 	char *raw;              // bytes to write before any frame
 	size_t raw_len, raw_off;
-	struct wsc_sendq q;
-	size_t off;             // bytes of the oldest frame already written
+	struct roomq q;
+	struct roomfair fair;
 	struct wsc_frame_decoder dec;
-	bool kill;              // too slow: close with 1008
-	bool stuck;             // behind: dropped unless it catches up in time
+	bool kill;              // too slow: closed with 1008
+	bool unread;            // not read: more than its allowance behind
 	bool closing;           // our Close is queued: nothing more after it
-	bool discard;           // drop data frames not yet begun (up to Close)
 	bool close_sent;        // our Close is written
 	bool close_got;         // the client's Close arrived (or it failed)
-	char *rx;               // the message being received
-	size_t rx_len, rx_cap;
-	bool rx_binary;
+	struct roomrx rx;       // the message being received
 	uint64_t max;           // --max-size (inflated, when compressed)
 	bool pmd;               // permessage-deflate agreed
 	struct deflate_params pmdp;
-	struct deflate_rx *inf; // made at its first compressed message
-	bool rx_z;              // the message being received is compressed
-	bool rx_bad;            // its inflated text is not UTF-8
-	struct wsc_utf8check u8;
 	bool counted;           // one of the room's max_clients connections
 	bool surplus;           // over them: answered 503 (one of the spare)
 	bool heard;             // bytes came since the last idle tick
 	unsigned quiet;         // idle ticks without a byte from it
+	lws_usec_t rx_at;       // its last bytes came then
+	lws_usec_t tx_at;       // it last took bytes then (or we began closing)
+	lws_usec_t close_at;    // our Close was written then
+	lws_usec_t linger_at;   // we shut our write side then
+	lws_sorted_usec_list_t sul; // its next deadline (peer_deadlines())
+	lws_usec_t sul_at;      // when that is, 0: none
 };
 
-/*
- * The room's compressors, one per window size agreed (no context
- * takeover: a message's output depends on nothing else), and the last
- * message compressed with each, so a relay is compressed once.
- */
 /*
  * The room: the endpoint the session's input goes to (endpoint.h), and
  * its clients. The session (loop, input, output) is reached through w.
@@ -135,7 +140,9 @@ struct room {
 	struct wsc_peer *peers; // joined clients, newest first
 	unsigned next_id;
 	unsigned long received; // messages from clients
-	bool hold_input;        // a client is behind: input and clients wait
+	bool hold_input;        // memory is short: input and clients wait
+	struct roombudget budget;
+	struct roomz z;         // compresses each relayed message once
 	bool closing;           // our Closes are queued: leave once all left
 	char *in_msg;           // an input line being assembled
 	size_t in_len, in_cap;
@@ -152,75 +159,6 @@ struct room {
 	lws_sorted_usec_list_t sul_idle;    // --idle-timeout ticks
 	bool idle_armed;
 };
-
-static struct room_z {
-	struct deflate_tx *tx;
-	unsigned char *buf;
-	size_t len, cap;
-	bool ok;                // buf holds the current message
-} room_z[16];
-
-static void room_z_reset(void)
-{
-	for (size_t i = 0; i < sizeof(room_z) / sizeof(*room_z); i++) {
-		room_z[i].ok = false;
-	}
-}
-
-static void room_z_free(void)
-{
-	for (size_t i = 0; i < sizeof(room_z) / sizeof(*room_z); i++) {
-		deflate_tx_free(room_z[i].tx);
-		free(room_z[i].buf);
-		memset(&room_z[i], 0, sizeof(room_z[i]));
-	}
-}
-
-static int room_z_sink(void *arg, const unsigned char *d, size_t len)
-{
-	struct room_z *z = arg;
-
-	if (len > z->cap - z->len) {
-		size_t cap = (z->len + len) * 2;
-		unsigned char *n = realloc(z->buf, cap);
-
-		if (!n) {
-			return 1;
-		}
-		z->buf = n;
-		z->cap = cap;
-	}
-	memcpy(z->buf + z->len, d, len);
-	z->len += len;
-	return 0;
-}
-
-/* The current message compressed for window bits, NULL if that failed
- * (it is then sent uncompressed: RSV1 is per message). */
-static const struct room_z *room_z_get(const struct deflate_params *pp,
-		const void *data, size_t len)
-{
-	struct room_z *z = &room_z[pp->server_max_window_bits & 15];
-
-	if (z->ok) {
-		return z;
-	}
-	if (!z->tx) {
-		z->tx = deflate_tx_new(pp, DEFLATE_SERVER, -1);
-		if (!z->tx) {
-			return NULL;
-		}
-	}
-	z->len = 0;
-	if (deflate_tx_write(z->tx, data, len, true, room_z_sink, z) !=
-			DEFLATE_OK) {
-		deflate_tx_free(z->tx);     // failed for good: a new one next time
-		z->tx = NULL;
-		return NULL;
-	}
-	z->ok = true;
-	return z;
-}
 
 static struct room *ctx_room(struct lws *wsi)
 {
@@ -300,53 +238,85 @@ static void refused(struct room *r, const char *addr, const char *fmt, ...)
 	log_info("refused a client from %s: %s", *addr ? addr : "?", why);
 }
 
-/* --- flow control --- */
+/* --- flow control and deadlines --- */
 
-static bool any_peer_above(struct room *r, size_t mark)
-{
-	for (struct wsc_peer *p = r->peers; p; p = p->next) {
-		if (!p->kill && p->q.cost > mark) {
-			return true;
-		}
-	}
-	return false;
-}
+static void peer_arm(struct room *r, struct wsc_peer *p, lws_usec_t at);
 
 /*
- * While a client's queue is above PEER_HIGH, stop reading stdin and every
- * client, so a burst waits instead of overflowing a reader that is merely
- * slower; resume when all are below PEER_LOW. A client that is behind and
- * takes nothing for PEER_STUCK_SECS is dropped, which bounds the stall for
- * the others.
+ * Stop reading stdin and every client while the memory held for relay is
+ * past half the budget, resume below a quarter: a burst waits instead of
+ * growing without end. Readers that are merely slower are waited for;
+ * one that stays behind is dropped (peer_deadlines()), which frees what
+ * only it still needed.
  */
 static void update_flow(struct room *r)
 {
-	bool hold = r->hold_input ? any_peer_above(r, PEER_LOW) :
-		any_peer_above(r, PEER_HIGH);
+	bool hold = roombudget_pause(&r->budget, r->hold_input);
+	lws_usec_t now = lws_now_usecs();
 
 	if (hold == r->hold_input) {
 		return;
 	}
 	r->hold_input = hold;
 	for (struct wsc_peer *p = r->peers; p; p = p->next) {
-		lws_rx_flow_control(p->wsi, hold ? 0 : 1);
+		if (p->state == PEER_OPEN && !p->close_got && !p->unread) {
+			lws_rx_flow_control(p->wsi, hold ? 0 : 1);
+		}
+		if (!hold) {
+			p->rx_at = now;     // the room made them wait, not silent
+			if (p->rx.msg) {
+				peer_arm(r, p, now +
+					(lws_usec_t)PEER_UNFINISHED_SECS * USEC);
+			}
+		}
 	}
 	if (!hold) {
 		input_resume(r->w);
 	}
 }
 
-static void stuck_deadline(struct wsc_peer *p, bool on)
+/*
+ * A client more than its allowance behind is not read until it is back
+ * under half of it: what it sends (its Pings, say) would only queue more
+ * for it. Only its own reads wait; a closing client is read (and what it
+ * sends dropped) until it closes.
+ */
+static void peer_reads(struct room *r, struct wsc_peer *p)
 {
-	if (on == p->stuck) {
+	bool unread = p->state == PEER_OPEN && !p->closing &&
+		(p->unread ? p->q.backlog > ROOMFAIR_ALLOWANCE / 2 :
+		p->q.backlog > ROOMFAIR_ALLOWANCE);
+
+	if (unread == p->unread) {
 		return;
 	}
-	p->stuck = on;
-	if (on) {
-		lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, PEER_STUCK_SECS);
-	} else {
-		lws_set_timeout(p->wsi, NO_PENDING_TIMEOUT, 0);
+	p->unread = unread;
+	if (!unread) {
+		p->rx_at = lws_now_usecs();     // we made it wait, not silent
+		if (p->rx.msg) {
+			peer_arm(r, p, p->rx_at +
+				(lws_usec_t)PEER_UNFINISHED_SECS * USEC);
+		}
 	}
+	if (!r->hold_input && !p->close_got) {
+		lws_rx_flow_control(p->wsi, unread ? 0 : 1);
+	}
+}
+
+static void deadline_cb(lws_sorted_usec_list_t *sul);
+static int peer_flush(struct room *r, struct wsc_peer *p);
+
+/* Have peer_deadlines() run at `at` (usec) or before. */
+static void peer_arm(struct room *r, struct wsc_peer *p, lws_usec_t at)
+{
+	lws_usec_t now = lws_now_usecs();
+
+	if (!at || (p->sul_at && p->sul_at <= at)) {
+		return;
+	}
+	p->sul_at = at;
+	lws_sul_schedule(r->w->ctx, 0, &p->sul, deadline_cb,
+		at > now ? at - now : 1);
 }
 
 /* --- sending to clients --- */
@@ -355,85 +325,125 @@ static void stuck_deadline(struct wsc_peer *p, bool on)
  * Queue our Close (code 0: none) after what is queued; with drop, the data
  * frames not yet begun go first (a client that failed or is too slow).
  */
-static void peer_close(struct wsc_peer *p, unsigned code, const char *reason,
-		bool drop)
+static void peer_close(struct room *r, struct wsc_peer *p, unsigned code,
+		const char *reason, bool drop)
 {
+	unsigned char pl[FRAME_CONTROL_MAX];
+	size_t n = 0, rlen = reason ? strlen(reason) : 0;
+	struct roommsg *m;
+
 	if (p->closing) {
 		return;
 	}
 	p->closing = true;
-	p->discard = drop;
-	if (!sendq_push_close(&p->q, code, reason)) {
+	peer_reads(r, p);
+	p->tx_at = lws_now_usecs();
+	if (drop) {
+		roomq_discard(&p->q);
+	}
+	if (code) {
+		pl[n++] = (unsigned char)(code >> 8);
+		pl[n++] = (unsigned char)code;
+		rlen = rlen < sizeof(pl) - n ? rlen : sizeof(pl) - n;
+		if (rlen) {
+			memcpy(pl + n, reason, rlen);
+		}
+		n += rlen;
+	}
+	m = roommsg_make(&r->budget, FRAME_FIN | FRAME_CLOSE, pl, n);
+	if (!m || !roomq_push(&p->q, m)) {
 		p->close_sent = p->close_got = true;    // no memory: just end
 	}
+	if (m) {
+		roommsg_unref(m);
+	}
+	peer_arm(r, p, p->tx_at + CLOSE_ACK_SECS * USEC);
+	update_flow(r);
 	lws_callback_on_writable(p->wsi);
 }
 
-static void peer_push(struct room *r, struct wsc_peer *p, enum wsc_frame kind,
-		const void *data, size_t len)
+/* A client that failed: nothing more is read from it; our Close follows
+ * what is queued for it (or, when it is already closing, ends that). */
+static void peer_fail(struct room *r, struct wsc_peer *p, unsigned code,
+		const char *reason)
 {
-	bool rsv1 = false;
+	p->close_got = true;
+	roomrx_abort(&p->rx);
+	if (p->closing) {
+		lws_callback_on_writable(p->wsi);
+	} else {
+		peer_close(r, p, code, reason, true);
+	}
+}
+
+static void peer_push(struct room *r, struct wsc_peer *p, struct roommsg *m)
+{
+	unsigned op = roommsg_opcode(m);
 
 	if (p->kill || p->closing) {
 		return;
 	}
-	if (p->pmd && (kind == WSC_FRAME_TEXT || kind == WSC_FRAME_BINARY)) {
-		const struct room_z *z = room_z_get(&p->pmdp, data, len);
+	if (p->pmd && (op == FRAME_TEXT || op == FRAME_BINARY)) {
+		struct roommsg *z = roomz_get(&r->z, &p->pmdp, m);
 
-		if (z) {
-			data = z->buf;
-			len = z->len;
-			rsv1 = true;
-		}
+		m = z ? z : m;
 	}
-	// one message may be big; a queue that is already behind may not grow
-	if (!sendq_empty(&p->q) && p->q.cost + len > PEER_QUEUE_MAX) {
-		p->kill = true;
-		log_err("client #%u (%s) is too slow: closing it with 1008", p->id,
-			p->addr);
-		peer_close(p, 1008, "too slow", true);
-		// it may never read again: do not wait for it to be writable
-		lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, PEER_STUCK_SECS);
-		update_flow(r);
-		return;
-	}
-	if (!sendq_push(&p->q, kind, true, true, data, len)) {
+	if (!roomq_push(&p->q, m)) {
 		p->kill = true;
 		log_err("client #%u: out of memory", p->id);
-		peer_close(p, 1011, "out of memory", true);
+		peer_close(r, p, 1011, "out of memory", true);
 		return;
 	}
-	p->q.tail->rsv1 = rsv1;
-	if (p->q.cost > PEER_HIGH) {
-		stuck_deadline(p, true);
-		update_flow(r);
-	}
+	roomfair_queued(&p->fair, p->q.backlog, lws_now_usecs());
+	peer_arm(r, p, roomfair_deadline(&p->fair));
+	peer_reads(r, p);
 	lws_callback_on_writable(p->wsi);
 }
 
+/* m to the room: every client but from, or with --echo to from alone
+ * (from NULL: input, to everyone). */
 static void broadcast(struct room *r, struct wsc_peer *from,
-		enum wsc_frame kind, const void *data, size_t len)
+		struct roommsg *m)
 {
-	room_z_reset();     // a new message
 	for (struct wsc_peer *p = r->peers; p; p = p->next) {
-		if (r->opts->echo ? p == from : p != from) {
-			peer_push(r, p, kind, data, len);
+		if (!from || (r->opts->echo ? p == from : p != from)) {
+			peer_push(r, p, m);
 		}
 	}
+	roomz_reset(&r->z);     // queues hold what they need of it
+	update_flow(r);
 }
 
 /* --- the endpoint: input, /close, signals, /status --- */
+
+static unsigned opcode_of(enum wsc_frame kind)
+{
+	switch (kind) {
+	case WSC_FRAME_TEXT: return FRAME_TEXT;
+	case WSC_FRAME_BINARY: return FRAME_BINARY;
+	case WSC_FRAME_PING: return FRAME_PING;
+	case WSC_FRAME_PONG: return FRAME_PONG;
+	case WSC_FRAME_CLOSE: return FRAME_CLOSE;
+	}
+	return FRAME_BINARY;
+}
 
 // A piece of an input line or a REPL message: to every client.
 static bool room_send(void *ctx, enum wsc_frame kind, const void *data,
 		size_t len, bool first, bool last)
 {
 	struct room *r = ctx;
+	struct roommsg *m;
 
 	if (kind == WSC_FRAME_PING || kind == WSC_FRAME_PONG) {
-		for (struct wsc_peer *p = r->peers; p; p = p->next) {
-			peer_push(r, p, kind, data, len);
+		m = roommsg_make(&r->budget, FRAME_FIN | opcode_of(kind), data,
+			len);
+		if (!m) {
+			log_err("out of memory");
+			return false;
 		}
+		broadcast(r, NULL, m);
+		roommsg_unref(m);
 		return true;
 	}
 	// a long line arrives in pieces: relay it whole, never interleaved
@@ -454,14 +464,15 @@ static bool room_send(void *ctx, enum wsc_frame kind, const void *data,
 	memcpy(r->in_msg + r->in_len, data, len);
 	r->in_len += len;
 	if (last) {
-		broadcast(r, NULL, kind, r->in_msg, r->in_len);
-		if (r->opts->echo) {
-			// --echo has no sender here: input still reaches everyone
-			room_z_reset();
-			for (struct wsc_peer *p = r->peers; p; p = p->next) {
-				peer_push(r, p, kind, r->in_msg, r->in_len);
-			}
+		m = roommsg_make(&r->budget, FRAME_FIN | opcode_of(kind),
+			r->in_msg, r->in_len);
+		if (!m) {
+			log_err("out of memory");
+			return false;
 		}
+		// --echo has no sender here: input still reaches everyone
+		broadcast(r, NULL, m);
+		roommsg_unref(m);
 	}
 	return true;
 }
@@ -489,7 +500,7 @@ static void room_close(void *ctx, unsigned code, const char *reason)
 	r->closing = true;
 	input_stop(r->w);
 	for (struct wsc_peer *p = r->peers; p; p = p->next) {
-		peer_close(p, code, reason, false);
+		peer_close(r, p, code, reason, false);
 	}
 	lws_sul_schedule(r->w->ctx, 0, &r->sul_close, close_timeout_cb,
 		(lws_usec_t)r->opts->close_timeout_ms * 1000);
@@ -506,7 +517,7 @@ static enum wsc_flow room_flow(void *ctx, bool resume)
 {
 	struct room *r = ctx;
 
-	(void)resume;   // update_flow() resumes input below PEER_LOW
+	(void)resume;   // update_flow() resumes input
 	return r->closing ? WSC_FLOW_CLOSED : r->hold_input ? WSC_FLOW_FULL :
 		WSC_FLOW_GO;
 }
@@ -556,40 +567,99 @@ static const struct wsc_endpoint_ops room_endpoint = {
 	room_end_input, room_signal, room_describe,
 };
 
-/* Everything is written: shut the write side and wait for the client's FIN
- * (closing at once could reset what it has not read yet). */
+/*
+ * Everything is written: shut the write side, then read and discard until
+ * the client's FIN, LINGER_SECS of silence or LINGER_MAX_SECS in all.
+ * Closing a socket with unread data sends a reset, and a reset makes the
+ * client's system drop what it has not read yet: our Close.
+ */
 static void linger(struct wsc_peer *p)
 {
 	p->state = PEER_LINGER;
+	p->linger_at = lws_now_usecs();
 	shutdown(p->fd, SHUT_WR);
 	lws_rx_flow_control(p->wsi, 1);
 	lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, LINGER_SECS);
 }
 
-static unsigned opcode_of(enum wsc_frame kind)
+// Bytes while lingering are dropped; the silence starts again.
+static void linger_more(struct wsc_peer *p)
 {
-	switch (kind) {
-	case WSC_FRAME_TEXT: return FRAME_TEXT;
-	case WSC_FRAME_BINARY: return FRAME_BINARY;
-	case WSC_FRAME_PING: return FRAME_PING;
-	case WSC_FRAME_PONG: return FRAME_PONG;
-	case WSC_FRAME_CLOSE: return FRAME_CLOSE;
+	if (lws_now_usecs() - p->linger_at < (lws_usec_t)LINGER_MAX_SECS * USEC) {
+		lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, LINGER_SECS);
 	}
-	return FRAME_BINARY;
 }
 
-/* The frame of a queued item, its header written in the headroom. */
-static unsigned char *frame_of(struct wsc_peer *p, struct wsc_sendq_item *it,
-		size_t *len)
+/*
+ * A joined client's deadlines, the time they are due: a message left
+ * unfinished for PEER_UNFINISHED_SECS of silence (1008); behind without
+ * taking its allowance in time (roomfair.h: 1008, "too slow"); our Close
+ * not out after CLOSE_ACK_SECS without progress (cut: it reads nothing);
+ * its Close not in CLOSE_ACK_SECS after ours (linger).
+ */
+static void peer_deadlines(struct room *r, struct wsc_peer *p)
 {
-	unsigned char *pl = sendq_payload(&p->q, it);
-	size_t h = frame_header_len(it->len, false);
-	unsigned b0 = FRAME_FIN | opcode_of(it->kind) |
-		(it->rsv1 ? FRAME_RSV1 : 0);
+	lws_usec_t now = lws_now_usecs(), at;
 
-	frame_write_header(pl - h, b0, it->len, NULL, NULL);
-	*len = h + it->len;
-	return pl - h;
+	p->sul_at = 0;
+	if (p->state != PEER_OPEN) {
+		return;
+	}
+	if (!p->closing && p->rx.msg && !r->hold_input && !p->unread) {
+		at = p->rx_at + (lws_usec_t)PEER_UNFINISHED_SECS * USEC;
+		if (at <= now) {
+			log_err("client #%u (%s) left a message unfinished for %d s: "
+				"closing it with 1008", p->id, p->addr,
+				PEER_UNFINISHED_SECS);
+			peer_fail(r, p, 1008, "message unfinished for too long");
+		} else {
+			peer_arm(r, p, at);
+		}
+	}
+	at = roomfair_deadline(&p->fair);
+	if (!p->closing && at) {
+		if (at <= now) {
+			p->kill = true;
+			log_err("client #%u (%s) is too slow: closing it with 1008",
+				p->id, p->addr);
+			peer_close(r, p, 1008, "too slow", true);
+		} else {
+			peer_arm(r, p, at);
+		}
+	}
+	if (p->closing && !p->close_sent) {
+		// its socket may take a little without saying it is writable
+		if (peer_flush(r, p) < 0) {
+			lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK,
+				LWS_TO_KILL_ASYNC);
+			return;
+		}
+		if (p->state != PEER_OPEN || p->close_sent) {
+			return;
+		}
+		at = p->tx_at + (lws_usec_t)CLOSE_ACK_SECS * USEC;
+		if (at <= now) {
+			lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK,
+				LWS_TO_KILL_ASYNC);
+			return;
+		}
+		peer_arm(r, p, at < now + USEC ? at : now + USEC);
+	} else if (p->close_sent && !p->close_got) {
+		at = p->close_at + (lws_usec_t)CLOSE_ACK_SECS * USEC;
+		if (at <= now) {
+			p->close_got = true;
+			linger(p);
+			return;
+		}
+		peer_arm(r, p, at);
+	}
+}
+
+static void deadline_cb(lws_sorted_usec_list_t *sul)
+{
+	struct wsc_peer *p = lws_container_of(sul, struct wsc_peer, sul);
+
+	peer_deadlines(ctx_room(p->wsi), p);
 }
 
 /*
@@ -598,7 +668,8 @@ static unsigned char *frame_of(struct wsc_peer *p, struct wsc_sendq_item *it,
  */
 static int peer_flush(struct room *r, struct wsc_peer *p)
 {
-	bool progress = false;
+	size_t taken = 0;
+	lws_usec_t now;
 
 	while (p->raw_off < p->raw_len) {
 		ssize_t n = send(p->fd, p->raw + p->raw_off,
@@ -629,30 +700,14 @@ static int peer_flush(struct room *r, struct wsc_peer *p)
 	while (!p->close_sent) {
 		struct iovec iov[IOV_MAX_FRAMES];
 		struct msghdr mh;
-		struct wsc_sendq_item *it;
-		size_t k = 0, len;
+		size_t k = roomq_iov(&p->q, iov, IOV_MAX_FRAMES), want = 0;
 		ssize_t n;
 
-		while (p->discard && p->off == 0 && (it = sendq_peek(&p->q)) &&
-				it->kind != WSC_FRAME_CLOSE) {
-			sendq_pop(&p->q);
-		}
-		for (it = sendq_peek(&p->q); it && k < IOV_MAX_FRAMES;
-				it = it->next) {
-			unsigned char *f = frame_of(p, it, &len);
-
-			if (k == 0) {
-				f += p->off;
-				len -= p->off;
-			}
-			iov[k].iov_base = f;
-			iov[k++].iov_len = len;
-			if (it->kind == WSC_FRAME_CLOSE || p->discard) {
-				break;
-			}
-		}
 		if (!k) {
 			break;
+		}
+		for (size_t i = 0; i < k; i++) {
+			want += iov[i].iov_len;
 		}
 		memset(&mh, 0, sizeof(mh));
 		mh.msg_iov = iov;
@@ -665,44 +720,30 @@ static int peer_flush(struct room *r, struct wsc_peer *p)
 			}
 			return -1;
 		}
-		progress = progress || n > 0;
-		for (size_t i = 0; i < k && n > 0; i++) {
-			if ((size_t)n < iov[i].iov_len) {
-				p->off += (size_t)n;
-				break;
-			}
-			n -= (ssize_t)iov[i].iov_len;
-			p->off = 0;
-			it = sendq_peek(&p->q);
-			if (it->kind == WSC_FRAME_CLOSE) {
-				p->close_sent = true;
-			}
-			sendq_pop(&p->q);
+		taken += (size_t)n;
+		if (roomq_written(&p->q, (size_t)n)) {
+			p->close_sent = true;
+			p->close_at = lws_now_usecs();
 		}
-		if (p->off) {
+		if ((size_t)n < want) {
 			break;      // the socket is full
 		}
 	}
-	if (p->stuck) {
-		if (p->q.cost <= PEER_LOW) {
-			stuck_deadline(p, false);
-			update_flow(r);
-		} else if (progress) {
-			// it is reading: what counts is 2 s without progress
-			lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK,
-				PEER_STUCK_SECS);
-		}
-	} else if (r->hold_input && p->q.cost <= PEER_LOW) {
-		update_flow(r);
+	now = lws_now_usecs();
+	if (taken) {
+		p->tx_at = now;
 	}
+	roomfair_wrote(&p->fair, taken, p->q.backlog, now);
+	peer_arm(r, p, roomfair_deadline(&p->fair));
+	peer_reads(r, p);
+	update_flow(r);
 	if (p->close_sent) {
 		if (p->close_got) {
 			linger(p);
-		} else if (!p->kill) {
-			lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK,
-				CLOSE_ACK_SECS);
+		} else {
+			peer_arm(r, p, p->close_at + (lws_usec_t)CLOSE_ACK_SECS * USEC);
 		}
-	} else if (!sendq_empty(&p->q)) {
+	} else if (!roomq_empty(&p->q)) {
 		lws_callback_on_writable(p->wsi);
 	}
 	return 0;
@@ -712,13 +753,14 @@ static int peer_flush(struct room *r, struct wsc_peer *p)
 
 static void deliver(struct room *r, struct wsc_peer *p)
 {
+	struct roommsg *m = roomrx_take(&p->rx);
 	char who[32];
 
 	snprintf(who, sizeof(who), "#%u", p->id);
 	r->w->out.peer = who;
 	r->w->out.peer_id = p->id;
-	output_begin(&r->w->out, p->rx_binary);
-	output_data(&r->w->out, p->rx, p->rx_len);
+	output_begin(&r->w->out, roommsg_opcode(m) == FRAME_BINARY);
+	output_data(&r->w->out, roommsg_payload(m), m->len);
 	output_end(&r->w->out);
 	r->w->out.peer = NULL;
 	r->w->out.peer_id = 0;
@@ -728,93 +770,46 @@ static void deliver(struct room *r, struct wsc_peer *p)
 		output_flush(&r->w->out);
 	}
 	r->received++;
-	broadcast(r, p, p->rx_binary ? WSC_FRAME_BINARY : WSC_FRAME_TEXT,
-		p->rx, p->rx_len);
+	broadcast(r, p, m);
+	roommsg_unref(m);
 }
 
-static bool rx_append(struct wsc_peer *p, const unsigned char *d, size_t len)
+/* A message could not be taken in: say why and fail the client. */
+static void rx_failed(struct room *r, struct wsc_peer *p,
+		enum roomrx_status st)
 {
-	if (len > p->rx_cap - p->rx_len) {
-		size_t cap = (p->rx_len + len) * 2;
-		char *n;
+	unsigned code = roomrx_close_code(st);
+	const char *reason = NULL;
 
-		// the decoder stops a message at max_size: never more than that
-		if (p->max && cap > p->max && p->rx_len + len <= p->max) {
-			cap = (size_t)p->max;
-		}
-		n = realloc(p->rx, cap);
-		if (!n) {
-			return false;
-		}
-		p->rx = n;
-		p->rx_cap = cap;
-	}
-	memcpy(p->rx + p->rx_len, d, len);
-	p->rx_len += len;
-	return true;
-}
-
-static int inflate_sink(void *arg, const unsigned char *d, size_t len)
-{
-	struct wsc_peer *p = arg;
-
-	if (!p->rx_binary && utf8check_feed(&p->u8, d, len) != len) {
-		p->rx_bad = true;
-		return 1;
-	}
-	return rx_append(p, d, len) ? 0 : 1;
-}
-
-/*
- * A compressed message's span (fin: its end): inflated into p->rx. false
- * when the client is to be failed: it has been, with the code and a line.
- */
-static bool inflate_span(struct wsc_peer *p, const unsigned char *d,
-		size_t len, bool fin)
-{
-	enum deflate_status st;
-	unsigned code;
-
-	if (!p->inf) {
-		p->inf = deflate_rx_new(&p->pmdp, DEFLATE_SERVER, p->max);
-	}
-	st = p->inf ? deflate_rx_write(p->inf, d, len, fin, inflate_sink, p) :
-		DEFLATE_INTERNAL;
-	if (st == DEFLATE_OK && fin && !p->rx_binary &&
-			!utf8check_done(&p->u8)) {
-		p->rx_bad = true;
-		st = DEFLATE_STOPPED;
-	}
-	if (st == DEFLATE_OK) {
-		return true;
-	}
-	if (p->rx_bad) {
-		code = 1007;
+	switch (st) {
+	case ROOMRX_TOO_BIG:
+		log_err("client #%u sent a message larger than %llu bytes%s: "
+			"closing it with 1009", p->id, (unsigned long long)p->max,
+			p->rx.z ? " (inflated)" : "");
+		reason = "message too big";
+		break;
+	case ROOMRX_BUDGET:
+		log_err("client #%u (%s) sent a message larger than what is left "
+			"of the room's memory (%zu of %zu bytes in use): closing it "
+			"with 1009", p->id, p->addr, r->budget.inbound +
+			r->budget.held, r->budget.limit);
+		reason = "room memory full";
+		break;
+	case ROOMRX_NOMEM:
+		log_err("client #%u: out of memory", p->id);
+		reason = "out of memory";
+		break;
+	case ROOMRX_BAD_UTF8:
 		log_err("client #%u (%s) broke the protocol (invalid UTF-8 in "
 			"a compressed text message): closing it with 1007", p->id,
 			p->addr);
-	} else if (st == DEFLATE_TOO_BIG) {
-		code = 1009;
-		log_err("client #%u sent a message larger than %llu bytes "
-			"(inflated): closing it with 1009", p->id,
-			(unsigned long long)p->max);
-	} else if (st == DEFLATE_STOPPED || st == DEFLATE_INTERNAL) {
-		code = 1011;
-		log_err("client #%u: out of memory", p->id);
-	} else {
-		code = (unsigned)deflate_close_code(st);
+		break;
+	default:
 		log_err("client #%u (%s) broke the protocol (%s): closing it "
-			"with %u", p->id, p->addr, p->inf ? deflate_rx_why(p->inf) :
-			"", code);
+			"with %u", p->id, p->addr, roomrx_why(&p->rx), code);
+		break;
 	}
-	p->close_got = true;
-	if (p->closing) {
-		lws_callback_on_writable(p->wsi);
-	} else {
-		peer_close(p, code, code == 1009 ? "message too big" : code == 1011 ?
-			"out of memory" : NULL, true);
-	}
-	return false;
+	peer_fail(r, p, code, reason);
 }
 
 /* Frames from a joined client (buf is unmasked in place). */
@@ -822,7 +817,10 @@ static void on_frames(struct room *r, struct wsc_peer *p, unsigned char *buf,
 		size_t len)
 {
 	struct wsc_frame_event ev;
+	enum roomrx_status st;
+	struct roommsg *m;
 
+	p->rx_at = lws_now_usecs();
 	// until MORE: a message's end may be reported after its last byte
 	while (!p->close_got) {
 		size_t used = frame_decode(&p->dec, buf, len, &ev);
@@ -833,62 +831,50 @@ static void on_frames(struct room *r, struct wsc_peer *p, unsigned char *buf,
 		case FRAME_EV_MORE:
 			return;
 		case FRAME_EV_START:
-			p->rx_len = 0;
-			p->rx_binary = ev.opcode == FRAME_BINARY;
-			p->rx_z = ev.rsv1;
-			p->rx_bad = false;
-			utf8check_init(&p->u8);
-			break;
-		case FRAME_EV_DATA:
-			if (p->rx_z) {
-				if (!inflate_span(p, ev.data, ev.len, false)) {
-					return;
-				}
-				break;
-			}
-			if (p->max && ev.len > p->max - p->rx_len) {
-				// the decoder's limit has room for deflate's overhead
-				log_err("client #%u sent a message larger than %llu "
-					"bytes: closing it with 1009", p->id,
-					(unsigned long long)p->max);
-				p->close_got = true;
-				if (p->closing) {
-					lws_callback_on_writable(p->wsi);
-				} else {
-					peer_close(p, 1009, "message too big", true);
-				}
+			st = roomrx_start(&p->rx, ev.opcode == FRAME_BINARY, ev.rsv1);
+			if (st != ROOMRX_OK) {
+				rx_failed(r, p, st);
 				return;
 			}
-			if (!rx_append(p, ev.data, ev.len)) {
-				log_err("client #%u: out of memory", p->id);
-				p->close_got = true;
-				peer_close(p, 1011, "out of memory", true);
+			peer_arm(r, p, p->rx_at +
+				(lws_usec_t)PEER_UNFINISHED_SECS * USEC);
+			break;
+		case FRAME_EV_DATA:
+			st = roomrx_data(&p->rx, ev.data, ev.len, false);
+			if (st != ROOMRX_OK) {
+				rx_failed(r, p, st);
 				return;
 			}
 			break;
 		case FRAME_EV_END:
-			if (p->rx_z && !inflate_span(p, NULL, 0, true)) {
+			st = roomrx_data(&p->rx, NULL, 0, true);
+			if (st != ROOMRX_OK) {
+				rx_failed(r, p, st);
 				return;
-			}
-			if (p->rx_z && p->pmdp.client_no_context_takeover) {
-				// it resets its context: nothing to keep between them
-				deflate_rx_free(p->inf);
-				p->inf = NULL;
 			}
 			deliver(r, p);
 			break;
 		case FRAME_EV_PING:
-			peer_push(r, p, WSC_FRAME_PONG, ev.data, ev.len);
+			m = roommsg_make(&r->budget, FRAME_FIN | FRAME_PONG, ev.data,
+				ev.len);
+			if (!m) {
+				rx_failed(r, p, ROOMRX_NOMEM);
+				return;
+			}
+			peer_push(r, p, m);
+			roommsg_unref(m);
+			update_flow(r);
 			break;
 		case FRAME_EV_PONG:
 			break;
 		case FRAME_EV_CLOSE:
 			// answer with its code after what is queued for it
 			p->close_got = true;
+			roomrx_abort(&p->rx);
 			if (p->closing) {
 				lws_callback_on_writable(p->wsi);
 			} else {
-				peer_close(p, ev.code == 1005 ? 0 : ev.code, NULL,
+				peer_close(r, p, ev.code == 1005 ? 0 : ev.code, NULL,
 					false);
 			}
 			return;
@@ -902,13 +888,8 @@ static void on_frames(struct room *r, struct wsc_peer *p, unsigned char *buf,
 					"closing it with %u", p->id, p->addr, ev.why,
 					ev.code);
 			}
-			p->close_got = true;
-			if (p->closing) {
-				lws_callback_on_writable(p->wsi);
-			} else {
-				peer_close(p, ev.code, ev.code == 1009 ?
-					"message too big" : NULL, true);
-			}
+			peer_fail(r, p, ev.code, ev.code == 1009 ?
+				"message too big" : NULL);
 			return;
 		}
 	}
@@ -937,7 +918,13 @@ static void idle_tick_cb(lws_sorted_usec_list_t *sul)
 			p->heard = false;
 			p->quiet = 0;
 		} else if (++p->quiet == 1) {
-			peer_push(r, p, WSC_FRAME_PING, "", 0);
+			struct roommsg *m = roommsg_make(&r->budget,
+				FRAME_FIN | FRAME_PING, "", 0);
+
+			if (m) {
+				peer_push(r, p, m);
+				roommsg_unref(m);
+			}
 		} else {
 			if (room_line(r, LINE_LEAVE)) {
 				log_info("client #%u (%s) sent nothing, not even a Pong, "
@@ -945,10 +932,8 @@ static void idle_tick_cb(lws_sorted_usec_list_t *sul)
 					p->id, p->addr,
 					(double)r->opts->idle_timeout_ms / 1000.0);
 			}
-			peer_close(p, 1001, "idle", true);
-			// it may not read: do not wait for it to be writable
-			lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK,
-				CLOSE_ACK_SECS);
+			// (peer_close() cuts it if it does not read)
+			peer_close(r, p, 1001, "idle", true);
 		}
 	}
 	idle_arm(r);
@@ -1217,8 +1202,9 @@ static int on_request(struct room *r, struct wsc_peer *p, unsigned char *rest,
 	// it joins
 	p->state = PEER_OPEN;
 	p->id = ++r->next_id;
-	sendq_init(&p->q, PEER_QUEUE_MAX, HEADROOM);
+	roomq_init(&p->q, &r->budget);
 	p->max = max;
+	roomrx_init(&p->rx, &r->budget, p->pmd ? &p->pmdp : NULL, max);
 	// a compressed payload may be a little longer than its message
 	frame_decoder_init(&p->dec, FRAME_ROLE_SERVER, p->pmd,
 		p->pmd ? max + max / 4096 + 64 : max);
@@ -1351,15 +1337,13 @@ static void peer_gone(struct room *r, struct wsc_peer *p)
 				break;
 			}
 		}
-		if (!p->kill && p->stuck) {
-			log_err("client #%u (%s) is too slow: it stopped reading; "
-				"dropped after %d s", p->id, p->addr, PEER_STUCK_SECS);
-		}
 		if (room_line(r, LINE_LEAVE)) {
 			log_info("client #%u (%s) left", p->id, p->addr);
 		}
-		sendq_finish(&p->q);
+		roomq_finish(&p->q);
+		roomrx_finish(&p->rx);
 	}
+	lws_sul_cancel(&p->sul);
 	r->conns -= p->counted;
 	r->surplus -= p->surplus;
 	if (r->full && r->conns < r->lim.max_clients) {
@@ -1373,8 +1357,6 @@ static void peer_gone(struct room *r, struct wsc_peer *p)
 	}
 	free(p->head);
 	free(p->raw);
-	free(p->rx);
-	deflate_rx_free(p->inf);
 	free(p);
 	update_flow(r);
 	leave_when_empty(r);
@@ -1401,6 +1383,9 @@ static int server_cb(struct lws *wsi, enum lws_callback_reasons reason,
 		case PEER_OPEN:
 			p->heard = true;
 			on_frames(r, p, in, len);
+			return 0;
+		case PEER_LINGER:
+			linger_more(p);
 			return 0;
 		default:
 			return 0;   // after the answer or our Close: not read
@@ -1679,6 +1664,8 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 	room.w = &w;
 	room.opts = opts;
 	snprintf(room.host, sizeof(room.host), "%s", host);
+	roombudget_init(&room.budget, opts->max_size ? opts->max_size :
+		PEER_MESSAGE_MAX);
 	if (!wsc_init(&w, opts, &room_endpoint, &room)) {
 		wsc_finish(&w);
 		return WSC_EXIT_FAILURE;
@@ -1736,7 +1723,7 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 	}
 	free(page);
 	page = NULL;
-	room_z_free();
+	roomz_free(&room.z);
 	free(room.in_msg);
 	wsc_finish(&w);
 	return rc;
