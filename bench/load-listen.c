@@ -1,5 +1,5 @@
 /*
- * load-listen.c - the load check for `wsc --listen` (issue 6): one epoll
+ * load-listen.c - the load check for `wsc --listen`: one epoll
  * process that is N chat clients at once.
  *
  *   load-listen [-n CLIENTS] [-m MESSAGES] [-w WINDOW] [-t SECS] [-p SECS]

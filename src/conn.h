@@ -7,7 +7,7 @@
  *
  * Why: libwebsockets 4.1.6's WebSocket client role parses one byte per
  * call, sends three system calls per frame and hides what crossed the
- * wire (issue 12); here lws is only the transport.
+ * wire; here lws is only the transport.
  *
  * What it does not do: decide when to close, reconnect, follow redirects
  * or print. The session (client.c) owns those: it queues frames through

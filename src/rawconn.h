@@ -7,8 +7,8 @@
  * transport"), and a time limit that counts silence.
  *
  * Why: lws 4.1.6 cannot run TLS on a raw client and stops reading while
- * its own output list holds data; wsc frames its own bytes (issue 12).
- * Callers: --check (src/check.c) now, the client connection later.
+ * its own output list holds data; wsc frames its own bytes.
+ * Callers: the client connection (conn.c) and --check (check.c).
  *
  * The context must list rawconn_protocol. Callbacks run from lws_service();
  * after closed() the connection is gone (freed here); rawconn_close() ends

@@ -1,6 +1,6 @@
 /*
  * server.c - the --listen mode, on libwebsockets' raw listening sockets
- * with wsc's own codec (issue 12): lws accepts and polls, wsc reads the
+ * with wsc's own codec: lws accepts and polls, wsc reads the
  * request head (httphead.h), answers it (handshake.h: a 101, the chat
  * page, a 404 or a refusal with its reason), decodes client frames
  * (frame.h, server role: masked frames only, UTF-8 checked, Pings

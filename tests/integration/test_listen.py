@@ -1266,7 +1266,7 @@ def test_chat_page_offers_the_room_subprotocols(listen):
     assert '<meta name="wsc-subprotocols" content="">' in body
 
 
-# --- wsc's own codec (issue 12) ----------------------------------------------
+# --- wsc's own codec ---------------------------------------------------------
 #
 # Requests are read by wsc's own head parser and client frames by its frame
 # decoder (server role), so what libwebsockets' WebSocket role did on its

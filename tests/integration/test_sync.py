@@ -455,3 +455,25 @@ def test_binary_defines_no_library_function():
     assert any(s[-1].startswith("stdout") for s in syms), out.stdout
     functions = [s[-1] for s in syms if s[1] in "TtWwi"]
     assert functions == [], functions
+
+
+def test_product_speaks_of_itself():
+    """README, man page, sources, completions, tools and tests describe
+    behaviour, never a tracker's numbers, which mean nothing to a
+    reader of the tree."""
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True,
+                           text=True, check=True).stdout.split()
+    pattern = re.compile(r"\bissues? ?#?\d+\b", re.IGNORECASE)
+    hits = []
+    for name in files:
+        if name.endswith(("package-lock.json", ".png")):
+            continue
+        path = ROOT / name
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, FileNotFoundError, IsADirectoryError):
+            continue
+        for no, line in enumerate(text.splitlines(), 1):
+            if pattern.search(line):
+                hits.append(f"{name}:{no}: {line.strip()}")
+    assert not hits, "tracker numbers in the tree:\n" + "\n".join(hits)
