@@ -8,10 +8,16 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+
+// playwright-core comes from `npm ci` in this directory (tools/run-tests
+// runs it); without it the test fails, saying so.
+const { chromium } = await import('playwright-core').catch((e) => {
+  throw new Error('playwright-core is not installed in tests/browser ' +
+    '(`npm ci` there installs it): ' + e.message);
+});
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const WSC = process.env.WSC || path.join(here, '..', '..', 'build', 'src', 'wsc');
+const WSC = process.env.WSC || path.join(here, '..', '..', 'build-test', 'src', 'wsc');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 // Lines of a stream, awaitable one by one, with a deadline.

@@ -10,7 +10,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-WSC = os.environ.get("WSC", os.path.join(ROOT, "build", "src", "wsc"))
+WSC = os.environ.get("WSC", os.path.join(ROOT, "build-test", "src", "wsc"))
 PYTHON = "/usr/bin/python3"
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 

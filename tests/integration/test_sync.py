@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-WSC = os.environ.get("WSC", str(ROOT / "build" / "src" / "wsc"))
+WSC = os.environ.get("WSC", str(ROOT / "build-test" / "src" / "wsc"))
 MAN_SRC = ROOT / "man" / "wsc.1.scd"
 BASH = ROOT / "completions" / "bash" / "wsc"
 ZSH = ROOT / "completions" / "zsh" / "_wsc"
