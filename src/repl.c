@@ -275,6 +275,43 @@ static void history_save(struct wsc *w)
 	}
 }
 
+/*
+ * Readline keeps edits to a recalled entry in that entry (with its undo
+ * list) until the line is accepted. A line given up with Ctrl-C must leave
+ * history as it was, as bash does: undo the edits of every entry visited,
+ * drop the line typed before recalling, and start anew after the last entry.
+ */
+static void drop_history_edits(void)
+{
+	HIST_ENTRY **list = history_list();
+	int cur = where_history();
+	bool recalled = current_history() != NULL;
+
+	// the recalled entry: its edits are in the line and rl_undo_list
+	if (recalled && rl_undo_list) {
+		rl_revert_line(1, 0);
+		free_history_entry(replace_history_entry(cur, rl_line_buffer,
+			NULL));
+	}
+	// entries left for another: their edited text holds their undo list
+	for (int i = 0; list && list[i]; i++) {
+		if (i == cur || !list[i]->data) {
+			continue;
+		}
+		rl_replace_line(list[i]->line, 0);  // keeps rl_undo_list
+		rl_undo_list = (UNDO_LIST *)list[i]->data;
+		rl_revert_line(1, 0);               // frees the undo list
+		free_history_entry(replace_history_entry(i, rl_line_buffer,
+			NULL));
+	}
+	if (recalled) {
+		rl_maybe_unsave_line();  // the line typed before the first Up
+	}
+	rl_replace_line("", 1);
+	rl_point = 0;
+	using_history();
+}
+
 /* --- the adopted terminal --- */
 
 static int repl_cb(struct lws *wsi, enum lws_callback_reasons reason,
@@ -401,8 +438,7 @@ void repl_signal(struct wsc *w, int signo)
 	// Ctrl-C: clear a typed line; on an empty one, close and exit
 	if (w->repl_active && rl_end > 0) {
 		rl_callback_sigcleanup();
-		rl_replace_line("", 0);
-		rl_point = 0;
+		drop_history_edits();
 		rl_redisplay();
 		return;
 	}

@@ -215,6 +215,52 @@ def test_ctrl_c_clears_line_then_closes(state_dir):
     assert rec.frames[-1] == (OP_CLOSE, b"\x03\xe8")
 
 
+def _input_line(screen):
+    """The line being typed: the last non-empty line on the screen."""
+    return [l.rstrip() for l in screen.split("\n") if l.strip()][-1]
+
+
+@pytest.mark.parametrize("steps", [
+    [("Up", "second")],
+    [("Up", "second"), ("zz", "secondzz")],
+    [("Up", "second"), ("zz", "secondzz"), ("Up", "first"), ("y", "firsty")],
+    [("new", "new"), ("Up", "second")],
+], ids=["recalled", "edited", "two-edited", "typed-then-recalled"])
+def test_ctrl_c_on_a_recalled_entry_keeps_history(state_dir, steps):
+    """Up, perhaps edits, Ctrl-C, then a new line: the recalled entries
+    stay as they were, in memory (Up shows them) and in the history file."""
+    rec = Recorder()
+    with RawServer(rec) as srv, start(srv, state_dir) as t:
+        t.wait_prompt()
+        t.wait_text("connected;")
+        for line in ("first", "second"):
+            t.type(line)
+            t.keys("Enter")
+        for key, shown in steps:
+            if key == "Up":
+                t.keys("Up")
+            else:
+                t.type(key)
+            t.wait(lambda s: _input_line(s) == "> " + shown,
+                   what="%r shown" % shown)
+        t.keys("C-c")
+        t.wait(lambda s: _input_line(s) == ">", what="line cleared")
+        t.type("third")
+        t.keys("Enter")
+        for want in ("third", "second", "first"):
+            t.keys("Up")
+            t.wait(lambda s: _input_line(s) == "> " + want,
+                   what="Up shows %r" % want)
+        t.keys("C-c")
+        t.wait(lambda s: _input_line(s) == ">", what="line cleared")
+        t.keys("C-d")
+        assert t.exit_status() == 0
+    assert [d for op, d in rec.data()] == [b"first", b"second", b"third"]
+    with open(os.path.join(state_dir, "wsc", "history")) as f:
+        kept = [l for l in f.read().split("\n") if l and l[0] != "#"]
+    assert kept == ["first", "second", "third"]
+
+
 def test_ctrl_d_closes_1000(state_dir):
     rec = Recorder()
     with RawServer(rec) as srv, start(srv, state_dir) as t:
