@@ -269,8 +269,15 @@ static void print_help(void)
 
 static void print_version(void)
 {
-	printf("wsc %s\nlibwebsockets %s\nreadline %s\n", WSC_VERSION,
-		lws_get_library_version(), rl_library_version);
+	const char *lws = lws_get_library_version();
+	size_t n = strlen(lws);
+
+	// "4.1.6-<git hash>", and the hash is empty in some builds: no "4.1.6-"
+	if (n && lws[n - 1] == '-') {
+		n--;
+	}
+	printf("wsc %s\nlibwebsockets %.*s\nreadline %s\n", WSC_VERSION,
+		(int)n, lws, rl_library_version);
 }
 
 static bool usage(const char *fmt, const char *a, const char *b)

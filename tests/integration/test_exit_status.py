@@ -9,6 +9,7 @@ Servers are the exact-bytes RawServer, so every case is exactly the bytes
 named. wsc's stdin stays open (a pipe nobody writes to) wherever the server
 is meant to be the one that ends the session, so wsc cannot close first.
 """
+import re
 import socket
 import struct
 import threading
@@ -264,3 +265,16 @@ def test_usage_error_exits_2(args, line):
     assert r.returncode == 2, r.stderr
     assert r.stderr.decode() == line + "\n"
     assert r.stdout == b""
+
+
+def test_version_lines_have_no_dangling_separator():
+    """Each library's version is printed whole; a build-suffix separator
+    with nothing after it (libwebsockets' "4.1.6-") is not shown."""
+    r = run(["--version"], input="", timeout=10)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == b""
+    version = r"\d+(\.\d+)+"
+    suffix = r"(-[0-9A-Za-z][0-9A-Za-z.+_-]*[0-9A-Za-z])?"
+    assert re.fullmatch(r"wsc %s\nlibwebsockets %s%s\nreadline %s\n"
+                        % (version, version, suffix, version),
+                        r.stdout.decode()), r.stdout
