@@ -202,6 +202,17 @@ static bool optional_arg(const struct wsc_option *o)
 	return o->metavar && !strncmp(o->metavar, "[=", 2);
 }
 
+// A word that reads as the value of an option (a number): "3", "1.5".
+static bool looks_like_value(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+
+	if (n && s[n] == '.') {
+		n += 1 + strspn(s + n + 1, "0123456789");
+	}
+	return n && !s[n];
+}
+
 // Words of text from column indent, lines no wider than width.
 static void print_wrapped(const char *text, int indent, int width)
 {
@@ -652,6 +663,7 @@ enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *o)
 	struct option longopts[N_OPTIONS + 1];
 	char shortopts[2 * N_OPTIONS + 2], *sp = shortopts;
 	const char *why, *client_opt = NULL, *server_opt = NULL;
+	const char *loose = NULL, *loose_opt = NULL;
 
 	memset(o, 0, sizeof(*o));
 	o->max_redirects = 10;
@@ -680,6 +692,7 @@ enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *o)
 	for (;;) {
 		int longindex = -1;
 		int c = getopt_long(argc, argv, shortopts, longopts, &longindex);
+		const struct wsc_option *opt = NULL;
 		const char *name;
 
 		if (c == -1) {
@@ -709,14 +722,20 @@ enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *o)
 			print_version();
 			return WSC_PARSE_EXIT_OK;
 		}
-		name = "?";
 		for (size_t i = 0; i < N_OPTIONS; i++) {
 			if (table[i].id == c) {
-				name = table[i].name;
+				opt = &table[i];
 			}
 		}
+		name = opt ? opt->name : "?";
 		if (!apply(o, c, optarg, name)) {
 			return WSC_PARSE_USAGE;
+		}
+		// "--reconnect 3": the value was meant, but only "=3" attaches it
+		if (opt && optional_arg(opt) && !optarg && optind < argc &&
+				looks_like_value(argv[optind])) {
+			loose = argv[optind];
+			loose_opt = name;
 		}
 		if (!client_opt && is_client_only(c)) {
 			client_opt = name;
@@ -726,6 +745,18 @@ enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *o)
 		}
 	}
 
+	// such a word left as a URL or an extra argument: say how to attach it
+	for (int i = optind; loose && i < argc; i++) {
+		if (argv[i] == loose) {
+			char attached[256];
+
+			snprintf(attached, sizeof(attached), "--%s=%s", loose_opt,
+				loose);
+			usage("--%s takes its value as %s (see wsc --help)",
+				loose_opt, attached);
+			return WSC_PARSE_USAGE;
+		}
+	}
 	if (o->listen && o->check) {
 		usage("--check runs against a server: it takes a URL, not "
 			"--listen", NULL, NULL);

@@ -252,6 +252,10 @@ USAGE = [
     (["--max-size", "x", "ws://h/"], "wsc: --max-size: not a number: 'x'"),
     (["--connect-timeout", "-1", "ws://h/"],
      "wsc: --connect-timeout: not a number of seconds"),
+    (["--reconnect", "3", "ws://h/"],
+     "wsc: --reconnect takes its value as --reconnect=3 (see wsc --help)"),
+    (["ws://h/", "--reconnect", "5"],
+     "wsc: --reconnect takes its value as --reconnect=5 (see wsc --help)"),
 ]
 
 
@@ -259,7 +263,8 @@ USAGE = [
     "args,line", USAGE,
     ids=["scheme", "port-0", "port-65536", "empty-host", "space",
          "header-crlf", "header-no-colon", "unknown-option", "missing-url",
-         "max-size-x", "connect-timeout-negative"])
+         "max-size-x", "connect-timeout-negative", "reconnect-loose-value",
+         "reconnect-loose-value-last"])
 def test_usage_error_exits_2(args, line):
     r = run(args, input="", timeout=10)
     assert r.returncode == 2, r.stderr
