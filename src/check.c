@@ -109,6 +109,7 @@ struct run {
 	struct rawconn *rc;
 	bool opened, head_done, done;
 	bool heard;                     // a byte came from the server
+	bool first;                     // the first case: k->trace records it
 	int64_t t0;
 	char key[HANDSHAKE_KEY_LEN + 1];
 	char req[8192];
@@ -567,6 +568,11 @@ static void on_data(void *user, unsigned char *buf, size_t len)
 		size_t used = 0;
 		enum wsc_httphead_status st = httphead_feed(r->k->head,
 			(const char *)buf, len, &used);
+
+		if (r->first) {         // the head, for the cause of a refusal
+			trace_add(r->k->trace->resp, &r->k->trace->resp_len, buf,
+				used);
+		}
 
 		if (st == HTTPHEAD_MORE) {
 			return;
@@ -1683,6 +1689,7 @@ static bool run_case(struct checker *k, const struct ccase *cs, bool first)
 		p.tls_host = k->host;
 		p.connect_ms = o->connect_timeout_ms;
 		if (first) {
+			r->first = true;
 			trace_reset(k->trace, now_us());
 			p.trace = k->trace;
 		}

@@ -264,6 +264,17 @@ def test_handshake_refused_says_the_status():
     assert line == "wsc: handshake rejected: HTTP 403 Forbidden"
 
 
+def test_unauthorized_names_the_challenge_as_the_client_does():
+    def handler(conn):
+        conn.read_request()
+        conn.send_raw(b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: "
+                      b"Basic realm=\"r\"\r\nContent-Length: 0\r\n\r\n")
+    with RawServer(handler) as srv:
+        line = one_line_instead_of_cases(srv.url)
+    assert line == "wsc: handshake rejected: HTTP 401 Unauthorized " \
+        "(WWW-Authenticate: Basic realm=\"r\"; try --auth)", line
+
+
 def test_usage_errors():
     r = run(["--check", "-l", "0"])
     assert r.returncode == 2
