@@ -26,6 +26,7 @@
 
 #include "deflate.h"
 #include "diagnose.h"
+#include "dump.h"
 #include "frame.h"
 #include "handshake.h"
 #include "headers.h"
@@ -1639,7 +1640,7 @@ static bool battery(struct checker *k)
  */
 static bool first_case_refused(struct checker *k, const struct run *r)
 {
-	int status = r->head_done ? k->head->status : 0;
+	int status = dump_status(k->trace);     // the proxy's, if it refused
 	char cause[8192];
 
 	if (r->opened && (!status || status == 101)) {

@@ -152,6 +152,15 @@ def test_through_connect_proxy(strict):
             url.split(":")[2].rstrip("/")
 
 
+def test_proxy_that_refuses_says_so_as_the_client_does(strict):
+    with ConnectProxy(refuse="403 Forbidden") as proxy:
+        line = one_line_instead_of_cases(strict(), "--proxy", proxy.url)
+        assert len(proxy.requests) == 3     # the client's, then --check's
+    assert line.startswith("wsc: proxy 127.0.0.1:%d refused to connect to "
+                           % proxy.srv.port), line
+    assert line.endswith(": HTTP 403 Forbidden"), line
+
+
 def test_over_tls(pki):  # noqa: F811
     s = python_server("tls_echo.py", pki / "server.pem", pki / "server.key")
     try:
