@@ -8,7 +8,9 @@
  * observation (the response head, a message, a Ping, Pong or Close, an
  * invalid frame, the end of the connection, the time limit: CASE_LIMIT_MS
  * of silence) and gives the verdict. Cases after two connections that
- * could not be made in a row are not run (the server went away).
+ * could not be made in a row are not run (the server went away); when the
+ * first case's cannot be made or is refused, no case is reported, only the
+ * client's line for that failure (diagnose.h).
  */
 #include "check.h"
 
@@ -23,6 +25,8 @@
 #include <libwebsockets.h>
 
 #include "deflate.h"
+#include "diagnose.h"
+#include "dump.h"
 #include "frame.h"
 #include "handshake.h"
 #include "headers.h"
@@ -33,6 +37,7 @@
 #include "report.h"
 #include "state.h"
 #include "tls.h"
+#include "trace.h"
 
 #define CASE_LIMIT_MS 5000
 #define MSG_STORE_MAX (2 * 1024 * 1024)
@@ -93,6 +98,8 @@ struct checker {
 	int conn_failures;              // in a row
 	int mute_cases;                 // in a row: timed out, no byte read
 	char last_fail[300];
+	// the first case's connection: the causes of a failure to make it
+	struct wsc_trace *trace;
 	struct ccase *cases;
 	size_t ncases, cap;
 };
@@ -103,6 +110,7 @@ struct run {
 	struct rawconn *rc;
 	bool opened, head_done, done;
 	bool heard;                     // a byte came from the server
+	bool first;                     // the first case: k->trace records it
 	int64_t t0;
 	char key[HANDSHAKE_KEY_LEN + 1];
 	char req[8192];
@@ -561,6 +569,11 @@ static void on_data(void *user, unsigned char *buf, size_t len)
 		size_t used = 0;
 		enum wsc_httphead_status st = httphead_feed(r->k->head,
 			(const char *)buf, len, &used);
+
+		if (r->first) {         // the head, for the cause of a refusal
+			trace_add(r->k->trace->resp, &r->k->trace->resp_len, buf,
+				used);
+		}
 
 		if (st == HTTPHEAD_MORE) {
 			return;
@@ -1620,15 +1633,39 @@ static bool battery(struct checker *k)
 	return c != NULL;
 }
 
-static void run_case(struct checker *k, const struct ccase *cs)
+/*
+ * The first case could not connect, resolve or have its handshake
+ * accepted: say why in the client's words, as its one line. No case is
+ * run or listed, since none would tell more than that line.
+ */
+static bool first_case_refused(struct checker *k, const struct run *r)
 {
+	int status = dump_status(k->trace);     // the proxy's, if it refused
+	char cause[8192];
+
+	if (r->opened && (!status || status == 101)) {
+		return false;
+	}
+	diagnose_cause(k->trace, k->opts, k->opts->url_text,
+		r->opened ? "" : k->last_fail, !r->opened &&
+		!strncmp(k->last_fail, "timeout", 7), status, cause,
+		sizeof(cause));
+	log_err("%s", cause);
+	return true;
+}
+
+/* Run one case and report it; false when it was the first and the server
+ * could not be reached (then nothing is reported). */
+static bool run_case(struct checker *k, const struct ccase *cs, bool first)
+{
+	bool reached = true;
 	struct run *r = calloc(1, sizeof(*r));
 	struct rawconn_params p = { 0 };
 	const struct wsc_opts *o = k->opts;
 	char why[300];
 
 	if (!r) {
-		return;
+		return true;
 	}
 	r->k = k;
 	r->cs = cs;
@@ -1652,6 +1689,11 @@ static void run_case(struct checker *k, const struct ccase *cs)
 		p.tls = o->url.tls ? k->tls : NULL;
 		p.tls_host = k->host;
 		p.connect_ms = o->connect_timeout_ms;
+		if (first) {
+			r->first = true;
+			trace_reset(k->trace, now_us());
+			p.trace = k->trace;
+		}
 		struct rawconn *c = rawconn_open(k->ctx, &p, &run_cb, r, why,
 			sizeof(why));
 
@@ -1672,8 +1714,15 @@ static void run_case(struct checker *k, const struct ccase *cs)
 	if (r->heard) {
 		k->mute_cases = 0;
 	}
-	report_case(&k->rep, cs->id, cs->group, cs->sent, cs->expected, r->v,
-		r->observed, (double)(now_us() - r->t0) / 1000);
+	if (first && first_case_refused(k, r)) {
+		reached = false;
+	} else {
+		if (first) {
+			report_begin(&k->rep, k->opts->url_text, k->ncases);
+		}
+		report_case(&k->rep, cs->id, cs->group, cs->sent, cs->expected,
+			r->v, r->observed, (double)(now_us() - r->t0) / 1000);
+	}
 	for (size_t i = 0; i < r->nexp; i++) {
 		if (i == 0 || r->exp[i].data != r->exp[i - 1].data) {
 			free(r->exp[i].data);
@@ -1685,6 +1734,7 @@ static void run_case(struct checker *k, const struct ccase *cs)
 	free(r->tx);
 	free(r->msg);
 	free(r);
+	return reached;
 }
 
 static void lws_log_sink(int level, const char *line)
@@ -1706,8 +1756,12 @@ int check_run(const struct wsc_opts *opts)
 	int64_t t0 = now_us();
 	int ret;
 
-	if (!k || !(k->head = malloc(sizeof(*k->head)))) {
+	if (!k || !(k->head = malloc(sizeof(*k->head))) ||
+			!(k->trace = calloc(1, sizeof(*k->trace)))) {
 		log_err("out of memory");
+		if (k) {
+			free(k->head);
+		}
 		free(k);
 		return WSC_EXIT_FAILURE;
 	}
@@ -1734,6 +1788,7 @@ int check_run(const struct wsc_opts *opts)
 			opts->auth_pass, k->authorization,
 			sizeof(k->authorization))) {
 		log_err("--auth: credentials too long");
+		free(k->trace);
 		free(k->head);
 		free(k);
 		return WSC_EXIT_USAGE;
@@ -1762,22 +1817,27 @@ int check_run(const struct wsc_opts *opts)
 		}
 		tls_ctx_free(k->tls);
 		free(k->cases);
+		free(k->trace);
 		free(k->head);
 		free(k);
 		return WSC_EXIT_FAILURE;
 	}
-	report_begin(&k->rep, opts->url_text, k->ncases);
-	for (size_t i = 0; i < k->ncases; i++) {
-		run_case(k, &k->cases[i]);
+	ret = WSC_EXIT_FAILURE;
+	if (k->ncases && run_case(k, &k->cases[0], true)) {
+		for (size_t i = 1; i < k->ncases; i++) {
+			run_case(k, &k->cases[i], false);
+		}
+		report_end(&k->rep, (double)(now_us() - t0) / 1e6);
+		ret = k->rep.count[CHECK_FAIL] ? WSC_EXIT_FAILURE :
+			WSC_EXIT_OK;
 	}
-	report_end(&k->rep, (double)(now_us() - t0) / 1e6);
-	ret = k->rep.count[CHECK_FAIL] ? WSC_EXIT_FAILURE : WSC_EXIT_OK;
 	lws_context_destroy(k->ctx);
 	if (k->tls) {
 		tls_ctx_free(k->tls);
 	}
 	mask_finish(&k->mask);
 	free(k->cases);
+	free(k->trace);
 	free(k->head);
 	free(k);
 	return ret;

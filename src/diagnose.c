@@ -38,34 +38,25 @@ static const char *status_text(int status)
 	return "";
 }
 
-// The one-line cause of a failed handshake, in wsc's words.
-static void connect_cause(struct wsc *w, const char *cce, int status,
-		char *out, size_t size)
+void diagnose_cause(const struct wsc_trace *t, const struct wsc_opts *o,
+		const char *url_text, const char *cce, bool timed_out,
+		int status, char *out, size_t size)
 {
-	const struct wsc_trace *t = w->trace;
 	char hdr[512];
 
-	if (w->timed_out) {
+	if (timed_out) {
 		bool tried = !t->req_len && *t->attempts;
 
 		snprintf(out, size, "%s: timed out after %.3g s %s%s%s%s "
-			"(--connect-timeout)", w->url_text,
-			(double)w->opts->connect_timeout_ms / 1000.0, t->req_len ?
+			"(--connect-timeout)", url_text,
+			(double)o->connect_timeout_ms / 1000.0, t->req_len ?
 			"waiting for the handshake answer" : "connecting",
 			tried ? " (" : "", tried ? t->attempts : "",
 			tried ? ")" : "");
 	} else if (dump_proxy_refused(t)) {
 		snprintf(out, size, "proxy %s refused to connect to %s: HTTP %d%s%s",
-			w->opts->proxy, w->url_text, status,
+			o->proxy, url_text, status,
 			*status_text(status) ? " " : "", status_text(status));
-	} else if (w->too_many_redirects) {
-		snprintf(out, size, "%s: too many redirects (more than %u); last "
-			"to %s", w->url_text, w->opts->max_redirects,
-			w->location);
-	} else if (w->redirect_status) {
-		snprintf(out, size, "handshake rejected: HTTP %d %s: redirect to "
-			"%s (use -L to follow)", w->redirect_status,
-			status_text(w->redirect_status), w->location);
 	} else if (status == 401) {
 		dump_response_header(t, "WWW-Authenticate", hdr, sizeof(hdr));
 		snprintf(out, size, "handshake rejected: HTTP 401 Unauthorized%s%s%s",
@@ -81,32 +72,52 @@ static void connect_cause(struct wsc *w, const char *cce, int status,
 	} else if (!strncmp(cce, "handshake failed: ", 18)) {
 		snprintf(out, size, "%s", cce);
 	} else if (*t->resolve_error) {
-		snprintf(out, size, "%s: cannot resolve '%s': %s", w->url_text,
+		snprintf(out, size, "%s: cannot resolve '%s': %s", url_text,
 			t->resolve_host, t->resolve_error);
 	} else if (t->connect_errno) {
 		// each address when there were several (dial.h)
-		snprintf(out, size, "%s: connect failed: %s", w->opts->unix_socket ?
-			w->opts->unix_socket : w->url_text, *t->attempts ?
+		snprintf(out, size, "%s: connect failed: %s", o->unix_socket ?
+			o->unix_socket : url_text, *t->attempts ?
 			t->attempts : strerror(t->connect_errno));
 	} else if (*t->tls_error) {
 		snprintf(out, size, "%s: TLS handshake failed: %s%s",
-			w->url_text, t->tls_error, w->opts->insecure ||
-			w->opts->ca ? "" :
+			url_text, t->tls_error, o->insecure || o->ca ? "" :
 			" (use --ca FILE to trust it, or -k to skip verification)");
 	} else if (t->t_tls_start && !t->t_tls_done) {
-		snprintf(out, size, "%s: TLS handshake failed", w->url_text);
+		snprintf(out, size, "%s: TLS handshake failed", url_text);
 	} else if (t->req_len && !dump_server_answered(t)) {
 		snprintf(out, size, "%s: the server closed the connection during "
-			"the handshake", w->url_text);
+			"the handshake", url_text);
 	} else if (t->req_len) {
 		snprintf(out, size, "%s: incomplete handshake response",
-			w->url_text);
+			url_text);
 	} else {
 		char msg[256];
 
 		snprintf(msg, sizeof(msg), "%s", *cce ? cce : "connection failed");
 		msg[0] = (char)tolower((unsigned char)msg[0]);
-		snprintf(out, size, "%s: %s", w->url_text, msg);
+		snprintf(out, size, "%s: %s", url_text, msg);
+	}
+}
+
+// The one-line cause of a failed handshake, in wsc's words: the client's
+// own faults (redirects) first, then the shared ones.
+static void connect_cause(struct wsc *w, const char *cce, int status,
+		char *out, size_t size)
+{
+	const struct wsc_trace *t = w->trace;
+
+	if (w->too_many_redirects) {
+		snprintf(out, size, "%s: too many redirects (more than %u); last "
+			"to %s", w->url_text, w->opts->max_redirects,
+			w->location);
+	} else if (w->redirect_status) {
+		snprintf(out, size, "handshake rejected: HTTP %d %s: redirect to "
+			"%s (use -L to follow)", w->redirect_status,
+			status_text(w->redirect_status), w->location);
+	} else {
+		diagnose_cause(t, w->opts, w->url_text, cce, w->timed_out,
+			status, out, size);
 	}
 }
 

@@ -8,6 +8,16 @@
 
 #include "wsc.h"
 
+struct wsc_trace;
+
+/* Why a connection could not be made, as its `wsc: ` line says it
+ * (without the prefix), from what the trace recorded, lws's or rawconn's
+ * short reason cce (or ""), whether --connect-timeout ended it and the
+ * response status (0: none). Shared by the client and --check. */
+void diagnose_cause(const struct wsc_trace *t, const struct wsc_opts *o,
+		const char *url_text, const char *cce, bool timed_out,
+		int status, char *out, size_t size);
+
 /* The connection could not be made; cce is lws's short reason or "". */
 void diagnose_connect_error(struct wsc *w, const char *cce);
 

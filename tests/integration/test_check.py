@@ -152,18 +152,26 @@ def test_through_connect_proxy(strict):
             url.split(":")[2].rstrip("/")
 
 
+def test_proxy_that_refuses_says_so_as_the_client_does(strict):
+    with ConnectProxy(refuse="403 Forbidden") as proxy:
+        line = one_line_instead_of_cases(strict(), "--proxy", proxy.url)
+        assert len(proxy.requests) == 3     # the client's, then --check's
+    assert line.startswith("wsc: proxy 127.0.0.1:%d refused to connect to "
+                           % proxy.srv.port), line
+    assert line.endswith(": HTTP 403 Forbidden"), line
+
+
 def test_over_tls(pki):  # noqa: F811
     s = python_server("tls_echo.py", pki / "server.pem", pki / "server.key")
     try:
         rc, cases, _, _ = check("wss://localhost:%d/" % s.port, "--ca",
                                 str(pki / "ca.pem"))
         assert results(cases, "fail") == set() and rc == 0
-        # an untrusted certificate: every case fails with the cause
-        rc, cases, _, _ = check("wss://localhost:%d/" % s.port)
-        assert rc == 1
-        assert "self-signed" in cases["1.1"]["observed"] or \
-            "unable to get local issuer" in cases["1.1"]["observed"], \
-            cases["1.1"]
+        # an untrusted certificate: the client's one line, no cases
+        url = "wss://localhost:%d/" % s.port
+        line = one_line_instead_of_cases(url)
+        assert "self-signed" in line or "unable to get local issuer" in \
+            line, line
     finally:
         s.close()
 
@@ -196,7 +204,11 @@ def test_connection_options_reach_every_request():
     def handler(conn):
         conn.read_request()
         seen.append(dict((k.lower(), v) for k, v in conn.headers))
-        conn.send_raw(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+        if len(seen) == 1:
+            conn.accept()       # the first is accepted: the battery runs
+        else:
+            conn.send_raw(b"HTTP/1.1 403 Forbidden\r\n"
+                          b"Content-Length: 0\r\n\r\n")
     with RawServer(handler) as srv:
         r = run(["--check", "-s", "chat", "-H", "X-Check: 1", "-o",
                  "http://o.example", "--auth", "u:p", srv.url], timeout=100)
@@ -213,18 +225,63 @@ def test_connection_options_reach_every_request():
 
 def test_connect_timeout_counts_silence_before_tls():
     """A wss server that accepts TCP and never answers the TLS handshake:
-    --connect-timeout 1 ends each attempt; after two, no more are made."""
+    --connect-timeout 1 ends the first attempt, and no case is run."""
     def handler(conn):
         while conn.sock.recv(65536):
             pass
     with RawServer(handler) as srv:
-        rc, cases, _, _ = check("wss://127.0.0.1:%d/" % srv.port,
-                                "--connect-timeout", "1", "-k")
-    assert rc == 1
-    assert cases["1.1"]["observed"] == \
-        "no connection: timeout: connecting took longer than 1 s"
-    assert cases["1.3"]["observed"].startswith("not run: the server "
-                                               "stopped accepting")
+        line = one_line_instead_of_cases(
+            "wss://127.0.0.1:%d/" % srv.port, "--connect-timeout", "1", "-k")
+    assert "timed out after 1 s connecting (--connect-timeout)" in line
+
+
+# --- a server that cannot be reached: one line, as the client says it ------
+
+def one_line_instead_of_cases(url, *args):
+    """The plain client's line for url, then --check (text and -j): that
+    same line alone on stderr, nothing on stdout, exit 1."""
+    r = run(list(args) + [url], timeout=30)
+    assert r.returncode == 1, r.stderr
+    want = r.stderr.decode().splitlines()[-1]
+    assert want.startswith("wsc: "), want
+    for fmt in ([], ["-j"]):
+        r = run(fmt + ["--check"] + list(args) + [url], timeout=30)
+        assert (r.returncode, r.stdout) == (1, b""), r.stdout[:300]
+        assert r.stderr.decode() == want + "\n", r.stderr
+    return want
+
+
+def test_closed_port_says_connection_refused():
+    line = one_line_instead_of_cases("ws://127.0.0.1:%d/" % free_port())
+    assert "connect failed: Connection refused" in line, line
+
+
+def test_unresolvable_name_says_cannot_resolve():
+    line = one_line_instead_of_cases("ws://wsc-check.invalid/")
+    assert ": cannot resolve 'wsc-check.invalid': " in line, line
+
+
+def test_handshake_refused_says_the_status():
+    """A server answering 403 to every request: --check makes one
+    connection (its first case's) and says what the client says."""
+    def handler(conn):
+        conn.read_request()
+        conn.send_raw(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+    with RawServer(handler) as srv:
+        line = one_line_instead_of_cases(srv.url)
+        assert len(srv.conns) == 3      # the client's, then one per --check
+    assert line == "wsc: handshake rejected: HTTP 403 Forbidden"
+
+
+def test_unauthorized_names_the_challenge_as_the_client_does():
+    def handler(conn):
+        conn.read_request()
+        conn.send_raw(b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: "
+                      b"Basic realm=\"r\"\r\nContent-Length: 0\r\n\r\n")
+    with RawServer(handler) as srv:
+        line = one_line_instead_of_cases(srv.url)
+    assert line == "wsc: handshake rejected: HTTP 401 Unauthorized " \
+        "(WWW-Authenticate: Basic realm=\"r\"; try --auth)", line
 
 
 def test_usage_errors():
