@@ -27,7 +27,8 @@
  * (wsc sets both; -S makes lws set up OpenSSL and its client SSL_CTX, which
  * loads the system CA bundle, even for ws://). The Close frame is written
  * with lws_write(..., LWS_WRITE_CLOSE) so that lws keeps delivering what the
- * server sends after it (see LWS-NOTES.md).
+ * server sends after it (lws does not change the connection's state for a
+ * Close written that way).
  */
 #define _GNU_SOURCE
 #include <errno.h>

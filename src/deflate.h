@@ -9,14 +9,14 @@
  * Why: wsc speaks WebSocket itself; libwebsockets' own
  * extension goes with its WebSocket role. Pure and transport-free: no
  * frames, no sockets, so it is unit-tested and fuzzed on its own.
- * Who: the connection (client) and the room (--listen) once they run on
- * wsc's codec: the handshake code formats or checks the
- * Sec-WebSocket-Extensions value here, the frame layer feeds RSV1 message
- * payloads through deflate_rx and sends messages through deflate_tx (RSV1
- * on the first frame). RSV1 on a control frame, on a continuation or
- * without the extension stays the frame layer's 1002. Used by the room
- * (server.c, --deflate); not by the client yet. Memory per connection: deflate_tx about 256 KiB of zlib state at
- * 15 window bits plus 64 KiB, deflate_rx about 40 KiB plus 64 KiB.
+ * Who: the client connection (conn.c), --check (check.c) and the room
+ * (roomrx.c, roomz.c), each with --deflate: the handshake code formats or
+ * checks the Sec-WebSocket-Extensions value here, the frame layer feeds
+ * RSV1 message payloads through deflate_rx and sends messages through
+ * deflate_tx (RSV1 on the first frame). RSV1 on a control frame, on a
+ * continuation or without the extension stays the frame layer's 1002.
+ * Memory per connection: deflate_tx about 256 KiB of zlib state at 15
+ * window bits plus 64 KiB, deflate_rx about 40 KiB plus 64 KiB.
  *
  * Choices, documented once here:
  * - Window bits 8: zlib refuses a raw deflate stream with windowBits 8

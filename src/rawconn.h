@@ -3,8 +3,9 @@
  * TCP (every address of the name raced, dial.h) or a Unix socket,
  * optionally an HTTP CONNECT tunnel (written here),
  * optionally TLS by wsc's own engine (tls.h), a bounded write buffer sent
- * with send() on the socket (never lws_write: LWS-NOTES "The raw
- * transport"), and a time limit that counts silence.
+ * with send() on the socket (never lws_write, which in lws 4.1.6 takes any
+ * size, sends one chunk and copies the rest into a list of its own,
+ * unbounded), and a time limit that counts silence.
  *
  * Why: lws 4.1.6 cannot run TLS on a raw client and stops reading while
  * its own output list holds data; wsc frames its own bytes.

@@ -20,8 +20,9 @@
  * failure leaves one cause in tls_error(), worded as wsc words it after
  * "TLS handshake failed: " (OpenSSL's verify strings: "self-signed
  * certificate", "certificate has expired", "hostname mismatch", ...).
- * A server mode (certificate, key, optional client CA) serves a future
- * wss --listen and the tests.
+ * A server mode (certificate, key, optional client CA) lets the unit
+ * tests run both ends of a TLS handshake in memory; --listen serves plain
+ * ws:// and does not use it.
  *
  * Driving it (one connection, non-blocking socket fd):
  *   on RAW_RX (buf, len): while len: n = tls_feed(c, buf, len); buf += n,

@@ -1,7 +1,7 @@
 """Flow control and idle cost: a slow reader of stdout, a server that stops
 reading, and a connection with nothing to do.
 
-Memory is wsc's VmRSS from /proc/PID/status. The contract bound is 32 MiB;
+Memory is wsc's VmRSS from /proc/PID/status. The bound is 32 MiB;
 a sanitizer build starts above that, so there the bound is the growth over
 the RSS measured once the connection is open (the growth bound also holds
 for a plain build: more than 16 MiB of growth means wsc buffered the data

@@ -1269,13 +1269,13 @@ def test_chat_page_offers_the_room_subprotocols(listen):
 # --- wsc's own codec ---------------------------------------------------------
 #
 # Requests are read by wsc's own head parser and client frames by its frame
-# decoder (server role), so what libwebsockets' WebSocket role did on its
-# own (or not at all) is now wsc's, checked byte for byte here.
+# decoder (server role), so every check a WebSocket server makes on them is
+# wsc's own, checked byte for byte here.
 
 def test_handshake_split_in_two_offering_an_unknown_subprotocol(listen):
     """The request in two TCP segments, the offer in the second: answered
-    with a 101 without a subprotocol (it was dropped unanswered when the
-    request filter only looked at a read that began with GET)."""
+    with a 101 without a subprotocol (a filter that looked only at a read
+    beginning with GET would leave it unanswered)."""
     srv = listen("-s", "chat")
     s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -112,7 +112,7 @@ def test_pretty_json_while_typing_and_pretty_off(state_dir):
                what="the typed line")
         t.type("ed")
         t.keys("Enter")
-        # not JSON, or not whole JSON: as today
+        # not JSON, or not whole JSON: shown as without --pretty
         srv_h.push.put((OP_TEXT, b'{"cut": 1'))
         srv_h.push.put((OP_TEXT, b'12345678901234567890'))
         srv_h.push.put((OP_TEXT, b'[1,\x1b[31m]'))
