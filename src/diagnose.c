@@ -11,32 +11,9 @@
 
 #include "dump.h"
 #include "events.h"
+#include "httphead.h"
 #include "log.h"
 #include "trace.h"
-
-static const char *status_text(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 204: return "No Content";
-	case 301: return "Moved Permanently";
-	case 302: return "Found";
-	case 303: return "See Other";
-	case 307: return "Temporary Redirect";
-	case 308: return "Permanent Redirect";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 426: return "Upgrade Required";
-	case 429: return "Too Many Requests";
-	case 500: return "Internal Server Error";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	}
-	return "";
-}
 
 void diagnose_cause(const struct wsc_trace *t, const struct wsc_opts *o,
 		const char *url_text, const char *cce, bool timed_out,
@@ -56,7 +33,7 @@ void diagnose_cause(const struct wsc_trace *t, const struct wsc_opts *o,
 	} else if (dump_proxy_refused(t)) {
 		snprintf(out, size, "proxy %s refused to connect to %s: HTTP %d%s%s",
 			o->proxy, url_text, status,
-			*status_text(status) ? " " : "", status_text(status));
+			*httphead_reason(status) ? " " : "", httphead_reason(status));
 	} else if (status == 401) {
 		dump_response_header(t, "WWW-Authenticate", hdr, sizeof(hdr));
 		snprintf(out, size, "handshake rejected: HTTP 401 Unauthorized%s%s%s",
@@ -65,10 +42,10 @@ void diagnose_cause(const struct wsc_trace *t, const struct wsc_opts *o,
 	} else if (status >= 200 && status < 300) {
 		snprintf(out, size, "handshake rejected: HTTP %d %s: not upgraded "
 			"(is this a WebSocket endpoint?)", status,
-			status_text(status));
+			httphead_reason(status));
 	} else if (status && status != 101) {
 		snprintf(out, size, "handshake rejected: HTTP %d%s%s", status,
-			*status_text(status) ? " " : "", status_text(status));
+			*httphead_reason(status) ? " " : "", httphead_reason(status));
 	} else if (!strncmp(cce, "handshake failed: ", 18)) {
 		snprintf(out, size, "%s", cce);
 	} else if (*t->resolve_error) {
@@ -114,7 +91,7 @@ static void connect_cause(struct wsc *w, const char *cce, int status,
 	} else if (w->redirect_status) {
 		snprintf(out, size, "handshake rejected: HTTP %d %s: redirect to "
 			"%s (use -L to follow)", w->redirect_status,
-			status_text(w->redirect_status), w->location);
+			httphead_reason(w->redirect_status), w->location);
 	} else {
 		diagnose_cause(t, w->opts, w->url_text, cce, w->timed_out,
 			status, out, size);

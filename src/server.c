@@ -1024,19 +1024,11 @@ static int serve_http(struct wsc_peer *p, const struct wsc_httphead *h)
 	return answer(p, hdr, page, head ? 0 : page_len);
 }
 
-static bool valid_key(const char *key)
-{
-	char raw[32];
-
-	return strlen(key) == 24 &&
-		lws_b64_decode_string(key, raw, sizeof(raw)) == 16;
-}
-
 /*
- * The checks of RFC 6455 4.2.1, in the order and words of wsc's refusals
- * (handshake_check_request() judges what they leave), then the
- * subprotocol: the first the client offers that is ours, else none (or a
- * refusal with --require-subprotocol). Returns false when it was refused.
+ * The room's state, then the request as handshake_check_request() judges
+ * it, then the Origin, then the subprotocol: the first the client offers
+ * that is ours, else none (or a refusal with --require-subprotocol).
+ * Returns false when it was refused.
  */
 static bool check_upgrade(struct room *r, struct wsc_peer *p,
 		const struct wsc_httphead *h, char *proto, size_t size)
@@ -1050,12 +1042,10 @@ static bool check_upgrade(struct room *r, struct wsc_peer *p,
 		refuse(p, 503, "the server is shutting down", true);
 		return false;
 	}
-	if (strcmp(h->method, "GET")) {
-		refuse(p, 405, "the method is not GET", true);
-		return false;
-	}
-	if (!httphead_get(h, "Host")) {
-		refuse(p, 400, "no Host header", true);
+	rc = handshake_check_request(h, &offer, why, sizeof(why));
+	if (rc != 101) {
+		refuse(p, rc ? rc : 400, rc ? why : "not a WebSocket "
+			"request", true);
 		return false;
 	}
 	v = httphead_get(h, "Origin");
@@ -1071,39 +1061,6 @@ static bool check_upgrade(struct room *r, struct wsc_peer *p,
 		snprintf(why, sizeof(why), "Origin %.340s is not the room's own page",
 			shown);
 		refuse(p, 403, why, true);
-		return false;
-	}
-	if (!httphead_has_token(h, "Connection", "upgrade")) {
-		refuse(p, 400, "the Connection header does not name "
-			"Upgrade", true);
-		return false;
-	}
-	v = httphead_get(h, "Sec-WebSocket-Key");
-	if (!v) {
-		refuse(p, 400, "no Sec-WebSocket-Key", true);
-		return false;
-	}
-	if (!valid_key(v)) {
-		refuse(p, 400, "Sec-WebSocket-Key is not 16 bytes in "
-			"base64", true);
-		return false;
-	}
-	v = httphead_get(h, "Sec-WebSocket-Version");
-	if (!v || strcmp(v, "13")) {
-		if (v) {
-			snprintf(why, sizeof(why), "unsupported "
-				"Sec-WebSocket-Version: %.32s (13 needed)", v);
-		} else {
-			snprintf(why, sizeof(why), "no Sec-WebSocket-Version (13 "
-				"needed)");
-		}
-		refuse(p, 426, why, true);
-		return false;
-	}
-	rc = handshake_check_request(h, &offer, why, sizeof(why));
-	if (rc != 101) {
-		refuse(p, rc ? rc : 400, rc ? why : "not a WebSocket "
-			"request", true);
 		return false;
 	}
 	*proto = '\0';
