@@ -144,6 +144,8 @@ struct room {
 	struct roombudget budget;
 	struct roomz z;         // compresses each relayed message once
 	bool closing;           // our Closes are queued: leave once all left
+	char *page;             // chatpage_render(): offers our subprotocols
+	size_t page_len;
 	char *in_msg;           // an input line being assembled
 	size_t in_len, in_cap;
 	lws_sorted_usec_list_t sul_close;   // --close-timeout
@@ -951,8 +953,6 @@ static void idle_arm(struct room *r)
 
 /* --- HTTP: the request, the chat page --- */
 
-static char *page;              // chatpage_render(): offers our subprotocols
-static size_t page_len;
 
 static int answer(struct wsc_peer *p, const char *head, const char *body,
 		size_t blen)
@@ -989,7 +989,8 @@ static int refuse(struct wsc_peer *p, int status, const char *why, bool tag)
 	return n > 0 ? answer(p, buf, NULL, 0) : -1;
 }
 
-static int serve_http(struct wsc_peer *p, const struct wsc_httphead *h)
+static int serve_http(struct room *r, struct wsc_peer *p,
+		const struct wsc_httphead *h)
 {
 	static const char *const methods[] = { "POST", "PUT", "DELETE",
 		"PATCH", "OPTIONS", "TRACE", "CONNECT" };
@@ -1020,8 +1021,8 @@ static int serve_http(struct wsc_peer *p, const struct wsc_httphead *h)
 		"Content-Type: text/html; charset=utf-8\r\n"
 		"Content-Length: %zu\r\nCache-Control: no-store\r\n"
 		"X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
-		page_len);
-	return answer(p, hdr, page, head ? 0 : page_len);
+		r->page_len);
+	return answer(p, hdr, r->page, head ? 0 : r->page_len);
 }
 
 /*
@@ -1140,7 +1141,7 @@ static int on_request(struct room *r, struct wsc_peer *p, unsigned char *rest,
 		return refuse(p, 403, why, true);
 	}
 	if (!up) {
-		return serve_http(p, h);
+		return serve_http(r, p, h);
 	}
 	if (!check_upgrade(r, p, h, proto, sizeof(proto))) {
 		return p->raw ? 0 : -1;
@@ -1627,15 +1628,14 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 		wsc_finish(&w);
 		return WSC_EXIT_FAILURE;
 	}
-	page = chatpage_render(opts->protocols, &page_len);
-	if (!page) {
+	room.page = chatpage_render(opts->protocols, &room.page_len);
+	if (!room.page) {
 		log_err("out of memory");
 		wsc_finish(&w);
 		return WSC_EXIT_FAILURE;
 	}
 	if (!set_limits(&room, opts->max_clients)) {
-		free(page);
-		page = NULL;
+		free(room.page);
 		wsc_finish(&w);
 		return WSC_EXIT_FAILURE;
 	}
@@ -1678,8 +1678,7 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 	if (w.ctx) {
 		lws_context_destroy(w.ctx);
 	}
-	free(page);
-	page = NULL;
+	free(room.page);
 	roomz_free(&room.z);
 	free(room.in_msg);
 	wsc_finish(&w);
