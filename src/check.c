@@ -26,7 +26,6 @@
 
 #include "deflate.h"
 #include "diagnose.h"
-#include "dump.h"
 #include "frame.h"
 #include "handshake.h"
 #include "headers.h"
@@ -91,7 +90,7 @@ struct checker {
 	struct tls_ctx *tls;
 	struct wsc_mask mask;
 	struct check_report rep;
-	struct wsc_httphead *head;
+	struct wsc_httphead *head;      // each case's response: the trace's
 	char host_hdr[300];
 	char authorization[600];
 	const char *host;               // Host header value
@@ -1640,7 +1639,7 @@ static bool battery(struct checker *k)
  */
 static bool first_case_refused(struct checker *k, const struct run *r)
 {
-	int status = dump_status(k->trace);     // the proxy's, if it refused
+	int status = trace_status(k->trace);    // the proxy's, if it refused
 	char cause[8192];
 
 	if (r->opened && (!status || status == 101)) {
@@ -1756,15 +1755,12 @@ int check_run(const struct wsc_opts *opts)
 	int64_t t0 = now_us();
 	int ret;
 
-	if (!k || !(k->head = malloc(sizeof(*k->head))) ||
-			!(k->trace = calloc(1, sizeof(*k->trace)))) {
+	if (!k || !(k->trace = calloc(1, sizeof(*k->trace)))) {
 		log_err("out of memory");
-		if (k) {
-			free(k->head);
-		}
 		free(k);
 		return WSC_EXIT_FAILURE;
 	}
+	k->head = &k->trace->head;
 	// Ctrl-C ends the check at once (main blocked it for its signalfd)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
@@ -1789,7 +1785,6 @@ int check_run(const struct wsc_opts *opts)
 			sizeof(k->authorization))) {
 		log_err("--auth: credentials too long");
 		free(k->trace);
-		free(k->head);
 		free(k);
 		return WSC_EXIT_USAGE;
 	}
@@ -1818,7 +1813,6 @@ int check_run(const struct wsc_opts *opts)
 		tls_ctx_free(k->tls);
 		free(k->cases);
 		free(k->trace);
-		free(k->head);
 		free(k);
 		return WSC_EXIT_FAILURE;
 	}
@@ -1838,7 +1832,6 @@ int check_run(const struct wsc_opts *opts)
 	mask_finish(&k->mask);
 	free(k->cases);
 	free(k->trace);
-	free(k->head);
 	free(k);
 	return ret;
 }

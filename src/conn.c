@@ -43,7 +43,7 @@ struct wsc_conn {
 	char key[HANDSHAKE_KEY_LEN + 1];
 	char offer[HANDSHAKE_EXT_MAX];
 	const char *protocols;
-	struct wsc_httphead *head;
+	struct wsc_httphead *head;      // the trace's: one reading of it
 	long body_want;         // refusal body bytes still awaited
 	lws_sorted_usec_list_t sul_body;
 	char protocol[128];
@@ -81,7 +81,6 @@ static void conn_free(struct wsc_conn *c)
 	lws_sul_cancel(&c->sul_body);
 	deflate_rx_free(c->inf);
 	deflate_tx_free(c->def);
-	free(c->head);
 	free(c->hold);
 	free(c->zbuf);
 	free(c->tx);
@@ -643,8 +642,6 @@ static void head_done(struct wsc_conn *c, unsigned char *rest, size_t n)
 	snprintf(c->protocol, sizeof(c->protocol), "%s", res.protocol ?
 		res.protocol : "");
 	snprintf(c->extensions, sizeof(c->extensions), "%s", res.extensions);
-	free(c->head);
-	c->head = NULL;
 	frame_decoder_init(&c->dec, FRAME_ROLE_CLIENT, c->pmd, c->max_size);
 	c->phase = PH_OPEN;
 	c->cb.open(c->user);
@@ -779,8 +776,7 @@ struct wsc_conn *conn_open(struct lws_context *ctx,
 	ssize_t n;
 
 	trace_reset(trace, lws_now_usecs());
-	if (!c || !(c->head = malloc(sizeof(*c->head)))) {
-		free(c);
+	if (!c) {
 		cb->failed(user, "out of memory");
 		return NULL;
 	}
@@ -792,7 +788,7 @@ struct wsc_conn *conn_open(struct lws_context *ctx,
 	c->max_size = p->max_size;
 	c->protocols = rq.protocols;
 	c->deflate = p->deflate;
-	httphead_init(c->head, false);
+	c->head = &trace->head;
 	if (p->deflate) {
 		c->dcfg.client_max_window_bits = DEFLATE_BITS_BARE;
 		deflate_offer_format(&c->dcfg, c->offer, sizeof(c->offer));
@@ -806,6 +802,7 @@ struct wsc_conn *conn_open(struct lws_context *ctx,
 		return NULL;
 	}
 	c->req_len = (size_t)n;
+	memcpy(trace->key, c->key, sizeof(trace->key));
 	net.trace = trace;
 	c->in_cb++;
 	c->rc = rawconn_open(ctx, &net, &raw_cb, c, why, sizeof(why));

@@ -19,8 +19,11 @@ void diagnose_cause(const struct wsc_trace *t, const struct wsc_opts *o,
 		const char *url_text, const char *cce, bool timed_out,
 		int status, char *out, size_t size)
 {
-	char hdr[512];
+	const char *auth = httphead_get(&t->head, "WWW-Authenticate");
 
+	if (!auth) {
+		auth = "";
+	}
 	if (timed_out) {
 		bool tried = !t->req_len && *t->attempts;
 
@@ -30,14 +33,13 @@ void diagnose_cause(const struct wsc_trace *t, const struct wsc_opts *o,
 			"waiting for the handshake answer" : "connecting",
 			tried ? " (" : "", tried ? t->attempts : "",
 			tried ? ")" : "");
-	} else if (dump_proxy_refused(t)) {
+	} else if (trace_proxy_refused(t)) {
 		snprintf(out, size, "proxy %s refused to connect to %s: HTTP %d%s%s",
 			o->proxy, url_text, status,
 			*httphead_reason(status) ? " " : "", httphead_reason(status));
 	} else if (status == 401) {
-		dump_response_header(t, "WWW-Authenticate", hdr, sizeof(hdr));
 		snprintf(out, size, "handshake rejected: HTTP 401 Unauthorized%s%s%s",
-			*hdr ? " (WWW-Authenticate: " : "", hdr, *hdr ?
+			*auth ? " (WWW-Authenticate: " : "", auth, *auth ?
 			"; try --auth)" : "");
 	} else if (status >= 200 && status < 300) {
 		snprintf(out, size, "handshake rejected: HTTP %d %s: not upgraded "
@@ -62,7 +64,7 @@ void diagnose_cause(const struct wsc_trace *t, const struct wsc_opts *o,
 			" (use --ca FILE to trust it, or -k to skip verification)");
 	} else if (t->t_tls_start && !t->t_tls_done) {
 		snprintf(out, size, "%s: TLS handshake failed", url_text);
-	} else if (t->req_len && !dump_server_answered(t)) {
+	} else if (t->req_len && !t->head.len) {
 		snprintf(out, size, "%s: the server closed the connection during "
 			"the handshake", url_text);
 	} else if (t->req_len) {
@@ -102,7 +104,7 @@ static void connect_cause(struct wsc *w, const char *cce, int status,
 void diagnose_connect_error(struct wsc *w, const char *cce)
 {
 	char cause[8192];
-	int status = dump_status(w->trace);
+	int status = trace_status(w->trace);
 
 	if (w->opts->dump) {
 		dump_exchange(w->trace, true, false);
