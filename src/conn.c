@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "deflate.h"
 #include "frame.h"
 #include "httphead.h"
@@ -69,8 +70,8 @@ struct wsc_conn {
 	bool z_failed;
 
 	// sending
-	unsigned char *tx;
-	size_t tx_len, tx_off, tx_cap;
+	struct wsc_buf tx;              // encoded frames, sent up to tx_off
+	size_t tx_off;
 	bool pong_due;
 	unsigned char pong[FRAME_CONTROL_MAX];
 	size_t pong_len;
@@ -83,7 +84,7 @@ static void conn_free(struct wsc_conn *c)
 	deflate_tx_free(c->def);
 	free(c->hold);
 	free(c->zbuf);
-	free(c->tx);
+	buf_free(&c->tx);
 	free(c);
 }
 
@@ -138,7 +139,7 @@ static void shutdown_cb(lws_sorted_usec_list_t *sul)
 	if (c->dead || c->finishing) {
 		return;
 	}
-	if (c->rc && c->tx_off < c->tx_len) {
+	if (c->rc && c->tx_off < c->tx.len) {
 		conn_flush(c);
 		lws_sul_schedule(c->ctx, 0, &c->sul_body, shutdown_cb,
 			(lws_usec_t)SHUTDOWN_POLL_MS * LWS_US_PER_MS);
@@ -184,32 +185,19 @@ void conn_abort(struct wsc_conn *c)
 // Room for need more bytes at the end of tx (moving or growing it).
 static bool tx_room(struct wsc_conn *c, size_t need)
 {
-	if (c->tx_off == c->tx_len) {
-		c->tx_off = c->tx_len = 0;
+	if (c->tx_off == c->tx.len) {
+		c->tx_off = 0;
+		buf_clear(&c->tx);
 	}
-	if (c->tx_cap - c->tx_len >= need) {
+	if (c->tx.cap - c->tx.len >= need) {
 		return true;
 	}
-	if (c->tx_off) {
-		memmove(c->tx, c->tx + c->tx_off, c->tx_len - c->tx_off);
-		c->tx_len -= c->tx_off;
-		c->tx_off = 0;
-		if (c->tx_cap - c->tx_len >= need) {
-			return true;
-		}
-	}
-	if (c->tx_len && c->tx_cap >= TX_CAP) {
+	buf_consume(&c->tx, c->tx_off);     // what the socket took
+	c->tx_off = 0;
+	if (c->tx.len && c->tx.cap >= TX_CAP && c->tx.cap - c->tx.len < need) {
 		return false;   // full: wait until the socket takes some
 	}
-	size_t cap = c->tx_len + need < TX_CAP ? TX_CAP : c->tx_len + need;
-	unsigned char *n = realloc(c->tx, cap);
-
-	if (!n) {
-		return false;
-	}
-	c->tx = n;
-	c->tx_cap = cap;
-	return true;
+	return buf_reserve(&c->tx, need, TX_CAP);
 }
 
 /*
@@ -253,8 +241,8 @@ static bool put_frame(struct wsc_conn *c, unsigned b0, const void *p,
 	if (!tx_room(c, FRAME_HEADER_MAX + len)) {
 		return false;
 	}
-	n = frame_write(c->tx + c->tx_len, b0, p, len, c->keys);
-	c->tx_len += n;
+	n = frame_write(c->tx.p + c->tx.len, b0, p, len, c->keys);
+	c->tx.len += n;
 	return n > 0;
 }
 
@@ -286,7 +274,7 @@ enum conn_tx conn_frame(struct wsc_conn *c, enum wsc_frame kind, bool first,
 			break;
 		}
 		// compressed: room for what zlib may make of it first
-		if (c->tx_len > c->tx_off && !tx_room(c, FRAME_HEADER_MAX + len +
+		if (c->tx.len > c->tx_off && !tx_room(c, FRAME_HEADER_MAX + len +
 				len / 8 + 64)) {
 			return CONN_TX_FULL;
 		}
@@ -316,7 +304,7 @@ enum conn_tx conn_frame(struct wsc_conn *c, enum wsc_frame kind, bool first,
 	if (len > FRAME_CONTROL_MAX && (b0 & 0x0f) >= FRAME_CLOSE) {
 		len = FRAME_CONTROL_MAX;
 	}
-	if (c->tx_len > c->tx_off && !tx_room(c, FRAME_HEADER_MAX + len)) {
+	if (c->tx.len > c->tx_off && !tx_room(c, FRAME_HEADER_MAX + len)) {
 		return CONN_TX_FULL;
 	}
 	if (!put_frame(c, b0, data, len)) {
@@ -334,23 +322,24 @@ void conn_flush(struct wsc_conn *c)
 		return;
 	}
 	put_pong(c);
-	while (c->tx_off < c->tx_len) {
-		size_t n = rawconn_write(c->rc, c->tx + c->tx_off,
-			c->tx_len - c->tx_off);
+	while (c->tx_off < c->tx.len) {
+		size_t n = rawconn_write(c->rc, c->tx.p + c->tx_off,
+			c->tx.len - c->tx_off);
 
 		if (!n) {
 			break;
 		}
 		c->tx_off += n;
 	}
-	if (c->tx_off == c->tx_len) {
-		c->tx_off = c->tx_len = 0;
+	if (c->tx_off == c->tx.len) {
+		c->tx_off = 0;
+		buf_clear(&c->tx);
 	}
 }
 
 bool conn_tx_empty(const struct wsc_conn *c)
 {
-	return c->tx_off == c->tx_len && !c->pong_due;
+	return c->tx_off == c->tx.len && !c->pong_due;
 }
 
 /* --- receiving messages --- */
@@ -733,7 +722,7 @@ static void on_writable(void *user)
 	}
 	c->in_cb++;
 	conn_flush(c);
-	if (!c->dead && c->tx_off == c->tx_len) {
+	if (!c->dead && c->tx_off == c->tx.len) {
 		c->cb.writable(c->user);
 	}
 	c->in_cb--;
