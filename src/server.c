@@ -59,6 +59,7 @@
 #include <unistd.h>
 
 #include "admit.h"
+#include "buf.h"
 #include "chatpage.h"
 #include "deflate.h"
 #include "events.h"
@@ -146,8 +147,8 @@ struct room {
 	bool closing;           // our Closes are queued: leave once all left
 	char *page;             // chatpage_render(): offers our subprotocols
 	size_t page_len;
-	char *in_msg;           // an input line being assembled
-	size_t in_len, in_cap;
+	struct wsc_buf in_msg;  // an input line being assembled
+	bool in_dropped;        // it grew past --max-size: the rest is skipped
 	lws_sorted_usec_list_t sul_close;   // --close-timeout
 	char host[128];         // the HOST of --listen, for the Origin rule
 	struct admit_limits lim;
@@ -161,6 +162,12 @@ struct room {
 	lws_sorted_usec_list_t sul_idle;    // --idle-timeout ticks
 	bool idle_armed;
 };
+
+// The largest message: --max-size, else the room's default.
+static unsigned long long room_max(const struct room *r)
+{
+	return r->opts->max_size ? r->opts->max_size : PEER_MESSAGE_MAX;
+}
 
 static struct room *ctx_room(struct lws *wsi)
 {
@@ -448,26 +455,28 @@ static bool room_send(void *ctx, enum wsc_frame kind, const void *data,
 		roommsg_unref(m);
 		return true;
 	}
-	// a long line arrives in pieces: relay it whole, never interleaved
+	// a long line arrives in pieces: relay it whole, never interleaved;
+	// one longer than a client may send is not sent at all
 	if (first) {
-		r->in_len = 0;
+		buf_clear(&r->in_msg);
+		r->in_dropped = false;
 	}
-	if (len > r->in_cap - r->in_len) {
-		size_t cap = (r->in_len + len) * 2;
-		char *n = realloc(r->in_msg, cap);
-
-		if (!n) {
-			log_err("out of memory");
-			return false;
-		}
-		r->in_msg = n;
-		r->in_cap = cap;
+	if (!r->in_dropped && len > room_max(r) - r->in_msg.len) {
+		log_err("an input line longer than %llu bytes (--max-size) is "
+			"not sent", room_max(r));
+		r->in_dropped = true;
+		buf_free(&r->in_msg);
 	}
-	memcpy(r->in_msg + r->in_len, data, len);
-	r->in_len += len;
+	if (r->in_dropped) {
+		return true;
+	}
+	if (!buf_append(&r->in_msg, data, len, room_max(r))) {
+		log_err("out of memory");
+		return false;
+	}
 	if (last) {
 		m = roommsg_make(&r->budget, FRAME_FIN | opcode_of(kind),
-			r->in_msg, r->in_len);
+			r->in_msg.p, r->in_msg.len);
 		if (!m) {
 			log_err("out of memory");
 			return false;
@@ -1131,8 +1140,7 @@ static int on_request(struct room *r, struct wsc_peer *p, unsigned char *rest,
 {
 	const struct wsc_httphead *h = p->head;
 	const char *up = httphead_get(h, "Upgrade");
-	unsigned long long max = r->opts->max_size ? r->opts->max_size :
-		PEER_MESSAGE_MAX;
+	unsigned long long max = room_max(r);
 	char proto[128], buf[1024], why[128], ext[256];
 	ssize_t len;
 
@@ -1622,8 +1630,7 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 	room.w = &w;
 	room.opts = opts;
 	snprintf(room.host, sizeof(room.host), "%s", host);
-	roombudget_init(&room.budget, opts->max_size ? opts->max_size :
-		PEER_MESSAGE_MAX);
+	roombudget_init(&room.budget, room_max(&room));
 	if (!wsc_init(&w, opts, &room_endpoint, &room)) {
 		wsc_finish(&w);
 		return WSC_EXIT_FAILURE;
@@ -1680,7 +1687,7 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 	}
 	free(room.page);
 	roomz_free(&room.z);
-	free(room.in_msg);
+	buf_free(&room.in_msg);
 	wsc_finish(&w);
 	return rc;
 }
