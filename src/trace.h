@@ -13,7 +13,7 @@
  * Filled by dial.c (resolve and connect causes, the addresses tried),
  * rawconn.c (the CONNECT exchange, TCP and TLS times, TLS causes) and
  * conn.c (the Upgrade, the response, parsed and raw); read by dump.c,
- * diagnose.c, events.c and client.c.
+ * diagnose.c, events.c, client.c and --check (check.c).
  */
 #ifndef WSC_TRACE_H
 #define WSC_TRACE_H
