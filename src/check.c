@@ -24,9 +24,9 @@
 
 #include <libwebsockets.h>
 
+#include "buf.h"
 #include "deflate.h"
 #include "diagnose.h"
-#include "dump.h"
 #include "frame.h"
 #include "handshake.h"
 #include "headers.h"
@@ -91,7 +91,7 @@ struct checker {
 	struct tls_ctx *tls;
 	struct wsc_mask mask;
 	struct check_report rep;
-	struct wsc_httphead *head;
+	struct wsc_httphead *head;      // each case's response: the trace's
 	char host_hdr[300];
 	char authorization[600];
 	const char *host;               // Host header value
@@ -100,8 +100,9 @@ struct checker {
 	char last_fail[300];
 	// the first case's connection: the causes of a failure to make it
 	struct wsc_trace *trace;
-	struct ccase *cases;
-	size_t ncases, cap;
+	struct wsc_buf case_mem;        // holds cases
+	struct ccase *cases;            // ncases of them, in case_mem
+	size_t ncases;
 };
 
 struct run {
@@ -118,8 +119,8 @@ struct run {
 	char offer[HANDSHAKE_EXT_MAX];
 	struct wsc_frame_decoder dec;
 	// bytes to send
-	unsigned char *tx;
-	size_t tx_len, tx_off, tx_cap;
+	struct wsc_buf tx;              // frames to send, sent up to tx_off
+	size_t tx_off;
 	// the message being received
 	unsigned char *msg;
 	size_t msg_len, msg_cap;
@@ -230,26 +231,11 @@ static bool common(struct run *r, const struct obs *o, const char *waiting)
 
 static bool tx_room(struct run *r, size_t n)
 {
-	if (r->tx_off && r->tx_len + n > r->tx_cap) {
-		memmove(r->tx, r->tx + r->tx_off, r->tx_len - r->tx_off);
-		r->tx_len -= r->tx_off;
+	if (r->tx_off && n > r->tx.cap - r->tx.len) {
+		buf_consume(&r->tx, r->tx_off);     // what the socket took
 		r->tx_off = 0;
 	}
-	if (r->tx_len + n > r->tx_cap) {
-		size_t cap = r->tx_cap ? r->tx_cap : 4096;
-		unsigned char *t;
-
-		while (cap < r->tx_len + n) {
-			cap *= 2;
-		}
-		t = realloc(r->tx, cap);
-		if (!t) {
-			return false;
-		}
-		r->tx = t;
-		r->tx_cap = cap;
-	}
-	return true;
+	return buf_reserve(&r->tx, n, 0);
 }
 
 /* One frame, b0 as given (FIN, RSV bits, opcode), masked unless !masked;
@@ -263,17 +249,17 @@ static void put_frame(struct run *r, unsigned b0, const void *data,
 	if (!tx_room(r, FRAME_HEADER_MAX + len)) {
 		return;
 	}
-	h = frame_write_header(r->tx + r->tx_len, b0, len,
+	h = frame_write_header(r->tx.p + r->tx.len, b0, len,
 		masked ? &r->k->mask : NULL, key);
 	if (!h) {
 		return;
 	}
 	if (masked) {
-		frame_mask(r->tx + r->tx_len + h, data, len, key, 0);
+		frame_mask(r->tx.p + r->tx.len + h, data, len, key, 0);
 	} else if (len) {
-		memcpy(r->tx + r->tx_len + h, data, len);
+		memcpy(r->tx.p + r->tx.len + h, data, len);
 	}
-	r->tx_len += h + len;
+	r->tx.len += h + len;
 }
 
 static void put_close(struct run *r, unsigned code, const char *reason,
@@ -291,17 +277,18 @@ static void put_close(struct run *r, unsigned code, const char *reason,
 
 static void pump(struct run *r)
 {
-	while (r->rc && r->tx_off < r->tx_len) {
-		size_t n = rawconn_write(r->rc, r->tx + r->tx_off,
-			r->tx_len - r->tx_off);
+	while (r->rc && r->tx_off < r->tx.len) {
+		size_t n = rawconn_write(r->rc, r->tx.p + r->tx_off,
+			r->tx.len - r->tx_off);
 
 		if (!n) {
 			return;
 		}
 		r->tx_off += n;
 	}
-	if (r->tx_off == r->tx_len) {
-		r->tx_off = r->tx_len = 0;
+	if (r->tx_off == r->tx.len) {
+		r->tx_off = 0;
+		buf_clear(&r->tx);
 	}
 }
 
@@ -348,31 +335,26 @@ static int tx_sink(void *arg, const unsigned char *data, size_t len)
 {
 	struct run *r = arg;
 
-	if (!tx_room(r, len)) {
-		return 1;
-	}
-	memcpy(r->tx + r->tx_len, data, len);
-	r->tx_len += len;
-	return 0;
+	return buf_append(&r->tx, data, len, 0) ? 0 : 1;
 }
 
 /* A compressed message, one frame with RSV1. */
 static bool put_deflated(struct run *r, unsigned op, const unsigned char *p,
 		size_t len)
 {
-	size_t at = r->tx_len, clen;
+	size_t at = r->tx.len, clen;
 	unsigned char *c;
 
 	if (deflate_tx_write(r->def, p, len, true, tx_sink, r) != DEFLATE_OK) {
 		return false;
 	}
-	clen = r->tx_len - at;
+	clen = r->tx.len - at;
 	c = malloc(clen ? clen : 1);
 	if (!c) {
 		return false;
 	}
-	memcpy(c, r->tx + at, clen);
-	r->tx_len = at;
+	memcpy(c, r->tx.p + at, clen);
+	r->tx.len = at;
 	put_frame(r, FRAME_FIN | FRAME_RSV1 | op, c, clen, true);
 	free(c);
 	return true;
@@ -547,7 +529,8 @@ static bool head_done(struct run *r)
 		}
 	}
 	frame_decoder_init(&r->dec, FRAME_ROLE_CLIENT, r->deflated, 0);
-	r->tx_off = r->tx_len = 0;
+	r->tx_off = 0;
+	buf_clear(&r->tx);
 	if (r->cs->prep) {
 		r->cs->prep(r);
 	}
@@ -601,12 +584,10 @@ static void on_open(void *user, struct rawconn *c)
 	r->opened = true;
 	r->k->conn_failures = 0;
 	rawconn_set_idle(r->rc, CASE_LIMIT_MS);
-	if (!tx_room(r, r->req_len)) {
+	if (!buf_append(&r->tx, r->req, r->req_len, 0)) {
 		verdict(r, CHECK_FAIL, "out of memory");
 		return;
 	}
-	memcpy(r->tx, r->req, r->req_len);
-	r->tx_len = r->req_len;
 	pump(r);
 }
 
@@ -1270,7 +1251,7 @@ static unsigned char tput_data[TPUT_SIZE];
 static void tput_fill(struct run *r)
 {
 	while (r->sent_n < TPUT_N && r->sent_n - r->iter < TPUT_WINDOW &&
-			r->tx_len - r->tx_off < 2 * TPUT_SIZE) {
+			r->tx.len - r->tx_off < 2 * TPUT_SIZE) {
 		put_frame(r, FRAME_FIN | FRAME_BINARY, tput_data, TPUT_SIZE, true);
 		r->sent_n++;
 	}
@@ -1374,16 +1355,11 @@ static struct ccase *add(struct checker *k, const char *group,
 	size_t in_group = 1;
 	unsigned gno = 1;
 
-	if (k->ncases == k->cap) {
-		struct ccase *n = realloc(k->cases, (k->cap ? k->cap * 2 : 64) *
-			sizeof(*n));
-
-		if (!n) {
-			return NULL;
-		}
-		k->cases = n;
-		k->cap = k->cap ? k->cap * 2 : 64;
+	if (!buf_reserve(&k->case_mem, sizeof(*c), 0)) {
+		return NULL;
 	}
+	k->case_mem.len += sizeof(*c);
+	k->cases = (struct ccase *)(void *)k->case_mem.p;
 	for (size_t i = 0; i < k->ncases; i++) {
 		if (!strcmp(k->cases[i].group, group)) {
 			in_group++;
@@ -1640,7 +1616,7 @@ static bool battery(struct checker *k)
  */
 static bool first_case_refused(struct checker *k, const struct run *r)
 {
-	int status = dump_status(k->trace);     // the proxy's, if it refused
+	int status = trace_status(k->trace);    // the proxy's, if it refused
 	char cause[8192];
 
 	if (r->opened && (!status || status == 101)) {
@@ -1731,7 +1707,7 @@ static bool run_case(struct checker *k, const struct ccase *cs, bool first)
 	deflate_rx_free(r->inf);
 	deflate_tx_free(r->def);
 	free(r->pong);
-	free(r->tx);
+	buf_free(&r->tx);
 	free(r->msg);
 	free(r);
 	return reached;
@@ -1756,15 +1732,12 @@ int check_run(const struct wsc_opts *opts)
 	int64_t t0 = now_us();
 	int ret;
 
-	if (!k || !(k->head = malloc(sizeof(*k->head))) ||
-			!(k->trace = calloc(1, sizeof(*k->trace)))) {
+	if (!k || !(k->trace = calloc(1, sizeof(*k->trace)))) {
 		log_err("out of memory");
-		if (k) {
-			free(k->head);
-		}
 		free(k);
 		return WSC_EXIT_FAILURE;
 	}
+	k->head = &k->trace->head;
 	// Ctrl-C ends the check at once (main blocked it for its signalfd)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
@@ -1789,7 +1762,6 @@ int check_run(const struct wsc_opts *opts)
 			sizeof(k->authorization))) {
 		log_err("--auth: credentials too long");
 		free(k->trace);
-		free(k->head);
 		free(k);
 		return WSC_EXIT_USAGE;
 	}
@@ -1816,9 +1788,8 @@ int check_run(const struct wsc_opts *opts)
 			lws_context_destroy(k->ctx);
 		}
 		tls_ctx_free(k->tls);
-		free(k->cases);
+		buf_free(&k->case_mem);
 		free(k->trace);
-		free(k->head);
 		free(k);
 		return WSC_EXIT_FAILURE;
 	}
@@ -1836,9 +1807,8 @@ int check_run(const struct wsc_opts *opts)
 		tls_ctx_free(k->tls);
 	}
 	mask_finish(&k->mask);
-	free(k->cases);
+	buf_free(&k->case_mem);
 	free(k->trace);
-	free(k->head);
 	free(k);
 	return ret;
 }

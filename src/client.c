@@ -988,14 +988,15 @@ static bool is_redirect(int status)
 static void on_failed(void *u, const char *cause)
 {
 	struct wsc *w = u;
-	int status = dump_status(w->trace);
+	int status = trace_status(w->trace);
 
 	w->conn = NULL;
 	lws_sul_cancel(&w->sul_connect);
 	if (is_redirect(status)) {
 		// wsc follows it itself: every hop, with the port and -k kept
-		dump_response_header(w->trace, "Location", w->location,
-			sizeof(w->location));
+		const char *loc = httphead_get(&w->trace->head, "Location");
+
+		snprintf(w->location, sizeof(w->location), "%s", loc ? loc : "");
 		if (!*w->location) {
 			// not a redirect after all: the status is the cause
 		} else if (!w->opts->location) {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "deflate.h"
 #include "frame.h"
 #include "httphead.h"
@@ -43,7 +44,7 @@ struct wsc_conn {
 	char key[HANDSHAKE_KEY_LEN + 1];
 	char offer[HANDSHAKE_EXT_MAX];
 	const char *protocols;
-	struct wsc_httphead *head;
+	struct wsc_httphead *head;      // the trace's: one reading of it
 	long body_want;         // refusal body bytes still awaited
 	lws_sorted_usec_list_t sul_body;
 	char protocol[128];
@@ -69,8 +70,8 @@ struct wsc_conn {
 	bool z_failed;
 
 	// sending
-	unsigned char *tx;
-	size_t tx_len, tx_off, tx_cap;
+	struct wsc_buf tx;              // encoded frames, sent up to tx_off
+	size_t tx_off;
 	bool pong_due;
 	unsigned char pong[FRAME_CONTROL_MAX];
 	size_t pong_len;
@@ -81,10 +82,9 @@ static void conn_free(struct wsc_conn *c)
 	lws_sul_cancel(&c->sul_body);
 	deflate_rx_free(c->inf);
 	deflate_tx_free(c->def);
-	free(c->head);
 	free(c->hold);
 	free(c->zbuf);
-	free(c->tx);
+	buf_free(&c->tx);
 	free(c);
 }
 
@@ -139,7 +139,7 @@ static void shutdown_cb(lws_sorted_usec_list_t *sul)
 	if (c->dead || c->finishing) {
 		return;
 	}
-	if (c->rc && c->tx_off < c->tx_len) {
+	if (c->rc && c->tx_off < c->tx.len) {
 		conn_flush(c);
 		lws_sul_schedule(c->ctx, 0, &c->sul_body, shutdown_cb,
 			(lws_usec_t)SHUTDOWN_POLL_MS * LWS_US_PER_MS);
@@ -185,32 +185,19 @@ void conn_abort(struct wsc_conn *c)
 // Room for need more bytes at the end of tx (moving or growing it).
 static bool tx_room(struct wsc_conn *c, size_t need)
 {
-	if (c->tx_off == c->tx_len) {
-		c->tx_off = c->tx_len = 0;
+	if (c->tx_off == c->tx.len) {
+		c->tx_off = 0;
+		buf_clear(&c->tx);
 	}
-	if (c->tx_cap - c->tx_len >= need) {
+	if (c->tx.cap - c->tx.len >= need) {
 		return true;
 	}
-	if (c->tx_off) {
-		memmove(c->tx, c->tx + c->tx_off, c->tx_len - c->tx_off);
-		c->tx_len -= c->tx_off;
-		c->tx_off = 0;
-		if (c->tx_cap - c->tx_len >= need) {
-			return true;
-		}
-	}
-	if (c->tx_len && c->tx_cap >= TX_CAP) {
+	buf_consume(&c->tx, c->tx_off);     // what the socket took
+	c->tx_off = 0;
+	if (c->tx.len && c->tx.cap >= TX_CAP && c->tx.cap - c->tx.len < need) {
 		return false;   // full: wait until the socket takes some
 	}
-	size_t cap = c->tx_len + need < TX_CAP ? TX_CAP : c->tx_len + need;
-	unsigned char *n = realloc(c->tx, cap);
-
-	if (!n) {
-		return false;
-	}
-	c->tx = n;
-	c->tx_cap = cap;
-	return true;
+	return buf_reserve(&c->tx, need, TX_CAP);
 }
 
 /*
@@ -254,8 +241,8 @@ static bool put_frame(struct wsc_conn *c, unsigned b0, const void *p,
 	if (!tx_room(c, FRAME_HEADER_MAX + len)) {
 		return false;
 	}
-	n = frame_write(c->tx + c->tx_len, b0, p, len, c->keys);
-	c->tx_len += n;
+	n = frame_write(c->tx.p + c->tx.len, b0, p, len, c->keys);
+	c->tx.len += n;
 	return n > 0;
 }
 
@@ -287,7 +274,7 @@ enum conn_tx conn_frame(struct wsc_conn *c, enum wsc_frame kind, bool first,
 			break;
 		}
 		// compressed: room for what zlib may make of it first
-		if (c->tx_len > c->tx_off && !tx_room(c, FRAME_HEADER_MAX + len +
+		if (c->tx.len > c->tx_off && !tx_room(c, FRAME_HEADER_MAX + len +
 				len / 8 + 64)) {
 			return CONN_TX_FULL;
 		}
@@ -317,7 +304,7 @@ enum conn_tx conn_frame(struct wsc_conn *c, enum wsc_frame kind, bool first,
 	if (len > FRAME_CONTROL_MAX && (b0 & 0x0f) >= FRAME_CLOSE) {
 		len = FRAME_CONTROL_MAX;
 	}
-	if (c->tx_len > c->tx_off && !tx_room(c, FRAME_HEADER_MAX + len)) {
+	if (c->tx.len > c->tx_off && !tx_room(c, FRAME_HEADER_MAX + len)) {
 		return CONN_TX_FULL;
 	}
 	if (!put_frame(c, b0, data, len)) {
@@ -335,23 +322,24 @@ void conn_flush(struct wsc_conn *c)
 		return;
 	}
 	put_pong(c);
-	while (c->tx_off < c->tx_len) {
-		size_t n = rawconn_write(c->rc, c->tx + c->tx_off,
-			c->tx_len - c->tx_off);
+	while (c->tx_off < c->tx.len) {
+		size_t n = rawconn_write(c->rc, c->tx.p + c->tx_off,
+			c->tx.len - c->tx_off);
 
 		if (!n) {
 			break;
 		}
 		c->tx_off += n;
 	}
-	if (c->tx_off == c->tx_len) {
-		c->tx_off = c->tx_len = 0;
+	if (c->tx_off == c->tx.len) {
+		c->tx_off = 0;
+		buf_clear(&c->tx);
 	}
 }
 
 bool conn_tx_empty(const struct wsc_conn *c)
 {
-	return c->tx_off == c->tx_len && !c->pong_due;
+	return c->tx_off == c->tx.len && !c->pong_due;
 }
 
 /* --- receiving messages --- */
@@ -643,8 +631,6 @@ static void head_done(struct wsc_conn *c, unsigned char *rest, size_t n)
 	snprintf(c->protocol, sizeof(c->protocol), "%s", res.protocol ?
 		res.protocol : "");
 	snprintf(c->extensions, sizeof(c->extensions), "%s", res.extensions);
-	free(c->head);
-	c->head = NULL;
 	frame_decoder_init(&c->dec, FRAME_ROLE_CLIENT, c->pmd, c->max_size);
 	c->phase = PH_OPEN;
 	c->cb.open(c->user);
@@ -736,7 +722,7 @@ static void on_writable(void *user)
 	}
 	c->in_cb++;
 	conn_flush(c);
-	if (!c->dead && c->tx_off == c->tx_len) {
+	if (!c->dead && c->tx_off == c->tx.len) {
 		c->cb.writable(c->user);
 	}
 	c->in_cb--;
@@ -779,8 +765,7 @@ struct wsc_conn *conn_open(struct lws_context *ctx,
 	ssize_t n;
 
 	trace_reset(trace, lws_now_usecs());
-	if (!c || !(c->head = malloc(sizeof(*c->head)))) {
-		free(c);
+	if (!c) {
 		cb->failed(user, "out of memory");
 		return NULL;
 	}
@@ -792,7 +777,7 @@ struct wsc_conn *conn_open(struct lws_context *ctx,
 	c->max_size = p->max_size;
 	c->protocols = rq.protocols;
 	c->deflate = p->deflate;
-	httphead_init(c->head, false);
+	c->head = &trace->head;
 	if (p->deflate) {
 		c->dcfg.client_max_window_bits = DEFLATE_BITS_BARE;
 		deflate_offer_format(&c->dcfg, c->offer, sizeof(c->offer));
@@ -806,6 +791,7 @@ struct wsc_conn *conn_open(struct lws_context *ctx,
 		return NULL;
 	}
 	c->req_len = (size_t)n;
+	memcpy(trace->key, c->key, sizeof(trace->key));
 	net.trace = trace;
 	c->in_cb++;
 	c->rc = rawconn_open(ctx, &net, &raw_cb, c, why, sizeof(why));

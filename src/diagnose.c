@@ -11,39 +11,19 @@
 
 #include "dump.h"
 #include "events.h"
+#include "httphead.h"
 #include "log.h"
 #include "trace.h"
-
-static const char *status_text(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 204: return "No Content";
-	case 301: return "Moved Permanently";
-	case 302: return "Found";
-	case 303: return "See Other";
-	case 307: return "Temporary Redirect";
-	case 308: return "Permanent Redirect";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 426: return "Upgrade Required";
-	case 429: return "Too Many Requests";
-	case 500: return "Internal Server Error";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	}
-	return "";
-}
 
 void diagnose_cause(const struct wsc_trace *t, const struct wsc_opts *o,
 		const char *url_text, const char *cce, bool timed_out,
 		int status, char *out, size_t size)
 {
-	char hdr[512];
+	const char *auth = httphead_get(&t->head, "WWW-Authenticate");
 
+	if (!auth) {
+		auth = "";
+	}
 	if (timed_out) {
 		bool tried = !t->req_len && *t->attempts;
 
@@ -53,22 +33,21 @@ void diagnose_cause(const struct wsc_trace *t, const struct wsc_opts *o,
 			"waiting for the handshake answer" : "connecting",
 			tried ? " (" : "", tried ? t->attempts : "",
 			tried ? ")" : "");
-	} else if (dump_proxy_refused(t)) {
+	} else if (trace_proxy_refused(t)) {
 		snprintf(out, size, "proxy %s refused to connect to %s: HTTP %d%s%s",
 			o->proxy, url_text, status,
-			*status_text(status) ? " " : "", status_text(status));
+			*httphead_reason(status) ? " " : "", httphead_reason(status));
 	} else if (status == 401) {
-		dump_response_header(t, "WWW-Authenticate", hdr, sizeof(hdr));
 		snprintf(out, size, "handshake rejected: HTTP 401 Unauthorized%s%s%s",
-			*hdr ? " (WWW-Authenticate: " : "", hdr, *hdr ?
+			*auth ? " (WWW-Authenticate: " : "", auth, *auth ?
 			"; try --auth)" : "");
 	} else if (status >= 200 && status < 300) {
 		snprintf(out, size, "handshake rejected: HTTP %d %s: not upgraded "
 			"(is this a WebSocket endpoint?)", status,
-			status_text(status));
+			httphead_reason(status));
 	} else if (status && status != 101) {
 		snprintf(out, size, "handshake rejected: HTTP %d%s%s", status,
-			*status_text(status) ? " " : "", status_text(status));
+			*httphead_reason(status) ? " " : "", httphead_reason(status));
 	} else if (!strncmp(cce, "handshake failed: ", 18)) {
 		snprintf(out, size, "%s", cce);
 	} else if (*t->resolve_error) {
@@ -85,7 +64,7 @@ void diagnose_cause(const struct wsc_trace *t, const struct wsc_opts *o,
 			" (use --ca FILE to trust it, or -k to skip verification)");
 	} else if (t->t_tls_start && !t->t_tls_done) {
 		snprintf(out, size, "%s: TLS handshake failed", url_text);
-	} else if (t->req_len && !dump_server_answered(t)) {
+	} else if (t->req_len && !t->head.len) {
 		snprintf(out, size, "%s: the server closed the connection during "
 			"the handshake", url_text);
 	} else if (t->req_len) {
@@ -114,7 +93,7 @@ static void connect_cause(struct wsc *w, const char *cce, int status,
 	} else if (w->redirect_status) {
 		snprintf(out, size, "handshake rejected: HTTP %d %s: redirect to "
 			"%s (use -L to follow)", w->redirect_status,
-			status_text(w->redirect_status), w->location);
+			httphead_reason(w->redirect_status), w->location);
 	} else {
 		diagnose_cause(t, w->opts, w->url_text, cce, w->timed_out,
 			status, out, size);
@@ -125,7 +104,7 @@ static void connect_cause(struct wsc *w, const char *cce, int status,
 void diagnose_connect_error(struct wsc *w, const char *cce)
 {
 	char cause[8192];
-	int status = dump_status(w->trace);
+	int status = trace_status(w->trace);
 
 	if (w->opts->dump) {
 		dump_exchange(w->trace, true, false);

@@ -1,17 +1,18 @@
 /*
- * dump.c - rendering a connection's trace (trace.h). Request and response heads are
- * shown line by line in the server's own order and spelling, with control
- * characters escaped; nothing here touches the connection.
+ * dump.c - rendering a connection's trace (trace.h). Request and response
+ * heads are shown line by line in the server's own order and spelling,
+ * with control characters escaped; what the response means is read from
+ * the head httphead.c parsed, the Accept expected from handshake.c.
+ * Nothing here touches the connection.
  */
 #define _GNU_SOURCE  // memmem
 #include "dump.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
-#include <libwebsockets.h>
-
+#include "handshake.h"
+#include "httphead.h"
 #include "log.h"
 #include "output.h"
 #include "trace.h"
@@ -57,161 +58,41 @@ static size_t show_head(const char *mark, const char *p, size_t n)
 
 void dump_exchange(const struct wsc_trace *w, bool request, bool response)
 {
-	size_t ri = 0, si = 0;
+	const char *req = w->req + w->req_upgrade;
+	const char *resp = w->resp + w->resp_server;
 
-	// alternate: a proxy's CONNECT and its answer come first
-	while ((request && ri < w->req_len) || (response && si < w->resp_len)) {
-		if (request && ri < w->req_len) {
-			ri += show_head("> ", w->req + ri, w->req_len - ri);
-		}
-		if (response && si < w->resp_len) {
-			const char *s = w->resp + si;
-			size_t used = show_head("< ", s, w->resp_len - si);
-
-			si += used;
-			if (!strncmp(s, "HTTP/1.1 101", 12) ||
-					!strncmp(s, "HTTP/1.0 101", 12)) {
-				break;  // what follows is WebSocket frames
-			}
-			if (strncmp(s, "HTTP/1.1 200", 12) || !request ||
-					strncmp(w->req, "CONNECT ", 8)) {
-				break;  // only a proxy's 200 is followed by more
-			}
-		}
+	// a proxy's CONNECT and its answer come first
+	if (request && w->req_upgrade) {
+		show_head("> ", w->req, w->req_upgrade);
 	}
-}
-
-// Did a proxy accept our CONNECT? Then its answer is not the server's.
-static bool proxy_accepted(const struct wsc_trace *w)
-{
-	return !strncmp(w->req, "CONNECT ", 8) && w->resp_len > 12 &&
-		!strncmp(w->resp + 9, "2", 1);
-}
-
-// The server's response head: after a proxy's 2xx, what follows it
-// (possibly nothing yet); otherwise the response itself.
-static const char *last_head(const struct wsc_trace *w, size_t *len)
-{
-	const char *p = w->resp, *end = w->resp + w->resp_len;
-
-	if (proxy_accepted(w)) {
-		const char *e = memmem(p, (size_t)(end - p), "\r\n\r\n", 4);
-
-		p = e ? e + 4 : end;
+	if (response && w->resp_server) {
+		show_head("< ", w->resp, w->resp_server);
 	}
-	*len = (size_t)(end - p);
-	return p;
-}
-
-static bool find_header(const char *head, size_t n, const char *name,
-		char *out, size_t size)
-{
-	size_t nl = strlen(name);
-	const char *q = head, *end = head + n;
-
-	while (q < end) {
-		const char *eol = memmem(q, (size_t)(end - q), "\r\n", 2);
-		size_t l = eol ? (size_t)(eol - q) : (size_t)(end - q);
-
-		if (!l) {
-			break;
-		}
-		if (l > nl && q[nl] == ':' && !strncasecmp(q, name, nl)) {
-			const char *v = q + nl + 1;
-			size_t vl;
-
-			while (v < q + l && (*v == ' ' || *v == '\t')) {
-				v++;
-			}
-			vl = (size_t)(q + l - v);
-			if (vl >= size) {
-				vl = size - 1;
-			}
-			memcpy(out, v, vl);
-			out[vl] = '\0';
-			return true;
-		}
-		q += l + 2;
+	if (request && w->req_len > w->req_upgrade) {
+		show_head("> ", req, w->req_len - w->req_upgrade);
 	}
-	*out = '\0';
-	return false;
-}
-
-void dump_response_header(const struct wsc_trace *w, const char *name,
-		char *out, unsigned size)
-{
-	size_t n;
-	const char *h = last_head(w, &n);
-
-	find_header(h, n, name, out, size);
-}
-
-bool dump_proxy_refused(const struct wsc_trace *w)
-{
-	return !strncmp(w->req, "CONNECT ", 8) && w->resp_len &&
-		!proxy_accepted(w);
-}
-
-bool dump_server_answered(const struct wsc_trace *w)
-{
-	size_t n;
-
-	last_head(w, &n);
-	return n > 0;
-}
-
-int dump_status(const struct wsc_trace *w)
-{
-	size_t n;
-	const char *h = last_head(w, &n);
-	int status = 0;
-
-	if (n > 12 && !strncmp(h, "HTTP/1.", 7)) {
-		sscanf(h + 9, "%3d", &status);
+	if (response && w->resp_len > w->resp_server) {
+		show_head("< ", resp, w->resp_len - w->resp_server);
 	}
-	return status;
-}
-
-bool dump_accept_matches(const struct wsc_trace *w, char *expected,
-		unsigned size)
-{
-	static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-	char key[128], got[128], buf[256];
-	unsigned char sha[20];
-	const char *req = w->req;
-	size_t rn = w->req_len;
-
-	// the WebSocket request, after any CONNECT
-	if (!strncmp(req, "CONNECT ", 8)) {
-		const char *e = memmem(req, rn, "\r\n\r\n", 4);
-
-		if (e) {
-			rn -= (size_t)(e + 4 - req);
-			req = e + 4;
-		}
-	}
-	if (!find_header(req, rn, "Sec-WebSocket-Key", key, sizeof(key))) {
-		snprintf(expected, size, "?");
-		return false;
-	}
-	snprintf(buf, sizeof(buf), "%s%s", key, guid);
-	lws_SHA1((const unsigned char *)buf, strlen(buf), sha);
-	lws_b64_encode_string((const char *)sha, 20, expected, (int)size);
-	dump_response_header(w, "Sec-WebSocket-Accept", got, sizeof(got));
-	return !strcmp(got, expected);
 }
 
 void dump_verdict(const struct wsc_trace *w, const char *offered)
 {
-	char expected[64], proto[256], ext[512];
+	char expected[HANDSHAKE_ACCEPT_LEN + 1];
+	const char *got = httphead_get(&w->head, "Sec-WebSocket-Accept");
+	const char *proto = httphead_get(&w->head, "Sec-WebSocket-Protocol");
+	const char *ext = httphead_get(&w->head, "Sec-WebSocket-Extensions");
 
-	if (dump_accept_matches(w, expected, sizeof(expected))) {
+	handshake_accept(w->key, expected);
+	if (got && !strcmp(got, expected)) {
 		log_raw("* Sec-WebSocket-Accept %s matches the key sent", expected);
 	} else {
 		log_raw("* Sec-WebSocket-Accept does not match: expected %s",
 			expected);
 	}
-	dump_response_header(w, "Sec-WebSocket-Protocol", proto, sizeof(proto));
+	if (!proto) {
+		proto = "";
+	}
 	if (*offered) {
 		log_raw("* subprotocol: offered %s; server chose %s", offered,
 			*proto ? proto : "none");
@@ -219,14 +100,15 @@ void dump_verdict(const struct wsc_trace *w, const char *offered)
 		log_raw("* subprotocol: none offered%s%s", *proto ?
 			"; server chose " : "", proto);
 	}
-	dump_response_header(w, "Sec-WebSocket-Extensions", ext, sizeof(ext));
-	log_raw("* extensions: %s", *ext ? ext : "none");
+	log_raw("* extensions: %s", ext && *ext ? ext : "none");
 }
 
 bool dump_rejected(const struct wsc_trace *w)
 {
-	size_t n, body;
-	const char *h = last_head(w, &n);
+	// the proxy's answer when it refused, else the server's
+	size_t start = trace_proxy_refused(w) ? 0 : w->resp_server;
+	const char *h = w->resp + start;
+	size_t n = w->resp_len - start, body;
 	const char *end = memmem(h, n, "\r\n\r\n", 4);
 
 	if (!n) {

@@ -1,7 +1,8 @@
 /*
  * dump.h - -D and -v: the handshake as it crossed the wire (trace.h),
  * the verdict on it, rejected responses, and the timing line. Writes to
- * stderr through log.c only.
+ * stderr through log.c only. It renders; the facts of the response
+ * (status, headers) are read from the trace's parsed head (trace.h).
  */
 #ifndef WSC_DUMP_H
 #define WSC_DUMP_H
@@ -14,8 +15,9 @@ struct wsc_trace;
 void dump_exchange(const struct wsc_trace *t, bool request, bool response);
 
 /*
- * The verdict after a 101: Accept recomputed from the key sent, the
- * subprotocol offered and chosen, the extensions.
+ * The verdict after a 101: whether the Accept is the one handshake.c
+ * expects for the key sent, the subprotocol offered and chosen, the
+ * extensions.
  */
 void dump_verdict(const struct wsc_trace *t, const char *offered);
 
@@ -24,23 +26,6 @@ void dump_verdict(const struct wsc_trace *t, const char *offered);
  * (up to 1 KiB), when there was a response. True if anything was shown.
  */
 bool dump_rejected(const struct wsc_trace *t);
-
-/* Whether Sec-WebSocket-Accept in the response matches the key sent. */
-bool dump_accept_matches(const struct wsc_trace *t, char *expected,
-		unsigned size);
-
-/* Whether an HTTP proxy answered our CONNECT with something but 2xx. */
-bool dump_proxy_refused(const struct wsc_trace *t);
-
-/* Whether any bytes of the server's own response arrived. */
-bool dump_server_answered(const struct wsc_trace *t);
-
-/* The HTTP status of the (last) response, 0 when none arrived. */
-int dump_status(const struct wsc_trace *t);
-
-/* The value of a response header by name ("" when absent). */
-void dump_response_header(const struct wsc_trace *t, const char *name,
-		char *out, unsigned size);
 
 /* -v: DNS, TCP connect, TLS and handshake times in ms. */
 void dump_timing(const struct wsc_trace *t);

@@ -299,9 +299,8 @@ int handshake_check_request(const struct wsc_httphead *h,
 		return 0;
 	}
 	if (strcmp(h->method, "GET")) {
-		refuse(why, size, "a WebSocket request must be GET, not %.20s",
-			h->method);
-		return 400;
+		refuse(why, size, "the method is not GET");
+		return 405;
 	}
 	if (h->major < 1 || (h->major == 1 && h->minor < 1)) {
 		refuse(why, size, "a WebSocket request must be HTTP/1.1, not "
@@ -309,31 +308,31 @@ int handshake_check_request(const struct wsc_httphead *h,
 		return 400;
 	}
 	if (!httphead_get(h, "Host")) {
-		refuse(why, size, "the request has no Host");
+		refuse(why, size, "no Host header");
 		return 400;
 	}
 	if (!httphead_has_token(h, "Connection", "Upgrade")) {
-		refuse(why, size, "the request lacks 'Connection: Upgrade'");
+		refuse(why, size, "the Connection header does not name Upgrade");
 		return 400;
-	}
-	v = httphead_get(h, "Sec-WebSocket-Version");
-	if (httphead_count(h, "Sec-WebSocket-Version") != 1 || strcmp(v, "13")) {
-		refuse(why, size, v ? "Sec-WebSocket-Version '%.20s' (only 13 "
-			"is supported)" : "the request has no "
-			"Sec-WebSocket-Version%.0s", v ? v : "");
-		return 426;
 	}
 	v = httphead_get(h, "Sec-WebSocket-Key");
 	if (!v) {
-		refuse(why, size, "the request has no Sec-WebSocket-Key");
+		refuse(why, size, "no Sec-WebSocket-Key");
 		return 400;
 	}
 	if (httphead_count(h, "Sec-WebSocket-Key") > 1 || !valid_key(v)) {
-		refuse(why, size, "Sec-WebSocket-Key '%.40s' is not 16 bytes "
-			"in base64", v);
+		refuse(why, size, "Sec-WebSocket-Key is not 16 bytes in base64");
 		return 400;
 	}
 	offer->key = v;
+	v = httphead_get(h, "Sec-WebSocket-Version");
+	if (httphead_count(h, "Sec-WebSocket-Version") != 1 || strcmp(v, "13")) {
+		refuse(why, size, v ? "unsupported Sec-WebSocket-Version: %.32s "
+			"(13 needed)" : "no Sec-WebSocket-Version (13 needed)%.0s",
+			v ? v : "");
+		offer->key = NULL;
+		return 426;
+	}
 	return 101;
 }
 
@@ -380,26 +379,13 @@ ssize_t handshake_write_response(char *out, size_t size, const char *key,
 	return done(&o);
 }
 
-static const char *status_text(int status)
-{
-	switch (status) {
-	case 400: return "Bad Request";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 426: return "Upgrade Required";
-	case 500: return "Internal Server Error";
-	case 503: return "Service Unavailable";
-	}
-	return "Error";
-}
-
 ssize_t handshake_write_refusal(char *out, size_t size, int status,
 		const char *why)
 {
 	struct out o = { out, size, 0, size == 0 };
+	const char *reason = httphead_reason(status);
 
-	add(&o, "HTTP/1.1 %d %s\r\n", status, status_text(status));
+	add(&o, "HTTP/1.1 %d %s\r\n", status, *reason ? reason : "Error");
 	if (status == 426) {
 		add(&o, "Sec-WebSocket-Version: 13\r\n");
 	}

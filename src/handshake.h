@@ -84,12 +84,13 @@ struct wsc_handshake_offer {
 };
 
 /*
- * The server's verdict on a complete request head. Returns 101 for a
- * valid WebSocket Upgrade (offer filled), 0 for a request that asks for
- * no WebSocket at all (no Upgrade: websocket; the caller may serve a
- * page), or the status to refuse with and why: 400 (not GET, not
- * HTTP/1.1, no Host, no Connection: Upgrade, a missing or malformed key)
- * or 426 (Sec-WebSocket-Version not 13).
+ * The server's verdict on a complete request head (RFC 6455 4.2.1), the
+ * one judge of an Upgrade request. Returns 101 for a valid WebSocket
+ * Upgrade (offer filled), 0 for a request that asks for no WebSocket at
+ * all (no Upgrade: websocket; the caller may serve a page), or the status
+ * to refuse with and why, in the words --listen reports: 405 (not GET),
+ * 400 (not HTTP/1.1, no Host, no Connection: Upgrade, a missing, repeated
+ * or malformed key) or 426 (Sec-WebSocket-Version not 13).
  */
 int handshake_check_request(const struct wsc_httphead *h,
 		struct wsc_handshake_offer *offer, char *why, size_t size);

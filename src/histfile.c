@@ -11,6 +11,8 @@
 
 #include <readline/history.h>
 
+#include "buf.h"
+
 static bool stamp_line(const char *s)
 {
 	if (s[0] != '#' || !isdigit((unsigned char)s[1])) {
@@ -25,23 +27,26 @@ static bool stamp_line(const char *s)
 }
 
 // Add the entry collected so far (if any) with its time.
-static void flush_entry(char **entry, char **stamp)
+static void flush_entry(struct wsc_buf *entry, bool *open, char **stamp)
 {
-	if (*entry) {
-		add_history(*entry);
+	if (*open && buf_append(entry, "", 1, 0)) {
+		add_history((const char *)entry->p);
 		if (*stamp) {
 			add_history_time(*stamp);
 		}
 	}
-	free(*entry);
+	buf_clear(entry);
+	*open = false;
 	free(*stamp);
-	*entry = *stamp = NULL;
+	*stamp = NULL;
 }
 
 bool histfile_read(const char *path)
 {
 	FILE *f = fopen(path, "re");
-	char *line = NULL, *entry = NULL, *stamp = NULL;
+	char *line = NULL, *stamp = NULL;
+	struct wsc_buf entry = { 0 };   // its lines so far, joined by '\n'
+	bool open = false;      // an entry is being collected
 	size_t cap = 0;
 	ssize_t n;
 	bool stamped = false;   // the file has timestamps: entries span lines
@@ -56,7 +61,7 @@ bool histfile_read(const char *path)
 			line[--n] = '\0';
 		}
 		if (stamp_line(line)) {
-			flush_entry(&entry, &stamp);
+			flush_entry(&entry, &open, &stamp);
 			stamp = strdup(line);
 			stamped = true;
 			continue;
@@ -65,28 +70,17 @@ bool histfile_read(const char *path)
 				line[1] == '\\')) {
 			text = line + 1;
 		}
-		if (!stamped || !entry) {
-			if (!stamped) {
-				flush_entry(&entry, &stamp);
-			}
-			if (!entry) {
-				entry = strdup(text);
-				continue;
-			}
+		if (!stamped) {
+			flush_entry(&entry, &open, &stamp);
 		}
-		{
-			size_t have = strlen(entry), add = strlen(text);
-			char *e = realloc(entry, have + add + 2);
-
-			if (!e) {
-				break;
-			}
-			e[have] = '\n';
-			memcpy(e + have + 1, text, add + 1);
-			entry = e;
+		if ((open && !buf_append(&entry, "\n", 1, 0)) ||
+				!buf_append(&entry, text, strlen(text), 0)) {
+			break;
 		}
+		open = true;
 	}
-	flush_entry(&entry, &stamp);
+	flush_entry(&entry, &open, &stamp);
+	buf_free(&entry);
 	free(line);
 	fclose(f);
 	return true;

@@ -80,6 +80,10 @@ bool httphead_has_token(const struct wsc_httphead *h, const char *name,
  */
 bool httphead_list_next(const char **p, const char **s, size_t *n);
 
+/* The standard reason phrase of status ("Not Found"), "" for a status
+ * wsc neither sends nor names. */
+const char *httphead_reason(int status);
+
 /* c is an HTTP token character (RFC 7230 3.2.6 tchar). */
 bool httphead_tchar(unsigned char c);
 

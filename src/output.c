@@ -30,9 +30,7 @@ void output_init(struct wsc_output *o, int fd, bool tty, char delim,
 
 void output_finish(struct wsc_output *o)
 {
-	free(o->pbuf);
-	o->pbuf = NULL;
-	o->plen = o->pcap = 0;
+	buf_free(&o->pbuf);
 	o->hold = false;
 }
 
@@ -189,7 +187,7 @@ void output_begin(struct wsc_output *o, bool binary)
 		o->pad += 13;
 	}
 	o->hold = o->pretty && o->tty && !binary;
-	o->plen = 0;
+	buf_clear(&o->pbuf);
 }
 
 static size_t esc_byte(unsigned char c, char *out)
@@ -264,41 +262,27 @@ static void put_pending(struct wsc_output *o)
 static void release(struct wsc_output *o)
 {
 	o->hold = false;
-	put_text(o, o->pbuf, o->plen);
-	o->plen = 0;
+	put_text(o, o->pbuf.p, o->pbuf.len);
+	buf_clear(&o->pbuf);
 }
 
 // Collect a piece of a message that may be JSON; false when it is not.
 static bool collect(struct wsc_output *o, const void *data, size_t len)
 {
+	struct wsc_buf *b = &o->pbuf;
 	size_t i = 0;
 
-	if (len > WSC_OUTPUT_PRETTY_MAX - o->plen) {
+	if (len > WSC_OUTPUT_PRETTY_MAX - b->len ||
+			!buf_append(b, data, len, WSC_OUTPUT_PRETTY_MAX)) {
 		return false;
 	}
-	if (len > o->pcap - o->plen) {
-		size_t cap = o->pcap ? o->pcap : 4096;
-		char *n;
-
-		while (cap < o->plen + len) {
-			cap *= 2;
-		}
-		n = realloc(o->pbuf, cap);
-		if (!n) {
-			return false;
-		}
-		o->pbuf = n;
-		o->pcap = cap;
-	}
-	memcpy(o->pbuf + o->plen, data, len);
-	o->plen += len;
 	// the first byte that is not blank says whether it can be JSON
-	while (i < o->plen && (o->pbuf[i] == ' ' || o->pbuf[i] == '\t' ||
-			o->pbuf[i] == '\r' || o->pbuf[i] == '\n')) {
+	while (i < b->len && (b->p[i] == ' ' || b->p[i] == '\t' ||
+			b->p[i] == '\r' || b->p[i] == '\n')) {
 		i++;
 	}
-	if (i < o->plen && o->pbuf[i] != '{' && o->pbuf[i] != '[') {
-		o->plen -= len;     // the caller writes this piece itself
+	if (i < b->len && b->p[i] != '{' && b->p[i] != '[') {
+		b->len -= len;      // the caller writes this piece itself
 		return false;
 	}
 	return true;
@@ -420,11 +404,12 @@ void output_end(struct wsc_output *o)
 			put_str(o, text);
 		}
 	} else {
-		if (o->hold && !jsonfmt_format(o->pbuf, o->plen, pretty_tok, o)) {
+		if (o->hold && !jsonfmt_format((const char *)o->pbuf.p,
+				o->pbuf.len, pretty_tok, o)) {
 			release(o);
 		}
 		o->hold = false;
-		o->plen = 0;
+		buf_clear(&o->pbuf);
 		put_pending(o);
 	}
 	put_str(o, "\n");

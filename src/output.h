@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "buf.h"
 #include "utf8.h"
 
 #define WSC_OUTPUT_BUF (64 * 1024)
@@ -33,8 +34,7 @@ struct wsc_output {
 	bool pretty;            // --pretty: re-indent JSON on a terminal
 
 	bool hold;              // collecting a text message to re-indent
-	char *pbuf;             // the collected message
-	size_t plen, pcap;
+	struct wsc_buf pbuf;    // the collected message
 	unsigned pad;           // columns of the "< " prefix, for later lines
 
 	bool binary;            // kind of the message being written

@@ -365,6 +365,10 @@ static void proxy_in(struct rawconn *c, unsigned char *buf, size_t len)
 
 	if (c->trace) {
 		trace_add(c->trace->resp, &c->trace->resp_len, buf, used);
+		c->trace->proxy_status = c->proxy_head->status;
+		if (st == HTTPHEAD_DONE) {
+			c->trace->resp_server = c->trace->resp_len;
+		}
 	}
 	if (st == HTTPHEAD_MORE) {
 		return;
@@ -418,6 +422,7 @@ static void connected(struct rawconn *c)
 	c->olen = (size_t)n;
 	if (c->trace) {
 		trace_add(c->trace->req, &c->trace->req_len, req, (size_t)n);
+		c->trace->req_upgrade = c->trace->req_len;
 	}
 	flush(c);
 }

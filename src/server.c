@@ -59,6 +59,7 @@
 #include <unistd.h>
 
 #include "admit.h"
+#include "buf.h"
 #include "chatpage.h"
 #include "deflate.h"
 #include "events.h"
@@ -144,8 +145,10 @@ struct room {
 	struct roombudget budget;
 	struct roomz z;         // compresses each relayed message once
 	bool closing;           // our Closes are queued: leave once all left
-	char *in_msg;           // an input line being assembled
-	size_t in_len, in_cap;
+	char *page;             // chatpage_render(): offers our subprotocols
+	size_t page_len;
+	struct wsc_buf in_msg;  // an input line being assembled
+	bool in_dropped;        // it grew past --max-size: the rest is skipped
 	lws_sorted_usec_list_t sul_close;   // --close-timeout
 	char host[128];         // the HOST of --listen, for the Origin rule
 	struct admit_limits lim;
@@ -159,6 +162,12 @@ struct room {
 	lws_sorted_usec_list_t sul_idle;    // --idle-timeout ticks
 	bool idle_armed;
 };
+
+// The largest message: --max-size, else the room's default.
+static unsigned long long room_max(const struct room *r)
+{
+	return r->opts->max_size ? r->opts->max_size : PEER_MESSAGE_MAX;
+}
 
 static struct room *ctx_room(struct lws *wsi)
 {
@@ -446,26 +455,28 @@ static bool room_send(void *ctx, enum wsc_frame kind, const void *data,
 		roommsg_unref(m);
 		return true;
 	}
-	// a long line arrives in pieces: relay it whole, never interleaved
+	// a long line arrives in pieces: relay it whole, never interleaved;
+	// one longer than a client may send is not sent at all
 	if (first) {
-		r->in_len = 0;
+		buf_clear(&r->in_msg);
+		r->in_dropped = false;
 	}
-	if (len > r->in_cap - r->in_len) {
-		size_t cap = (r->in_len + len) * 2;
-		char *n = realloc(r->in_msg, cap);
-
-		if (!n) {
-			log_err("out of memory");
-			return false;
-		}
-		r->in_msg = n;
-		r->in_cap = cap;
+	if (!r->in_dropped && len > room_max(r) - r->in_msg.len) {
+		log_err("an input line longer than %llu bytes (--max-size) is "
+			"not sent", room_max(r));
+		r->in_dropped = true;
+		buf_free(&r->in_msg);
 	}
-	memcpy(r->in_msg + r->in_len, data, len);
-	r->in_len += len;
+	if (r->in_dropped) {
+		return true;
+	}
+	if (!buf_append(&r->in_msg, data, len, room_max(r))) {
+		log_err("out of memory");
+		return false;
+	}
 	if (last) {
 		m = roommsg_make(&r->budget, FRAME_FIN | opcode_of(kind),
-			r->in_msg, r->in_len);
+			r->in_msg.p, r->in_msg.len);
 		if (!m) {
 			log_err("out of memory");
 			return false;
@@ -951,8 +962,6 @@ static void idle_arm(struct room *r)
 
 /* --- HTTP: the request, the chat page --- */
 
-static char *page;              // chatpage_render(): offers our subprotocols
-static size_t page_len;
 
 static int answer(struct wsc_peer *p, const char *head, const char *body,
 		size_t blen)
@@ -989,7 +998,8 @@ static int refuse(struct wsc_peer *p, int status, const char *why, bool tag)
 	return n > 0 ? answer(p, buf, NULL, 0) : -1;
 }
 
-static int serve_http(struct wsc_peer *p, const struct wsc_httphead *h)
+static int serve_http(struct room *r, struct wsc_peer *p,
+		const struct wsc_httphead *h)
 {
 	static const char *const methods[] = { "POST", "PUT", "DELETE",
 		"PATCH", "OPTIONS", "TRACE", "CONNECT" };
@@ -1020,23 +1030,15 @@ static int serve_http(struct wsc_peer *p, const struct wsc_httphead *h)
 		"Content-Type: text/html; charset=utf-8\r\n"
 		"Content-Length: %zu\r\nCache-Control: no-store\r\n"
 		"X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
-		page_len);
-	return answer(p, hdr, page, head ? 0 : page_len);
-}
-
-static bool valid_key(const char *key)
-{
-	char raw[32];
-
-	return strlen(key) == 24 &&
-		lws_b64_decode_string(key, raw, sizeof(raw)) == 16;
+		r->page_len);
+	return answer(p, hdr, r->page, head ? 0 : r->page_len);
 }
 
 /*
- * The checks of RFC 6455 4.2.1, in the order and words of wsc's refusals
- * (handshake_check_request() judges what they leave), then the
- * subprotocol: the first the client offers that is ours, else none (or a
- * refusal with --require-subprotocol). Returns false when it was refused.
+ * The room's state, then the request as handshake_check_request() judges
+ * it, then the Origin, then the subprotocol: the first the client offers
+ * that is ours, else none (or a refusal with --require-subprotocol).
+ * Returns false when it was refused.
  */
 static bool check_upgrade(struct room *r, struct wsc_peer *p,
 		const struct wsc_httphead *h, char *proto, size_t size)
@@ -1050,12 +1052,10 @@ static bool check_upgrade(struct room *r, struct wsc_peer *p,
 		refuse(p, 503, "the server is shutting down", true);
 		return false;
 	}
-	if (strcmp(h->method, "GET")) {
-		refuse(p, 405, "the method is not GET", true);
-		return false;
-	}
-	if (!httphead_get(h, "Host")) {
-		refuse(p, 400, "no Host header", true);
+	rc = handshake_check_request(h, &offer, why, sizeof(why));
+	if (rc != 101) {
+		refuse(p, rc ? rc : 400, rc ? why : "not a WebSocket "
+			"request", true);
 		return false;
 	}
 	v = httphead_get(h, "Origin");
@@ -1071,39 +1071,6 @@ static bool check_upgrade(struct room *r, struct wsc_peer *p,
 		snprintf(why, sizeof(why), "Origin %.340s is not the room's own page",
 			shown);
 		refuse(p, 403, why, true);
-		return false;
-	}
-	if (!httphead_has_token(h, "Connection", "upgrade")) {
-		refuse(p, 400, "the Connection header does not name "
-			"Upgrade", true);
-		return false;
-	}
-	v = httphead_get(h, "Sec-WebSocket-Key");
-	if (!v) {
-		refuse(p, 400, "no Sec-WebSocket-Key", true);
-		return false;
-	}
-	if (!valid_key(v)) {
-		refuse(p, 400, "Sec-WebSocket-Key is not 16 bytes in "
-			"base64", true);
-		return false;
-	}
-	v = httphead_get(h, "Sec-WebSocket-Version");
-	if (!v || strcmp(v, "13")) {
-		if (v) {
-			snprintf(why, sizeof(why), "unsupported "
-				"Sec-WebSocket-Version: %.32s (13 needed)", v);
-		} else {
-			snprintf(why, sizeof(why), "no Sec-WebSocket-Version (13 "
-				"needed)");
-		}
-		refuse(p, 426, why, true);
-		return false;
-	}
-	rc = handshake_check_request(h, &offer, why, sizeof(why));
-	if (rc != 101) {
-		refuse(p, rc ? rc : 400, rc ? why : "not a WebSocket "
-			"request", true);
 		return false;
 	}
 	*proto = '\0';
@@ -1173,8 +1140,7 @@ static int on_request(struct room *r, struct wsc_peer *p, unsigned char *rest,
 {
 	const struct wsc_httphead *h = p->head;
 	const char *up = httphead_get(h, "Upgrade");
-	unsigned long long max = r->opts->max_size ? r->opts->max_size :
-		PEER_MESSAGE_MAX;
+	unsigned long long max = room_max(r);
 	char proto[128], buf[1024], why[128], ext[256];
 	ssize_t len;
 
@@ -1183,7 +1149,7 @@ static int on_request(struct room *r, struct wsc_peer *p, unsigned char *rest,
 		return refuse(p, 403, why, true);
 	}
 	if (!up) {
-		return serve_http(p, h);
+		return serve_http(r, p, h);
 	}
 	if (!check_upgrade(r, p, h, proto, sizeof(proto))) {
 		return p->raw ? 0 : -1;
@@ -1664,21 +1630,19 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 	room.w = &w;
 	room.opts = opts;
 	snprintf(room.host, sizeof(room.host), "%s", host);
-	roombudget_init(&room.budget, opts->max_size ? opts->max_size :
-		PEER_MESSAGE_MAX);
+	roombudget_init(&room.budget, room_max(&room));
 	if (!wsc_init(&w, opts, &room_endpoint, &room)) {
 		wsc_finish(&w);
 		return WSC_EXIT_FAILURE;
 	}
-	page = chatpage_render(opts->protocols, &page_len);
-	if (!page) {
+	room.page = chatpage_render(opts->protocols, &room.page_len);
+	if (!room.page) {
 		log_err("out of memory");
 		wsc_finish(&w);
 		return WSC_EXIT_FAILURE;
 	}
 	if (!set_limits(&room, opts->max_clients)) {
-		free(page);
-		page = NULL;
+		free(room.page);
 		wsc_finish(&w);
 		return WSC_EXIT_FAILURE;
 	}
@@ -1721,10 +1685,9 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 	if (w.ctx) {
 		lws_context_destroy(w.ctx);
 	}
-	free(page);
-	page = NULL;
+	free(room.page);
 	roomz_free(&room.z);
-	free(room.in_msg);
+	buf_free(&room.in_msg);
 	wsc_finish(&w);
 	return rc;
 }

@@ -474,6 +474,31 @@ def test_websocket_module_and_wsc_chat(listen, procs):
     assert w.wait(10) == 0
 
 
+def test_input_line_over_max_size_is_dropped_with_one_line(listen):
+    """An input line longer than --max-size is not held growing (stdin
+    could be endless, as /dev/zero is): one line says so, the line is not
+    sent, and the next line is."""
+    import websocket
+    srv = listen("--max-size", "1000")
+    ws = websocket.create_connection(srv.url, timeout=10)
+    srv.joined()
+    try:
+        for _ in range(8):      # in several pieces, said once
+            srv.proc.stdin.write(b"x" * 700)
+            srv.proc.stdin.flush()
+        srv.send("")            # its end
+        srv.send("after it")
+        assert ws.recv() == "after it"
+        srv.send("y" * 1000)    # exactly --max-size is sent
+        assert ws.recv() == "y" * 1000
+    finally:
+        ws.close()
+    assert srv.stop() == 0
+    said = [l for l in srv.err.text() if "--max-size" in l]
+    assert said == ["wsc: an input line longer than 1000 bytes "
+                    "(--max-size) is not sent"], said
+
+
 # --- --echo ------------------------------------------------------------------
 
 def test_echo_wsc_client_gets_its_lines_back(listen, procs):
