@@ -12,6 +12,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 WSC = os.environ.get("WSC", os.path.join(ROOT, "build-test", "src", "wsc"))
 PYTHON = "/usr/bin/python3"
+NODE_PATH = "/usr/share/nodejs"     # where Debian's node-ws is
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
@@ -118,8 +119,16 @@ def wait_listening(proc, port, timeout=10, what="server"):
 
 
 def python_server(name, *args):
+    """servers/name run by Debian's python3, with args."""
     return ServerProcess([PYTHON, os.path.join(HERE, "servers", name)] +
                          [str(a) for a in args])
+
+
+def node_server(name, *args):
+    """servers/name run by node, with args (node-ws found)."""
+    return ServerProcess(["node", os.path.join(HERE, "servers", name)] +
+                         [str(a) for a in args],
+                         env=dict(os.environ, NODE_PATH=NODE_PATH))
 
 
 def in_private_etc(argv, etc, netns_pid=None):

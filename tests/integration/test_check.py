@@ -11,13 +11,12 @@ import subprocess
 
 import pytest
 
-from harness import run, python_server, ServerProcess, HERE, free_port, \
+from harness import run, python_server, node_server, free_port, \
     wait_listening, stop
 from wsproto import RawServer
 from test_redirect_proxy_unix import ConnectProxy
 from test_tls import pki  # noqa: F401 - the fixture
 
-NODE_PATH = "/usr/share/nodejs"
 INFO = {"6.23", "6.24", "6.25", "8.1", "8.2"}
 DEFLATE_ALL = {"7.%d" % i for i in range(1, 8)}
 
@@ -162,7 +161,8 @@ def test_proxy_that_refuses_says_so_as_the_client_does(strict):
 
 
 def test_over_tls(pki):  # noqa: F811
-    s = python_server("tls_echo.py", pki / "server.pem", pki / "server.key")
+    s = python_server("websockets_echo.py", "--tls", pki / "server.pem",
+                      pki / "server.key")
     try:
         rc, cases, _, _ = check("wss://localhost:%d/" % s.port, "--ca",
                                 str(pki / "ca.pem"))
@@ -296,9 +296,7 @@ def test_usage_errors():
 # --- independent servers -----------------------------------------------------
 
 def node(request, script, *args):
-    s = ServerProcess(["node", os.path.join(HERE, "servers", script)] +
-                      list(args),
-                      env=dict(os.environ, NODE_PATH=NODE_PATH))
+    s = node_server(script, *args)
     request.addfinalizer(s.close)
     return "ws://127.0.0.1:%d/" % s.port
 
@@ -310,7 +308,7 @@ def py(request, script, *args):
 
 
 def test_python_websockets(request):
-    rc, cases, _, _ = check(py(request, "echo.py"), "--deflate")
+    rc, cases, _, _ = check(py(request, "websockets_echo.py"), "--deflate")
     assert results(cases, "fail") == set()
     assert results(cases, "non-strict") == {"1.5"}   # 400, not 426
     assert DEFLATE_ALL <= results(cases, "pass")
@@ -318,7 +316,7 @@ def test_python_websockets(request):
 
 
 def test_aiohttp(request):
-    rc, cases, _, _ = check(py(request, "aiohttp_echo.py", "deflate"),
+    rc, cases, _, _ = check(py(request, "aiohttp_echo.py", "--deflate"),
                             "--deflate")
     # aiohttp takes an unmasked client frame
     assert results(cases, "fail") == {"4.16"}
@@ -327,7 +325,7 @@ def test_aiohttp(request):
 
 
 def test_tornado(request):
-    rc, cases, _, _ = check(py(request, "tornado_echo.py", "deflate"),
+    rc, cases, _, _ = check(py(request, "tornado_echo.py", "--deflate"),
                             "--deflate")
     # unmasked frames taken, invalid close codes echoed, and
     # server_no_context_takeover accepted without saying so

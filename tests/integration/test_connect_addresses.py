@@ -31,7 +31,7 @@ from harness import (PYTHON, HERE, WSC, ServerProcess, free_port,
 from test_redirect_proxy_unix import ConnectProxy
 from wsproto import RawServer, echo_handler
 
-ECHO = os.path.join(HERE, "servers", "echo.py")
+ECHO = os.path.join(HERE, "servers", "websockets_echo.py")
 NAME = "wsc-multi.test"
 SILENT = "198.51.100.7"
 LIMIT = 1.0     # seconds from CONNECTING to the first echo

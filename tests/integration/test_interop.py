@@ -1,14 +1,12 @@
 """wsc against other people's servers: websocketd (a program's stdin and
 stdout as a WebSocket), node's ws, and python3-websockets."""
-import os
 import subprocess
 
 import pytest
 
-from harness import run, free_port, python_server, ServerProcess, HERE, \
-    PYTHON, wait_listening, stop
+from harness import run, free_port, python_server, node_server, PYTHON, \
+    wait_listening, stop
 
-NODE_PATH = "/usr/share/nodejs"
 
 
 # --- websocketd ---
@@ -101,10 +99,7 @@ def test_websocketd_program_exits(websocketd, tmp_path):
 @pytest.fixture
 def node_echo(request):
     def start(*protocols):
-        env = dict(os.environ, NODE_PATH=NODE_PATH)
-        s = ServerProcess(["node", os.path.join(HERE, "servers",
-                                                "node_echo.js")] +
-                          list(protocols), env=env)
+        s = node_server("node_echo.js", *protocols)
         request.addfinalizer(s.close)
         return "ws://127.0.0.1:%d/" % s.port
     return start
@@ -155,7 +150,7 @@ def py_url(s):
 @pytest.fixture
 def py_echo(request):
     def start(*protocols):
-        s = python_server("echo.py", *protocols)
+        s = python_server("websockets_echo.py", *protocols)
         request.addfinalizer(s.close)
         return py_url(s)
     return start

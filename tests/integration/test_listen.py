@@ -25,11 +25,10 @@ import time
 
 import pytest
 
-from harness import HERE, accept_for, read_line, spawn
+from harness import HERE, NODE_PATH, accept_for, read_line, spawn
 from wsproto import Conn, OP_CLOSE, OP_TEXT, frame
 
 NODE = shutil.which("node")
-NODE_PATH = "/usr/share/nodejs"
 WSDUMP = shutil.which("wsdump") or "/usr/bin/wsdump"
 
 LISTENING = re.compile(r"wsc: listening on 127\.0\.0\.1:(\d+)")

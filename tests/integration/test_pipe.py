@@ -140,7 +140,7 @@ def test_server_closes_first_exit_without_waiting_for_stdin():
 
 
 def test_python_websockets_echo():
-    with python_server("echo.py") as s:
+    with python_server("websockets_echo.py") as s:
         r = run(["ws://127.0.0.1:%d/" % s.port, "-w", "1"],
                 input="one\ntwo\n")
     assert r.returncode == 0, r.stderr

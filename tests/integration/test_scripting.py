@@ -163,7 +163,7 @@ def test_reconnect_unbounded_numbers_its_attempts():
 
 def test_deflate_negotiated_with_python_websockets():
     big = "compress me " * 1000
-    with python_server("echo.py") as s:
+    with python_server("websockets_echo.py") as s:
         r = run(["--deflate", "-D", "-x", big, "-w", "5", "-n", "1",
                  "ws://127.0.0.1:%d/" % s.port])
     assert r.returncode == 0, r.stderr
