@@ -12,7 +12,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 WSC = os.environ.get("WSC", os.path.join(ROOT, "build-test", "src", "wsc"))
 PYTHON = "/usr/bin/python3"
-NODE_PATH = "/usr/share/nodejs"     # where Debian's node-ws is
+NODE_PATH = "/usr/share/nodejs"     # Debian's node-ws
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from harness import WSC, spawn, run, read_line
-from wsproto import RawServer, OP_TEXT, OP_BINARY, OP_CLOSE
+from wsproto import RawServer, echo_until_close, OP_TEXT, OP_BINARY, OP_CLOSE
 
 
 def code_of(payload):
@@ -259,24 +259,18 @@ def test_binary_sends_opcode_2_and_writes_received_binary_raw():
 # --- -0 -----------------------------------------------------------------------
 
 def test_null_delimits_input_and_output():
-    got = {}
+    messages = []
 
     def handler(conn):
         conn.read_request().accept()
-        while True:
-            op, data = conn.recv_message()
-            if op == OP_CLOSE:
-                conn.send_frame(OP_CLOSE, data[:2])
-                return
-            got.setdefault("messages", []).append(data)
-            conn.send_frame(op, data)
+        echo_until_close(conn, messages)
 
     with RawServer(handler) as srv:
         r = run(["-0", srv.url], input=b"one\ntwo\x00three\x00\nlast",
                 timeout=10)
         assert srv.done.wait(5), "the server's handler did not finish"
     assert r.returncode == 0, r.stderr
-    assert got["messages"] == [b"one\ntwo", b"three", b"\nlast"]
+    assert messages == [b"one\ntwo", b"three", b"\nlast"]
     assert r.stdout == b"one\ntwo\x00three\x00\nlast\x00"
 
 

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from harness import run, spawn, read_line, free_port, wait_listening, stop
-from wsproto import RawServer, OP_CLOSE
+from wsproto import RawServer, echo_until_close
 
 
 class Recorder:
@@ -28,12 +28,7 @@ class Recorder:
             conn.buf += d
         self.heads.append(conn.buf.split(b"\r\n\r\n", 1)[0])
         conn.read_request().accept(protocol=self.protocol)
-        while True:
-            op, data = conn.recv_message()
-            if op == OP_CLOSE:
-                conn.send_frame(OP_CLOSE, data[:2])
-                return
-            conn.send_frame(op, data)
+        echo_until_close(conn)
 
     @property
     def url(self):

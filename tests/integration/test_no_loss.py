@@ -11,7 +11,8 @@ import pytest
 
 from harness import run, free_port, python_server, node_server, \
     wait_listening, stop
-from wsproto import RawServer, OP_TEXT, OP_CLOSE, OP_PING, OP_PONG
+from wsproto import (RawServer, echo_handler, OP_TEXT, OP_CLOSE, OP_PING,
+                     OP_PONG)
 
 
 
@@ -219,21 +220,11 @@ def test_wait_zero_closes_at_once():
 
 
 def test_show_ping_reports_the_end_pong():
-    with RawServer(_echo_answering_pings) as srv:
+    with RawServer(echo_handler) as srv:
         r = run(["-P", "-x", "hi", srv.url])
     assert r.returncode == 0, r.stderr
     assert r.stdout == b"hi\n"
     assert b"round trip" in r.stderr
-
-
-def _echo_answering_pings(conn):
-    conn.read_request().accept()
-    while True:
-        op, data = conn.recv_message()    # answers Pings
-        if op == OP_CLOSE:
-            conn.send_close(1000)
-            return
-        conn.send_frame(op, data)
 
 
 def test_server_that_never_answers_pings():

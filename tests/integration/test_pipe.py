@@ -3,7 +3,8 @@ something. Servers: the exact-bytes echo server and python3-websockets."""
 import threading
 
 from harness import run, spawn, python_server
-from wsproto import RawServer, echo_handler, OP_TEXT, OP_CLOSE
+from wsproto import (RawServer, echo_handler, echo_until_close, OP_TEXT,
+                     OP_CLOSE)
 
 
 def test_lines_echoed_in_order():
@@ -99,7 +100,7 @@ def test_lines_before_open_are_queued():
         conn.read_request()
         go.wait(10)         # answer only once stdin has been closed
         conn.accept()
-        echo_loop(conn)
+        echo_until_close(conn)
 
     lines = "".join("q%d\n" % i for i in range(1000)).encode()
     with RawServer(handler) as srv:
@@ -111,15 +112,6 @@ def test_lines_before_open_are_queued():
         p.wait(10)
     assert p.returncode == 0, p.stderr.read()
     assert out == lines
-
-
-def echo_loop(conn):
-    while True:
-        op, data = conn.recv_message()
-        if op == OP_CLOSE:
-            conn.send_frame(OP_CLOSE, data[:2])
-            return
-        conn.send_frame(op, data)
 
 
 def test_server_closes_first_exit_without_waiting_for_stdin():

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from harness import run, free_port, wait_for, stop
-from wsproto import RawServer, echo_handler, OP_CLOSE
+from wsproto import RawServer, echo_handler, echo_until_close
 
 
 def recording_echo(seen):
@@ -22,12 +22,7 @@ def recording_echo(seen):
         conn.read_request()
         seen.append((conn.request_line, conn.headers))
         conn.accept()
-        while True:
-            op, data = conn.recv_message()
-            if op == OP_CLOSE:
-                conn.send_frame(OP_CLOSE, data[:2])
-                return
-            conn.send_frame(op, data)
+        echo_until_close(conn)
     return handler
 
 
@@ -125,12 +120,7 @@ def relative_redirect(location, start):
             conn.reject("302 Found", extra=["Location: " + location])
             return
         conn.accept()
-        while True:
-            op, data = conn.recv_message()
-            if op == OP_CLOSE:
-                conn.send_frame(OP_CLOSE, data[:2])
-                return
-            conn.send_frame(op, data)
+        echo_until_close(conn)
 
     with RawServer(handler) as s:
         r = run(["-L", s.url.rstrip("/") + start], input="hi\n")

@@ -228,13 +228,21 @@ class RawServer:
             raise self.errors[0]
 
 
-def echo_handler(conn):
-    """Echo every data message in order; answer a Close after the echoes,
-    with the same code, as RFC 6455 asks."""
-    conn.read_request().accept()
+def echo_until_close(conn, seen=None):
+    """Echo every data message in order (Pings answered); answer the peer's
+    Close after the echoes, with the same code, as RFC 6455 asks, and
+    return its payload. seen, a list, gets each message's payload."""
     while True:
         op, data = conn.recv_message()
         if op == OP_CLOSE:
             conn.send_frame(OP_CLOSE, data[:2])
-            return
+            return data
+        if seen is not None:
+            seen.append(data)
         conn.send_frame(op, data)
+
+
+def echo_handler(conn):
+    """A RawServer handler: accept the handshake, then echo_until_close."""
+    conn.read_request().accept()
+    echo_until_close(conn)
