@@ -3,6 +3,7 @@ events with deadlines (never sleep as synchronisation)."""
 import base64
 import hashlib
 import os
+import signal
 import socket
 import subprocess
 import threading
@@ -52,10 +53,7 @@ class ServerProcess:
                                   what=" ".join(argv)))
 
     def close(self):
-        stop(self.proc)
-        for f in (self.proc.stdout, self.proc.stderr):
-            if f:
-                f.close()
+        finish(self.proc)
 
     def __enter__(self):
         return self
@@ -64,15 +62,47 @@ class ServerProcess:
         self.close()
 
 
-def stop(proc):
-    """Terminate a child, killing it if it does not go within 5 s."""
-    if proc.poll() is None:
-        proc.terminate()
+def finish(proc, timeout=5, sig=signal.SIGTERM, readers=()):
+    """End a child and close its pipes: send it sig (None: let it end by
+    itself), give it timeout s to exit, then kill it. Its stdin stays open
+    until then (end of input is an event of its own to wsc). Returns
+    (status, out, err): status None if it had to be killed; out and err
+    what was left in its stdout and stderr (None where not pipes).
+    readers: threads of the caller that read those pipes instead; each is
+    given timeout s to reach the end before they are closed."""
+    if sig is not None and proc.poll() is None:
+        proc.send_signal(sig)
+    stdin, proc.stdin = proc.stdin, None    # communicate() would close it
+    out = err = None
+
+    def collect():
+        nonlocal out, err
+        if readers:
+            proc.wait(timeout)
+        else:
+            out, err = proc.communicate(timeout=timeout)
+
+    try:
         try:
-            proc.wait(5)
+            collect()
+            status = proc.returncode
         except subprocess.TimeoutExpired:
+            status = None
             proc.kill()
-            proc.wait()
+            try:
+                collect()
+            except subprocess.TimeoutExpired:
+                proc.wait()     # a grandchild holds the pipes: give up on them
+        for t in readers:
+            t.join(timeout)
+    finally:
+        for f in (stdin, proc.stdout, proc.stderr):
+            if f:
+                try:
+                    f.close()
+                except OSError:
+                    pass
+    return status, out, err
 
 
 def read_line(f, timeout, what="process"):

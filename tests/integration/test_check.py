@@ -12,7 +12,7 @@ import subprocess
 import pytest
 
 from harness import run, python_server, node_server, free_port, \
-    wait_listening, stop
+    wait_listening, finish
 from wsproto import RawServer
 from test_redirect_proxy_unix import ConnectProxy
 from test_tls import pki  # noqa: F401 - the fixture
@@ -351,7 +351,7 @@ def test_websocketd_cat(request, tmp_path):
                                 stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-        request.addfinalizer(lambda p=proc: stop(p))
+        request.addfinalizer(lambda p=proc: finish(p))
         if wait_listening(proc, port, what="websocketd"):
             break
     rc, cases, _, _ = check("ws://127.0.0.1:%d/" % port)
@@ -379,4 +379,4 @@ def test_wsc_listen_echo(tmp_path, deflate):
         assert results(cases, "non-strict") == set()
         assert rc == 0
     finally:
-        stop(proc)
+        finish(proc)

@@ -27,7 +27,7 @@ import time
 import pytest
 
 from harness import (PYTHON, HERE, WSC, ServerProcess, free_port,
-                     in_private_etc, read_line, run, stop)
+                     in_private_etc, read_line, run, finish)
 from test_redirect_proxy_unix import ConnectProxy
 from wsproto import RawServer, echo_handler
 
@@ -90,15 +90,14 @@ def first_echo(argv):
             assert " CONNECTING (0): " in first, first
             line = read_line(p.stdout, 10, what="wsc's echo")
         except AssertionError:
-            stop(p)
-            raise AssertionError("no echo: %r" % p.stderr.read())
+            raise AssertionError("no echo: %r" % finish(p)[2])
         took = time.monotonic() - t0
         assert line == "hello"
         p.stdin.close()
         p.stdin = None          # communicate() is not to flush it
         _, err = p.communicate(timeout=10)
     finally:
-        stop(p)
+        finish(p)
     return took, p.returncode, [first] + err.decode().splitlines()
 
 

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from harness import run, spawn, accept_for, free_port
+from harness import run, spawn, finish, accept_for, free_port
 from wsproto import RawServer, echo_handler, echo_until_close
 
 STATE_RE = re.compile(
@@ -602,14 +602,9 @@ def run_bounded(args, limit=BOUND):
     """Run wsc, killing it after `limit` seconds; returns (rc or None,
     stderr, elapsed)."""
     t0 = time.monotonic()
-    p = spawn(args, stdin=subprocess.DEVNULL)
-    try:
-        _, err = p.communicate(timeout=limit)
-        return p.returncode, err, time.monotonic() - t0
-    except subprocess.TimeoutExpired:
-        p.kill()
-        _, err = p.communicate()
-        return None, err, time.monotonic() - t0
+    rc, _, err = finish(spawn(args, stdin=subprocess.DEVNULL), limit,
+                        sig=None)
+    return rc, err, time.monotonic() - t0
 
 
 def test_no_answer_times_out():

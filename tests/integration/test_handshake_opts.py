@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from harness import run, spawn, read_line, free_port, wait_listening, stop
+from harness import run, spawn, read_line, free_port, wait_listening, finish
 from wsproto import RawServer, echo_until_close
 
 
@@ -238,7 +238,7 @@ def lws_server(request, tmp_path):
                                 stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-        request.addfinalizer(lambda p=proc: stop(p))
+        request.addfinalizer(lambda p=proc: finish(p))
         if wait_listening(proc, port, what="libwebsockets-test-server"):
             return "ws://127.0.0.1:%d/" % port
     raise AssertionError("libwebsockets-test-server would not start")
@@ -272,12 +272,9 @@ def test_lws_mirror_broadcasts_to_other_client(lws_server):
                  lws_server], input="to everyone\n")
         assert r.returncode == 0, r.stderr
         assert r.stdout == b"to everyone\n"
-        out, _ = listener.communicate(timeout=10)
     finally:
-        if listener.poll() is None:
-            listener.kill()
-            listener.wait()
-    assert listener.returncode == 0
+        rc, out, _ = finish(listener, 10, sig=None)
+    assert rc == 0
     assert out == b"to everyone\n"
 
 

@@ -45,7 +45,7 @@ import time
 
 import pytest
 
-from harness import WSC
+from harness import WSC, finish
 from wsproto import (RawServer, accept_for, frame, OP_CONT, OP_TEXT, OP_BINARY,
                      OP_CLOSE, OP_PING, OP_PONG)
 
@@ -90,18 +90,14 @@ def run_wsc(args, stdout=subprocess.PIPE, env=None, stdin=None,
             os.write(wfd, stdin)
             os.close(wfd)
             wfd = -1
-        try:
-            out, err = p.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            out, err = p.communicate()
-            raise AssertionError("wsc hung: no exit within %d s; stderr %r"
-                                 % (timeout, err))
+        rc, out, err = finish(p, timeout, sig=None)
+        assert rc is not None, "wsc hung: no exit within %d s; stderr %r" \
+            % (timeout, err)
     finally:
         for fd in (rfd, wfd):
             if fd >= 0:
                 os.close(fd)
-    return p.returncode, out or b"", err, time.monotonic() - t0
+    return rc, out or b"", err, time.monotonic() - t0
 
 
 def against(act, args=(), handshake=True, **kw):

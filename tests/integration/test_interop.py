@@ -5,7 +5,7 @@ import subprocess
 import pytest
 
 from harness import run, free_port, python_server, node_server, PYTHON, \
-    wait_listening, stop
+    wait_listening, finish
 
 
 
@@ -25,7 +25,7 @@ def websocketd(request, tmp_path):
                                     cwd=tmp_path, stdin=subprocess.DEVNULL,
                                     stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL)
-            request.addfinalizer(lambda p=proc: stop(p))
+            request.addfinalizer(lambda p=proc: finish(p))
             if wait_listening(proc, port):
                 return "ws://127.0.0.1:%d/" % port
         raise AssertionError("websocketd would not start")

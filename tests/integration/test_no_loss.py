@@ -10,7 +10,7 @@ import time
 import pytest
 
 from harness import run, free_port, python_server, node_server, \
-    wait_listening, stop
+    wait_listening, finish
 from wsproto import (RawServer, echo_handler, OP_TEXT, OP_CLOSE, OP_PING,
                      OP_PONG)
 
@@ -39,7 +39,7 @@ def _listening(request, tmp_path, what, argv_for):
                                 stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-        request.addfinalizer(lambda p=proc: stop(p))
+        request.addfinalizer(lambda p=proc: finish(p))
         if wait_listening(proc, port, what=what):
             return port
     raise AssertionError(what + " would not start")

@@ -2,7 +2,7 @@
 something. Servers: the exact-bytes echo server and python3-websockets."""
 import threading
 
-from harness import run, spawn, python_server
+from harness import run, spawn, finish, python_server
 from wsproto import (RawServer, echo_handler, echo_until_close, OP_TEXT,
                      OP_CLOSE)
 
@@ -123,11 +123,8 @@ def test_server_closes_first_exit_without_waiting_for_stdin():
 
     with RawServer(handler) as srv:
         p = spawn([srv.url])  # stdin stays open
-        try:
-            out, err = p.communicate(timeout=10)
-        finally:
-            p.kill()
-    assert p.returncode == 0, err
+        rc, out, err = finish(p, 10, sig=None)
+    assert rc == 0, err
     assert out == b"bye\n"
 
 

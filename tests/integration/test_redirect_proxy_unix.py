@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from harness import run, free_port, wait_for, stop
+from harness import run, free_port, wait_for, finish
 from wsproto import RawServer, echo_handler, echo_until_close
 
 
@@ -355,8 +355,7 @@ class Tinyproxy:
         raise AssertionError("tinyproxy: not listening within %d s" % timeout)
 
     def close(self):
-        stop(self.proc)
-        self.proc.stdout.close()
+        finish(self.proc)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import base64
 import json
 
-from harness import run, python_server, spawn, stop, read_line, free_port
+from harness import run, python_server, spawn, finish, read_line, free_port
 from wsproto import (RawServer, echo_handler, OP_TEXT, OP_BINARY, OP_CLOSE,
                      OP_PING, OP_PONG)
 
@@ -155,9 +155,7 @@ def test_reconnect_unbounded_numbers_its_attempts():
             if "reconnecting in" in line:
                 attempts.append(line.split("(", 1)[1])
     finally:
-        stop(p)
-        for f in (p.stdin, p.stdout, p.stderr):
-            f.close()
+        finish(p)
     assert attempts == ["attempt 1)", "attempt 2)"]
 
 
