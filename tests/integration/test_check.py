@@ -295,51 +295,35 @@ def test_usage_errors():
 
 # --- independent servers -----------------------------------------------------
 
-def node(request, script, *args):
-    s = node_server(script, *args)
-    request.addfinalizer(s.close)
-    return "ws://127.0.0.1:%d/" % s.port
-
-
-def py(request, script, *args):
-    s = python_server(script, *args)
-    request.addfinalizer(s.close)
-    return "ws://127.0.0.1:%d/" % s.port
-
-
-def test_python_websockets(request):
-    rc, cases, _, _ = check(py(request, "websockets_echo.py"), "--deflate")
-    assert results(cases, "fail") == set()
-    assert results(cases, "non-strict") == {"1.5"}   # 400, not 426
-    assert DEFLATE_ALL <= results(cases, "pass")
-    assert rc == 0
-
-
-def test_aiohttp(request):
-    rc, cases, _, _ = check(py(request, "aiohttp_echo.py", "--deflate"),
-                            "--deflate")
+# name -> (how its echo server starts, permessage-deflate allowed; the
+# cases it fails; its non-strict cases, None where not pinned down; the
+# exit status of wsc --check)
+LIBRARIES = {
+    # non-strict 1.5: 400, not 426
+    "python-websockets": ((python_server, "websockets_echo.py"), set(),
+                          {"1.5"}, 0),
     # aiohttp takes an unmasked client frame
-    assert results(cases, "fail") == {"4.16"}
-    assert DEFLATE_ALL <= results(cases, "pass")
-    assert rc == 1
-
-
-def test_tornado(request):
-    rc, cases, _, _ = check(py(request, "tornado_echo.py", "--deflate"),
-                            "--deflate")
+    "aiohttp": ((python_server, "aiohttp_echo.py", "--deflate"), {"4.16"},
+                None, 1),
     # unmasked frames taken, invalid close codes echoed, and
     # server_no_context_takeover accepted without saying so
-    assert results(cases, "fail") == {"4.16", "7.2"} | {
-        "6.%d" % i for i in range(14, 23)}
-    assert rc == 1
+    "tornado": ((python_server, "tornado_echo.py", "--deflate"),
+                {"4.16", "7.2"} | {"6.%d" % i for i in range(14, 23)}, None,
+                1),
+    "node-ws": ((node_server, "node_echo.js", "--deflate"), set(), None, 0),
+}
 
 
-def test_node_ws(request):
-    rc, cases, _, _ = check(node(request, "node_echo.js", "--deflate"),
-                            "--deflate")
-    assert results(cases, "fail") == set()
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_echo_server_of_library(library):
+    (start, *argv), fails, non_strict, status = LIBRARIES[library]
+    with start(*argv) as s:
+        rc, cases, _, _ = check("ws://127.0.0.1:%d/" % s.port, "--deflate")
+    assert results(cases, "fail") == fails
+    if non_strict is not None:
+        assert results(cases, "non-strict") == non_strict
     assert DEFLATE_ALL <= results(cases, "pass")
-    assert rc == 0
+    assert rc == status
 
 
 def test_websocketd_cat(request, tmp_path):

@@ -79,8 +79,7 @@ def test_signal_closes_with_1001_and_exits_0(signo):
     with RawServer(handler) as srv:
         p = spawn([srv.url])    # stdin stays open
         assert read_line(p.stdout, 10, "wsc") == "ready"
-        p.send_signal(signo)
-        rc, out, err = finish(p, 10, sig=None)
+        rc, out, err = finish(p, 10, sig=signo)
         assert srv.done.wait(5), "the server's handler did not finish"
     assert "close" in got, "the server received no Close"
     assert code_of(got["close"]) == 1001

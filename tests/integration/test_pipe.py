@@ -2,24 +2,23 @@
 something. Servers: the exact-bytes echo server and python3-websockets."""
 import threading
 
+import pytest
+
 from harness import run, spawn, finish, python_server
 from wsproto import (RawServer, echo_handler, echo_until_close, OP_TEXT,
                      OP_CLOSE)
 
 
-def test_lines_echoed_in_order():
+@pytest.mark.parametrize("lines,echoed", [
+    ("hello\nworld\n", b"hello\nworld\n"),
+    ("a\n\nlast", b"a\n\nlast\n"),
+], ids=["lines-echoed-in-order", "final-line-without-newline"])
+def test_each_input_line_is_a_message(lines, echoed):
     with RawServer(echo_handler) as srv:
-        r = run([srv.url], input="hello\nworld\n")
+        r = run([srv.url], input=lines)
     assert r.returncode == 0, r.stderr
-    assert r.stdout == b"hello\nworld\n"
+    assert r.stdout == echoed
     assert r.stderr == b""
-
-
-def test_final_line_without_newline_is_a_message():
-    with RawServer(echo_handler) as srv:
-        r = run([srv.url], input="a\n\nlast")
-    assert r.returncode == 0, r.stderr
-    assert r.stdout == b"a\n\nlast\n"
 
 
 def test_100000_lines_in_all_received_in_order():
