@@ -143,16 +143,12 @@ def test_node_ws_execute(node_echo):
 
 # --- python3-websockets ---
 
-def py_url(s):
-    return "ws://127.0.0.1:%d/" % s.port
-
-
 @pytest.fixture
 def py_echo(request):
     def start(*protocols):
         s = python_server("websockets_echo.py", *protocols)
         request.addfinalizer(s.close)
-        return py_url(s)
+        return "ws://127.0.0.1:%d/" % s.port
     return start
 
 
