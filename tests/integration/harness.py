@@ -161,6 +161,23 @@ def node_server(name, *args):
                          env=dict(os.environ, NODE_PATH=NODE_PATH))
 
 
+def server_on_free_port(request, what, argv_for, cwd=None):
+    """Start argv_for(port), a server that binds the port given on its
+    command line (it cannot report one it picked): a free one, and another
+    if some process took it first. It is ended when request (a pytest
+    fixture's or test's) is finalized. Returns the port."""
+    for _ in range(5):
+        port = free_port()
+        proc = subprocess.Popen(argv_for(port), cwd=cwd,
+                                stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        request.addfinalizer(lambda p=proc: finish(p))
+        if wait_listening(proc, port, what=what):
+            return port
+    raise AssertionError(what + " would not start")
+
+
 def in_private_etc(argv, etc, netns_pid=None):
     """argv in a mount namespace of its own (unshare -m, as root) where each
     file of etc, {"/etc/hosts": path, ...}, is bound over its target; in

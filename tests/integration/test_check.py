@@ -12,7 +12,7 @@ import subprocess
 import pytest
 
 from harness import run, python_server, node_server, free_port, \
-    wait_listening, finish
+    server_on_free_port, wait_listening, finish
 from wsproto import RawServer
 from test_redirect_proxy_unix import ConnectProxy
 from test_tls import pki  # noqa: F401 - the fixture
@@ -327,17 +327,9 @@ def test_echo_server_of_library(library):
 
 
 def test_websocketd_cat(request, tmp_path):
-    for _ in range(5):
-        port = free_port()
-        proc = subprocess.Popen(["websocketd", "--port=%d" % port,
-                                 "--address=127.0.0.1", "--loglevel=error",
-                                 "cat"], cwd=tmp_path,
-                                stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        request.addfinalizer(lambda p=proc: finish(p))
-        if wait_listening(proc, port, what="websocketd"):
-            break
+    port = server_on_free_port(request, "websocketd", lambda p: [
+        "websocketd", "--port=%d" % p, "--address=127.0.0.1",
+        "--loglevel=error", "cat"], cwd=tmp_path)
     rc, cases, _, _ = check("ws://127.0.0.1:%d/" % port)
     # cat is line-based text: binary messages fail, invalid UTF-8 passes
     assert results(cases, "fail") == {"2.7", "2.8", "2.9", "2.10", "2.11",

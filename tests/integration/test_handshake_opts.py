@@ -3,11 +3,10 @@ subprotocols (-s), checked byte for byte by the exact-bytes server; and
 subprotocols against a real one, libwebsockets-test-server."""
 import base64
 import re
-import subprocess
 
 import pytest
 
-from harness import run, spawn, read_line, free_port, wait_listening, finish
+from harness import run, spawn, read_line, server_on_free_port, finish
 from wsproto import RawServer, echo_until_close
 
 
@@ -231,17 +230,11 @@ def lws_server(request, tmp_path):
     """libwebsockets-test-server on the loopback interface. It binds the
     port given with -p (it cannot report one it picked), so choose a free
     one and try again if it was taken meanwhile."""
-    for _ in range(5):
-        port = free_port()
-        proc = subprocess.Popen(["libwebsockets-test-server", "-p", str(port),
-                                 "-i", "lo"], cwd=tmp_path,
-                                stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        request.addfinalizer(lambda p=proc: finish(p))
-        if wait_listening(proc, port, what="libwebsockets-test-server"):
-            return "ws://127.0.0.1:%d/" % port
-    raise AssertionError("libwebsockets-test-server would not start")
+    port = server_on_free_port(
+        request, "libwebsockets-test-server",
+        lambda p: ["libwebsockets-test-server", "-p", str(p), "-i", "lo"],
+        cwd=tmp_path)
+    return "ws://127.0.0.1:%d/" % port
 
 
 def test_lws_dumb_increment(lws_server):

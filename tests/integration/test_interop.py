@@ -1,11 +1,9 @@
 """wsc against other people's servers: websocketd (a program's stdin and
 stdout as a WebSocket), node's ws, and python3-websockets."""
-import subprocess
-
 import pytest
 
-from harness import run, free_port, python_server, node_server, PYTHON, \
-    wait_listening, finish
+from harness import run, python_server, node_server, PYTHON, \
+    server_on_free_port
 
 
 
@@ -17,18 +15,10 @@ def websocketd(request, tmp_path):
     the port on its command line, so pick a free one and retry if another
     process took it first."""
     def start(*cmd):
-        for _ in range(5):
-            port = free_port()
-            proc = subprocess.Popen(["websocketd", "--port=%d" % port,
-                                     "--address=127.0.0.1",
-                                     "--loglevel=error"] + list(cmd),
-                                    cwd=tmp_path, stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL)
-            request.addfinalizer(lambda p=proc: finish(p))
-            if wait_listening(proc, port):
-                return "ws://127.0.0.1:%d/" % port
-        raise AssertionError("websocketd would not start")
+        port = server_on_free_port(request, "websocketd", lambda p: [
+            "websocketd", "--port=%d" % p, "--address=127.0.0.1",
+            "--loglevel=error"] + list(cmd), cwd=tmp_path)
+        return "ws://127.0.0.1:%d/" % port
     return start
 
 

@@ -3,14 +3,13 @@ does not send its Close before the server has read everything and gone
 quiet (python3-websockets and websocketd send nothing after a Close), and
 --close-timeout counts silence, so a server still sending keeps the
 connection."""
-import subprocess
 import threading
 import time
 
 import pytest
 
-from harness import run, free_port, python_server, node_server, \
-    wait_listening, finish
+from harness import run, python_server, node_server, \
+    server_on_free_port
 from wsproto import (RawServer, echo_handler, OP_TEXT, OP_CLOSE, OP_PING,
                      OP_PONG)
 
@@ -30,32 +29,18 @@ def _node(request, tmp_path):
     return ["ws://127.0.0.1:%d/" % s.port]
 
 
-def _listening(request, tmp_path, what, argv_for):
-    """A server that binds the port on its command line: pick a free one,
-    try again if another process took it first."""
-    for _ in range(5):
-        port = free_port()
-        proc = subprocess.Popen(argv_for(port), cwd=tmp_path,
-                                stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        request.addfinalizer(lambda p=proc: finish(p))
-        if wait_listening(proc, port, what=what):
-            return port
-    raise AssertionError(what + " would not start")
-
-
 def _websocketd(request, tmp_path):
-    port = _listening(request, tmp_path, "websocketd", lambda p: [
+    port = server_on_free_port(request, "websocketd", lambda p: [
         "websocketd", "--port=%d" % p, "--address=127.0.0.1",
-        "--loglevel=fatal", "cat"])
+        "--loglevel=fatal", "cat"], cwd=tmp_path)
     return ["ws://127.0.0.1:%d/" % port]
 
 
 def _lws_mirror(request, tmp_path):
-    port = _listening(request, tmp_path, "libwebsockets-test-server",
-                      lambda p: ["libwebsockets-test-server", "-p", str(p),
-                                 "-i", "lo"])
+    port = server_on_free_port(
+        request, "libwebsockets-test-server",
+        lambda p: ["libwebsockets-test-server", "-p", str(p), "-i", "lo"],
+        cwd=tmp_path)
     # -q: no "subprotocol" line on stderr
     return ["-q", "-s", "lws-mirror-protocol", "ws://127.0.0.1:%d/" % port]
 
