@@ -33,16 +33,9 @@ CUT = 1024
 # --- helpers -----------------------------------------------------------------
 
 def read_head(conn):
-    """Read the request head like Conn.read_request, but keep the raw bytes
-    (request line to the blank line, CRLFs included)."""
-    while b"\r\n\r\n" not in conn.buf:
-        d = conn.sock.recv(65536)
-        if not d:
-            raise EOFError("peer closed during handshake")
-        conn.buf += d
-    raw = conn.buf.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n"
-    conn.read_request()
-    return raw
+    """Read the request head; return its raw bytes (request line to the
+    blank line, CRLFs included)."""
+    return conn.read_request().head + b"\r\n\r\n"
 
 
 def head_lines(raw):

@@ -20,13 +20,8 @@ class Recorder:
         self.srv = RawServer(self.handler)
 
     def handler(self, conn):
-        while b"\r\n\r\n" not in conn.buf:
-            d = conn.sock.recv(65536)
-            if not d:
-                raise EOFError("peer closed during handshake")
-            conn.buf += d
-        self.heads.append(conn.buf.split(b"\r\n\r\n", 1)[0])
-        conn.read_request().accept(protocol=self.protocol)
+        self.heads.append(conn.read_request().head)
+        conn.accept(protocol=self.protocol)
         echo_until_close(conn)
 
     @property

@@ -16,6 +16,7 @@ class Conn:
         self.buf = b""
         self.request_line = ""
         self.headers = []
+        self.head = b""         # the raw request head, less its CRLFCRLF
 
     def _fill(self, n):
         while len(self.buf) < n:
@@ -35,8 +36,8 @@ class Conn:
             if not d:
                 raise EOFError("peer closed during handshake")
             self.buf += d
-        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
-        lines = head.decode("latin-1").split("\r\n")
+        self.head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        lines = self.head.decode("latin-1").split("\r\n")
         self.request_line = lines[0]
         self.headers = [tuple(x.strip() for x in l.split(":", 1))
                         for l in lines[1:]]
