@@ -95,27 +95,18 @@ def test_path_and_query_sent():
         b"GET /room/1?user=a%20b&x=y HTTP/1.1"
 
 
-@pytest.mark.parametrize("origin", ["https://origin.example",
-                                    "http://localhost:8080", "null"])
-def test_origin_sent_as_given(origin):
+@pytest.mark.parametrize("args,origin", [
+    (["-o", "https://origin.example"], b"https://origin.example"),
+    (["-o", "http://localhost:8080"], b"http://localhost:8080"),
+    (["-o", "null"], b"null"),
+    (["--origin", "https://origin.example"], b"https://origin.example"),
+    (["-H", "Origin: https://h.example"], b"https://h.example"),
+], ids=["https", "port", "null", "long-option", "header-option"])
+def test_origin_sent_once_as_given(args, origin):
     with Recorder() as s:
-        r = run(["-o", origin, s.url], input="hi\n")
+        r = run(args + [s.url], input="hi\n")
     echo_ok(r)
-    assert s.named("Origin") == [b"Origin: " + origin.encode()]
-
-
-def test_origin_header_option_sent_as_given():
-    with Recorder() as s:
-        r = run(["-H", "Origin: https://h.example", s.url], input="hi\n")
-    echo_ok(r)
-    assert s.named("Origin") == [b"Origin: https://h.example"]
-
-
-def test_origin_sent_once():
-    with Recorder() as s:
-        r = run(["--origin", "https://origin.example", s.url], input="hi\n")
-    echo_ok(r)
-    assert len(s.named("Origin")) == 1
+    assert s.named("Origin") == [b"Origin: " + origin]
 
 
 @pytest.mark.parametrize("cred", ["user:pass", "alice:s3cr:et w/ space", "u:"])
@@ -174,32 +165,30 @@ def test_server_choice_in_open_state_line():
     assert re.search(rb"OPEN \(1\).*chat", r.stderr), r.stderr
 
 
-def test_server_choice_quiet_prints_nothing():
-    with Recorder("superchat") as s:
-        r = run(["-q", "-s", "chat", "-s", "superchat, other", s.url],
-                input="hi\n")
+@pytest.mark.parametrize("chosen,offered", [
+    ("superchat", ["-s", "chat", "-s", "superchat, other"]),
+    (None, ["-s", "chat"]),
+], ids=["one-chosen", "none-chosen"])
+def test_quiet_says_nothing_of_the_server_choice(chosen, offered):
+    with Recorder(chosen) as s:
+        r = run(["-q"] + offered + [s.url], input="hi\n")
     echo_ok(r)
     assert r.stderr == b""
 
 
-def test_server_choice_not_offered_fails():
-    with Recorder("evil") as s:
-        r = run(["-s", "chat", s.url], input="hi\n")
+@pytest.mark.parametrize("chosen,offered", [
+    ("evil", ["-s", "chat"]),
+    # nothing offered, yet the server names one: not acceptable either
+    ("chat", []),
+], ids=["not-offered", "nothing-offered"])
+def test_server_choosing_what_was_not_offered_fails(chosen, offered):
+    with Recorder(chosen) as s:
+        r = run(offered + [s.url], input="hi\n")
     assert r.returncode == 1, r.stderr
     assert r.stdout == b""
     lines = r.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith(b"wsc: ")
-    assert b"evil" in lines[0]
-
-
-def test_server_chooses_protocol_without_offer_fails():
-    """Nothing offered, yet the server names one: not acceptable either."""
-    with Recorder("chat") as s:
-        r = run([s.url], input="hi\n")
-    assert r.returncode == 1, r.stderr
-    assert r.stdout == b""
-    assert len(r.stderr.splitlines()) == 1
-    assert b"chat" in r.stderr
+    assert chosen.encode() in lines[0]
 
 
 def test_offered_none_chosen_works_and_says_so():
@@ -209,13 +198,6 @@ def test_offered_none_chosen_works_and_says_so():
     lines = r.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith(b"wsc: ")
     assert re.search(rb"no subprotocol|subprotocol.*none", lines[0], re.I)
-
-
-def test_offered_none_chosen_quiet():
-    with Recorder(None) as s:
-        r = run(["-q", "-s", "chat", s.url], input="hi\n")
-    echo_ok(r)
-    assert r.stderr == b""
 
 
 # --- libwebsockets-test-server ---

@@ -601,29 +601,22 @@ def test_tcp_reset_during_handshake(answered):
     assert r.out == b""
 
 
-def test_tcp_reset_mid_frame():
-    def act(conn):
-        conn.send_raw(struct.pack("!BB", 0x81, 100) + b"0123456789")
-        reset(conn)
-
-    r = against(act)
-    no_crash(r)
-    assert r.rc == 1, r
-    line = one_line(r)
-    assert "1006" in line or "reset" in line, line
-    assert r.out in (b"", b"0123456789"), r
-
-
-def test_tcp_reset_mid_message_between_fragments():
-    def act(conn):
-        conn.send_frame(OP_TEXT, b"complete")
-        conn.send_frame(OP_TEXT, b"part", fin=False)
-        reset(conn)
-
-    r = against(act)
-    no_crash(r)
-    assert r.rc == 1, r
-    line = one_line(r)
-    assert "1006" in line or "reset" in line, line
+@pytest.mark.parametrize("writes,shown", [
+    ([struct.pack("!BB", 0x81, 100) + b"0123456789"],
+     (b"", b"0123456789")),
     # the complete message is kept; the cut one is not shown as complete
-    assert r.out in (b"complete\n", b"complete\npart"), r
+    ([frame(OP_TEXT, b"complete"), frame(OP_TEXT, b"part", fin=False)],
+     (b"complete\n", b"complete\npart")),
+], ids=["mid-frame", "mid-message-between-fragments"])
+def test_tcp_reset_after_the_handshake(writes, shown):
+    def act(conn):
+        for data in writes:
+            conn.send_raw(data)
+        reset(conn)
+
+    r = against(act)
+    no_crash(r)
+    assert r.rc == 1, r
+    line = one_line(r)
+    assert "1006" in line or "reset" in line, line
+    assert r.out in shown, r
