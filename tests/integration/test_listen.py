@@ -718,14 +718,9 @@ def test_slow_client_is_dropped_others_get_everything(listen, source):
         if sender:
             sender.close()
     # reading at last, the slow one finds a prefix, in order, then Close
-    got = []
-    while True:
-        op, data = slow.recv_message()
-        if op == OP_CLOSE:
-            assert data == struct.pack("!H", 1008) + b"too slow"
-            wait_eof(slow)
-            break
-        got.append(data)
+    got, close = recv_until_close(slow)
+    assert close == struct.pack("!H", 1008) + b"too slow"
+    wait_eof(slow)
     slow.close()
     srv.err.search(r"wsc: client #%d \(127\.0\.0\.1\) left" % slow_id)
     assert len(got) < N_SLOW
