@@ -322,7 +322,9 @@ def test_echo_server_of_library(library):
     assert results(cases, "fail") == fails
     if non_strict is not None:
         assert results(cases, "non-strict") == non_strict
-    assert DEFLATE_ALL <= results(cases, "pass")
+    # permessage-deflate was agreed: its cases ran, and pass but for those
+    # known to fail
+    assert DEFLATE_ALL - fails <= results(cases, "pass")
     assert rc == status
 
 
