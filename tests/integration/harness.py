@@ -3,6 +3,7 @@ events with deadlines (never sleep as synchronisation)."""
 import base64
 import hashlib
 import os
+import signal
 import socket
 import subprocess
 import threading
@@ -12,6 +13,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 WSC = os.environ.get("WSC", os.path.join(ROOT, "build-test", "src", "wsc"))
 PYTHON = "/usr/bin/python3"
+NODE_PATH = "/usr/share/nodejs"     # Debian's node-ws
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
@@ -51,10 +53,7 @@ class ServerProcess:
                                   what=" ".join(argv)))
 
     def close(self):
-        stop(self.proc)
-        for f in (self.proc.stdout, self.proc.stderr):
-            if f:
-                f.close()
+        finish(self.proc)
 
     def __enter__(self):
         return self
@@ -63,15 +62,47 @@ class ServerProcess:
         self.close()
 
 
-def stop(proc):
-    """Terminate a child, killing it if it does not go within 5 s."""
-    if proc.poll() is None:
-        proc.terminate()
+def finish(proc, timeout=5, sig=signal.SIGTERM, readers=()):
+    """End a child and close its pipes: send it sig (None: let it end by
+    itself), give it timeout s to exit, then kill it. Its stdin stays open
+    until then (end of input is an event of its own to wsc). Returns
+    (status, out, err): status None if it had to be killed; out and err
+    what was left in its stdout and stderr (None where not pipes).
+    readers: threads of the caller that read those pipes instead; each is
+    given timeout s to reach the end before they are closed."""
+    if sig is not None and proc.poll() is None:
+        proc.send_signal(sig)
+    stdin, proc.stdin = proc.stdin, None    # communicate() would close it
+    out = err = None
+
+    def collect():
+        nonlocal out, err
+        if readers:
+            proc.wait(timeout)
+        else:
+            out, err = proc.communicate(timeout=timeout)
+
+    try:
         try:
-            proc.wait(5)
+            collect()
+            status = proc.returncode
         except subprocess.TimeoutExpired:
+            status = None
             proc.kill()
-            proc.wait()
+            try:
+                collect()
+            except subprocess.TimeoutExpired:
+                proc.wait()     # a grandchild holds the pipes: give up on them
+        for t in readers:
+            t.join(timeout)
+    finally:
+        for f in (stdin, proc.stdout, proc.stderr):
+            if f:
+                try:
+                    f.close()
+                except OSError:
+                    pass
+    return status, out, err
 
 
 def read_line(f, timeout, what="process"):
@@ -118,8 +149,33 @@ def wait_listening(proc, port, timeout=10, what="server"):
 
 
 def python_server(name, *args):
+    """servers/name run by Debian's python3, with args."""
     return ServerProcess([PYTHON, os.path.join(HERE, "servers", name)] +
                          [str(a) for a in args])
+
+
+def node_server(name, *args):
+    """servers/name run by node, with args (node-ws found)."""
+    return ServerProcess(["node", os.path.join(HERE, "servers", name)] +
+                         [str(a) for a in args],
+                         env=dict(os.environ, NODE_PATH=NODE_PATH))
+
+
+def server_on_free_port(request, what, argv_for, cwd=None):
+    """Start argv_for(port), a server that binds the port given on its
+    command line (it cannot report one it picked): a free one, and another
+    if some process took it first. It is ended when request (a pytest
+    fixture's or test's) is finalized. Returns the port."""
+    for _ in range(5):
+        port = free_port()
+        proc = subprocess.Popen(argv_for(port), cwd=cwd,
+                                stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        request.addfinalizer(lambda p=proc: finish(p))
+        if wait_listening(proc, port, what=what):
+            return port
+    raise AssertionError(what + " would not start")
 
 
 def in_private_etc(argv, etc, netns_pid=None):

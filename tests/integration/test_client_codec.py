@@ -100,7 +100,7 @@ def collect(conn, frames, answer=True, hang_up=False):
         pass
 
 
-def echo_until_close(conn, frames):
+def echo_frames_until_close(conn, frames):
     """Echo wsc's data frames and answer its Pings until its Close
     (True) or until it hangs up or stays silent for WAIT s (False)."""
     conn.sock.settimeout(WAIT)
@@ -323,7 +323,7 @@ def test_violation_after_our_close_sends_no_second_close(late, words):
     the cause."""
     def serve(conn, frames):
         conn.send_raw(conn.accept_bytes())
-        if echo_until_close(conn, frames):
+        if echo_frames_until_close(conn, frames):
             conn.send_raw(late)
             collect(conn, frames, answer=False)
 
@@ -350,7 +350,7 @@ def test_header_values_are_trimmed(upgrade, accept):
         conn.send_raw(("HTTP/1.1 101 Switching Protocols\r\n%s\r\n"
                        "Connection: Upgrade\r\n%s\r\n\r\n"
                        % (upgrade, accept.format(accept_for(key)))).encode())
-        if echo_until_close(conn, frames):
+        if echo_frames_until_close(conn, frames):
             conn.send_frame(OP_CLOSE, frames[-1][2][:2])
 
     s = session(serve, stdin=b"hi\n")

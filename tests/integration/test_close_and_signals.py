@@ -10,27 +10,12 @@ import time
 
 import pytest
 
-from harness import WSC, spawn, run, read_line
-from wsproto import RawServer, OP_TEXT, OP_BINARY, OP_CLOSE
+from harness import WSC, finish, spawn, run, read_line
+from wsproto import RawServer, echo_until_close, OP_TEXT, OP_BINARY, OP_CLOSE
 
 
 def code_of(payload):
     return struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else 1005
-
-
-def finish(p, timeout=10):
-    """Wait for wsc (stdin still open); return (rc, out, err)."""
-    try:
-        rc = p.wait(timeout)
-        out, err = p.stdout.read(), p.stderr.read()
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        for f in (p.stdin, p.stdout, p.stderr):
-            if f:
-                f.close()
-    return rc, out, err
 
 
 def answer_close(conn, got):
@@ -68,10 +53,8 @@ def test_head_1_ends_the_pipeline_and_wsc_closes():
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE)
         t0 = time.monotonic()
-        try:
-            rc, out, err = finish(p, timeout=30)   # generous: valgrind
-        except subprocess.TimeoutExpired:
-            raise AssertionError("wsc | head -1 did not end within 30 s")
+        rc, out, err = finish(p, 30, sig=None)     # generous: valgrind
+        assert rc is not None, "wsc | head -1 did not end within 30 s"
         assert time.monotonic() - t0 < 30
         assert closed.wait(30), "the server never received a Close"
     assert rc == 0, err
@@ -96,8 +79,7 @@ def test_signal_closes_with_1001_and_exits_0(signo):
     with RawServer(handler) as srv:
         p = spawn([srv.url])    # stdin stays open
         assert read_line(p.stdout, 10, "wsc") == "ready"
-        p.send_signal(signo)
-        rc, out, err = finish(p)
+        rc, out, err = finish(p, 10, sig=signo)
         assert srv.done.wait(5), "the server's handler did not finish"
     assert "close" in got, "the server received no Close"
     assert code_of(got["close"]) == 1001
@@ -120,7 +102,7 @@ def test_execute_sends_each_then_closes_without_reading_stdin():
         # wait for its end
         p.stdin.write(b"from stdin\n")
         p.stdin.flush()
-        rc, out, err = finish(p)
+        rc, out, err = finish(p, 10, sig=None)
         assert srv.done.wait(5), "the server's handler did not finish"
     assert rc == 0, err
     assert got.get("messages") == [(OP_TEXT, b"first"),
@@ -162,7 +144,7 @@ def test_count_exits_after_n_messages_while_server_keeps_sending():
 
     with RawServer(handler) as srv:
         p = spawn(["-n", "2", srv.url])     # stdin stays open
-        rc, out, err = finish(p)
+        rc, out, err = finish(p, 10, sig=None)
         assert srv.done.wait(5), "the server's handler did not finish"
     assert rc == 0, err
     assert out == b"m0\nm1\n"
@@ -259,24 +241,18 @@ def test_binary_sends_opcode_2_and_writes_received_binary_raw():
 # --- -0 -----------------------------------------------------------------------
 
 def test_null_delimits_input_and_output():
-    got = {}
+    messages = []
 
     def handler(conn):
         conn.read_request().accept()
-        while True:
-            op, data = conn.recv_message()
-            if op == OP_CLOSE:
-                conn.send_frame(OP_CLOSE, data[:2])
-                return
-            got.setdefault("messages", []).append(data)
-            conn.send_frame(op, data)
+        echo_until_close(conn, messages)
 
     with RawServer(handler) as srv:
         r = run(["-0", srv.url], input=b"one\ntwo\x00three\x00\nlast",
                 timeout=10)
         assert srv.done.wait(5), "the server's handler did not finish"
     assert r.returncode == 0, r.stderr
-    assert got["messages"] == [b"one\ntwo", b"three", b"\nlast"]
+    assert messages == [b"one\ntwo", b"three", b"\nlast"]
     assert r.stdout == b"one\ntwo\x00three\x00\nlast\x00"
 
 
@@ -292,7 +268,7 @@ def test_max_size_closes_with_1009_and_exits_1():
 
     with RawServer(handler) as srv:
         p = spawn(["--max-size", "100", srv.url])   # stdin stays open
-        rc, out, err = finish(p)
+        rc, out, err = finish(p, 10, sig=None)
         assert srv.done.wait(5), "the server's handler did not finish"
     assert "close" in got, "the server received no Close"
     assert code_of(got["close"]) == 1009

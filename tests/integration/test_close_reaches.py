@@ -31,7 +31,7 @@ import time
 
 import pytest
 
-from harness import WSC
+from harness import WSC, finish
 from wsproto import (Conn, RawServer, frame, OP_CONT, OP_TEXT, OP_BINARY,
                      OP_CLOSE)
 
@@ -121,12 +121,8 @@ def one_run(args, violation, tls=None):
         p = subprocess.Popen([WSC, "-q"] + args + [url], stdin=rfd,
                              stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE)
-        try:
-            _out, err = p.communicate(timeout=WSC_HANG)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            _out, err = p.communicate()
-            raise AssertionError("wsc hung: %r" % err)
+        rc, _out, err = finish(p, WSC_HANG, sig=None)
+        assert rc is not None, "wsc hung: %r" % err
     finally:
         os.close(rfd)
         os.close(wfd)
@@ -227,11 +223,8 @@ def test_signal_while_waiting_for_the_server_to_close_exits_at_once():
                                  stderr=subprocess.PIPE)
             assert saw_eof.wait(WSC_HANG), "wsc never shut down its side"
             p.send_signal(signal.SIGINT)
-            try:
-                out, err = p.communicate(timeout=WSC_HANG)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                raise AssertionError("SIGINT did not end the wait")
+            rc, out, err = finish(p, WSC_HANG, sig=None)
+            assert rc is not None, "SIGINT did not end the wait"
         finally:
             os.close(rfd)
             os.close(wfd)

@@ -27,11 +27,11 @@ import time
 import pytest
 
 from harness import (PYTHON, HERE, WSC, ServerProcess, free_port,
-                     in_private_etc, read_line, run, stop)
+                     in_private_etc, read_line, run, finish)
 from test_redirect_proxy_unix import ConnectProxy
 from wsproto import RawServer, echo_handler
 
-ECHO = os.path.join(HERE, "servers", "echo.py")
+ECHO = os.path.join(HERE, "servers", "websockets_echo.py")
 NAME = "wsc-multi.test"
 SILENT = "198.51.100.7"
 LIMIT = 1.0     # seconds from CONNECTING to the first echo
@@ -90,15 +90,14 @@ def first_echo(argv):
             assert " CONNECTING (0): " in first, first
             line = read_line(p.stdout, 10, what="wsc's echo")
         except AssertionError:
-            stop(p)
-            raise AssertionError("no echo: %r" % p.stderr.read())
+            raise AssertionError("no echo: %r" % finish(p)[2])
         took = time.monotonic() - t0
         assert line == "hello"
         p.stdin.close()
         p.stdin = None          # communicate() is not to flush it
         _, err = p.communicate(timeout=10)
     finally:
-        stop(p)
+        finish(p)
     return took, p.returncode, [first] + err.decode().splitlines()
 
 
@@ -115,32 +114,23 @@ def attempts(line):
     return m.group(1).split("; ")
 
 
-def test_ipv6_refused_then_ipv4(tmp_path):
-    """::1 listed (and sorted) first, the server on 127.0.0.1 only."""
-    with echo_server("127.0.0.1") as srv:
+@pytest.mark.parametrize("refused,server,gai", [
+    ("::1", "127.0.0.1", None),
+    # gai.conf ranks 127.0.0.1 first
+    ("127.0.0.1", "::1", gai_first("::ffff:0:0/96")),
+], ids=["ipv6-refused-then-ipv4", "ipv4-refused-then-ipv6"])
+def test_refused_address_then_the_next(tmp_path, refused, server, gai):
+    """The name's first address refuses (nothing listens there), the
+    server listens on its second only: wsc goes on to it at once."""
+    with echo_server(server) as srv:
         took, rc, err = first_echo(wsc_argv(
-            tmp_path, "::1 %s\n127.0.0.1 %s\n" % (NAME, NAME),
-            ["-v", "ws://%s:%d/" % (NAME, srv.port)]))
+            tmp_path, "%s %s\n%s %s\n" % (refused, NAME, server, NAME),
+            ["-v", "ws://%s:%d/" % (NAME, srv.port)], gai=gai))
     assert rc == 0, err
     assert took < LIMIT, (took, err)
     assert attempts(timing(err)) == [
-        "::1 port %d: Connection refused" % srv.port,
-        "127.0.0.1 port %d: connected" % srv.port]
-
-
-def test_ipv4_refused_then_ipv6(tmp_path):
-    """The reverse: 127.0.0.1 first (gai.conf ranks it first), the server
-    on ::1 only."""
-    with echo_server("::1") as srv:
-        took, rc, err = first_echo(wsc_argv(
-            tmp_path, "127.0.0.1 %s\n::1 %s\n" % (NAME, NAME),
-            ["-v", "ws://%s:%d/" % (NAME, srv.port)],
-            gai=gai_first("::ffff:0:0/96")))
-    assert rc == 0, err
-    assert took < LIMIT, (took, err)
-    assert attempts(timing(err)) == [
-        "127.0.0.1 port %d: Connection refused" % srv.port,
-        "::1 port %d: connected" % srv.port]
+        "%s port %d: Connection refused" % (refused, srv.port),
+        "%s port %d: connected" % (server, srv.port)]
 
 
 def test_localhost_with_debian_hosts(tmp_path):

@@ -46,7 +46,7 @@ class PythonEcho:
     """python3-websockets, which sends nothing once it has read a Close."""
 
     def __enter__(self):
-        self.s = python_server("py_echo.py", "websockets")
+        self.s = python_server("websockets_echo.py")
         self.port = self.s.port
         return self
 

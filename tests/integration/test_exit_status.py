@@ -17,23 +17,14 @@ import time
 
 import pytest
 
-from harness import run, spawn, free_port
+from harness import run, spawn, finish, free_port
 from wsproto import RawServer, OP_TEXT, OP_CLOSE
 
 
 def run_stdin_open(args, timeout=10):
-    """Run wsc with stdin an open, silent pipe; return (rc, out, err)."""
-    p = spawn(args)
-    try:
-        rc = p.wait(timeout)
-        out, err = p.stdout.read(), p.stderr.read()
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        for f in (p.stdin, p.stdout, p.stderr):
-            f.close()
-    return rc, out, err
+    """Run wsc with stdin an open, silent pipe; return (rc, out, err), rc
+    None if it had not ended within timeout s."""
+    return finish(spawn(args), timeout, sig=None)
 
 
 def one_diagnostic(err):

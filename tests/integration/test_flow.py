@@ -7,10 +7,11 @@ the RSS measured once the connection is open (the growth bound also holds
 for a plain build: more than 16 MiB of growth means wsc buffered the data
 the test holds back, which is 20 MiB and 50 MiB here)."""
 import os
+import signal
 import threading
 import time
 
-from harness import spawn, read_line
+from harness import finish, spawn, read_line
 from wsproto import RawServer, OP_TEXT, OP_CLOSE
 
 MiB = 1024 * 1024
@@ -61,15 +62,6 @@ class RssWatch:
             assert self.peak < RSS_LIMIT, "RSS reached %s" % mib(self.peak)
 
 
-def stop(p):
-    if p.poll() is None:
-        p.kill()
-        p.wait()
-    for f in (p.stdin, p.stdout, p.stderr):
-        if f:
-            f.close()
-
-
 def test_slow_stdout_reader_memory_stays_flat_and_nothing_is_lost():
     n, size = 20000, 1024
     msg = lambda i: (b"%06d " % i).ljust(size - 1, b"x")  # + "\n" = 1 KiB
@@ -113,7 +105,7 @@ def test_slow_stdout_reader_memory_stays_flat_and_nothing_is_lost():
             err = p.stderr.read()
             assert srv.done.wait(5), "the server's handler did not finish"
         finally:
-            stop(p)
+            finish(p, sig=signal.SIGKILL)
     assert rc == 0, err
     out = b"".join(chunks) + rest[0]
     lines = out.split(b"\n")
@@ -193,7 +185,7 @@ def test_server_not_reading_blocks_stdin_and_memory_stays_flat():
             assert srv.done.wait(5), "the server's handler did not finish"
         finally:
             resume.set()
-            stop(p)
+            finish(p, sig=signal.SIGKILL)
     assert rc == 0, err
     assert got["bad"] is None, got["bad"]
     assert got["count"] == n
@@ -223,7 +215,7 @@ def test_idle_connection_costs_no_cpu():
             assert p.poll() is None, "wsc exited while idle"
         finally:
             release.set()
-            stop(p)
+            finish(p, sig=signal.SIGKILL)
     hz = os.sysconf("SC_CLK_TCK")
     cpu_ms = (ticks1 - ticks0) * 1000 / hz
     assert cpu_ms < 20, "idle wsc used %.0f ms of CPU in 1 s" % cpu_ms

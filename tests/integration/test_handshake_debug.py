@@ -16,8 +16,8 @@ import time
 
 import pytest
 
-from harness import run, spawn, accept_for, free_port
-from wsproto import RawServer, OP_CLOSE
+from harness import run, spawn, finish, accept_for, free_port
+from wsproto import RawServer, echo_handler, echo_until_close
 
 STATE_RE = re.compile(
     r"^wsc: \[\+(\d+\.\d{3})s\] (CONNECTING|OPEN|CLOSING|CLOSED) \((\d)\)"
@@ -33,16 +33,9 @@ CUT = 1024
 # --- helpers -----------------------------------------------------------------
 
 def read_head(conn):
-    """Read the request head like Conn.read_request, but keep the raw bytes
-    (request line to the blank line, CRLFs included)."""
-    while b"\r\n\r\n" not in conn.buf:
-        d = conn.sock.recv(65536)
-        if not d:
-            raise EOFError("peer closed during handshake")
-        conn.buf += d
-    raw = conn.buf.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n"
-    conn.read_request()
-    return raw
+    """Read the request head; return its raw bytes (request line to the
+    blank line, CRLFs included)."""
+    return conn.read_request().head + b"\r\n\r\n"
 
 
 def head_lines(raw):
@@ -120,15 +113,6 @@ def check_states(r, expected):
 
 def response(*lines):
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
-
-
-def echo_until_close(conn):
-    while True:
-        op, data = conn.recv_message()
-        if op == OP_CLOSE:
-            conn.send_frame(OP_CLOSE, data[:2])
-            return
-        conn.send_frame(op, data)
 
 
 # --- TLS ---------------------------------------------------------------------
@@ -611,14 +595,9 @@ def run_bounded(args, limit=BOUND):
     """Run wsc, killing it after `limit` seconds; returns (rc or None,
     stderr, elapsed)."""
     t0 = time.monotonic()
-    p = spawn(args, stdin=subprocess.DEVNULL)
-    try:
-        _, err = p.communicate(timeout=limit)
-        return p.returncode, err, time.monotonic() - t0
-    except subprocess.TimeoutExpired:
-        p.kill()
-        _, err = p.communicate()
-        return None, err, time.monotonic() - t0
+    rc, _, err = finish(spawn(args, stdin=subprocess.DEVNULL), limit,
+                        sig=None)
+    return rc, err, time.monotonic() - t0
 
 
 def test_no_answer_times_out():
@@ -714,11 +693,7 @@ def test_tls_self_signed_cause_exact(pki):
 
 def test_tls_good_chain_with_ca_succeeds(pki):
     """Control for the failures above: same CA, right name, fresh cert."""
-    def handler(conn):
-        conn.read_request().accept()
-        echo_until_close(conn)
-
-    with TLSServer(handler, pki, "server") as srv:
+    with TLSServer(echo_handler, pki, "server") as srv:
         r = run(["--ca", str(pki / "ca.pem"), srv.wss("localhost")],
                 input="ok\n")
     assert r.returncode == 0, r.stderr
@@ -774,11 +749,7 @@ def test_redirect_chain_dump_shows_every_hop():
 # --- -S: readyState transitions ----------------------------------------------
 
 def test_show_state_clean_session():
-    def handler(conn):
-        conn.read_request().accept()
-        echo_until_close(conn)
-
-    with RawServer(handler) as srv:
+    with RawServer(echo_handler) as srv:
         r = run(["-S", srv.url], input="one\n")
     assert r.returncode == 0, r.stderr
     assert r.stdout == b"one\n"
@@ -840,11 +811,7 @@ def test_show_state_redirect_chain_connecting_once():
 # --- -v: everything plus timing ----------------------------------------------
 
 def test_verbose_has_dump_states_and_timing():
-    def handler(conn):
-        conn.read_request().accept()
-        echo_until_close(conn)
-
-    with RawServer(handler) as srv:
+    with RawServer(echo_handler) as srv:
         r = run(["-v", srv.url], input="v\n")
     assert r.returncode == 0, r.stderr
     assert r.stdout == b"v\n"
@@ -859,11 +826,7 @@ def test_verbose_has_dump_states_and_timing():
 
 
 def test_verbose_wss_timing_has_tls(pki):
-    def handler(conn):
-        conn.read_request().accept()
-        echo_until_close(conn)
-
-    with TLSServer(handler, pki, "server") as srv:
+    with TLSServer(echo_handler, pki, "server") as srv:
         r = run(["-v", "-k", srv.wss()], input="")
     assert r.returncode == 0, r.stderr
     timing = [l for l in err_lines(r) if l.startswith("* timing:")]
@@ -874,11 +837,7 @@ def test_verbose_wss_timing_has_tls(pki):
 
 def test_no_dump_without_flag():
     """Control: a good handshake prints nothing of the exchange unasked."""
-    def handler(conn):
-        conn.read_request().accept()
-        echo_until_close(conn)
-
-    with RawServer(handler) as srv:
+    with RawServer(echo_handler) as srv:
         r = run([srv.url], input="quiet\n")
     assert r.returncode == 0, r.stderr
     assert r.stderr == b""

@@ -3,12 +3,11 @@ subprotocols (-s), checked byte for byte by the exact-bytes server; and
 subprotocols against a real one, libwebsockets-test-server."""
 import base64
 import re
-import subprocess
 
 import pytest
 
-from harness import run, spawn, read_line, free_port, wait_listening, stop
-from wsproto import RawServer, OP_CLOSE
+from harness import run, spawn, read_line, server_on_free_port, finish
+from wsproto import RawServer, echo_until_close
 
 
 class Recorder:
@@ -21,19 +20,9 @@ class Recorder:
         self.srv = RawServer(self.handler)
 
     def handler(self, conn):
-        while b"\r\n\r\n" not in conn.buf:
-            d = conn.sock.recv(65536)
-            if not d:
-                raise EOFError("peer closed during handshake")
-            conn.buf += d
-        self.heads.append(conn.buf.split(b"\r\n\r\n", 1)[0])
-        conn.read_request().accept(protocol=self.protocol)
-        while True:
-            op, data = conn.recv_message()
-            if op == OP_CLOSE:
-                conn.send_frame(OP_CLOSE, data[:2])
-                return
-            conn.send_frame(op, data)
+        self.heads.append(conn.read_request().head)
+        conn.accept(protocol=self.protocol)
+        echo_until_close(conn)
 
     @property
     def url(self):
@@ -106,27 +95,18 @@ def test_path_and_query_sent():
         b"GET /room/1?user=a%20b&x=y HTTP/1.1"
 
 
-@pytest.mark.parametrize("origin", ["https://origin.example",
-                                    "http://localhost:8080", "null"])
-def test_origin_sent_as_given(origin):
+@pytest.mark.parametrize("args,origin", [
+    (["-o", "https://origin.example"], b"https://origin.example"),
+    (["-o", "http://localhost:8080"], b"http://localhost:8080"),
+    (["-o", "null"], b"null"),
+    (["--origin", "https://origin.example"], b"https://origin.example"),
+    (["-H", "Origin: https://h.example"], b"https://h.example"),
+], ids=["https", "port", "null", "long-option", "header-option"])
+def test_origin_sent_once_as_given(args, origin):
     with Recorder() as s:
-        r = run(["-o", origin, s.url], input="hi\n")
+        r = run(args + [s.url], input="hi\n")
     echo_ok(r)
-    assert s.named("Origin") == [b"Origin: " + origin.encode()]
-
-
-def test_origin_header_option_sent_as_given():
-    with Recorder() as s:
-        r = run(["-H", "Origin: https://h.example", s.url], input="hi\n")
-    echo_ok(r)
-    assert s.named("Origin") == [b"Origin: https://h.example"]
-
-
-def test_origin_sent_once():
-    with Recorder() as s:
-        r = run(["--origin", "https://origin.example", s.url], input="hi\n")
-    echo_ok(r)
-    assert len(s.named("Origin")) == 1
+    assert s.named("Origin") == [b"Origin: " + origin]
 
 
 @pytest.mark.parametrize("cred", ["user:pass", "alice:s3cr:et w/ space", "u:"])
@@ -185,32 +165,30 @@ def test_server_choice_in_open_state_line():
     assert re.search(rb"OPEN \(1\).*chat", r.stderr), r.stderr
 
 
-def test_server_choice_quiet_prints_nothing():
-    with Recorder("superchat") as s:
-        r = run(["-q", "-s", "chat", "-s", "superchat, other", s.url],
-                input="hi\n")
+@pytest.mark.parametrize("chosen,offered", [
+    ("superchat", ["-s", "chat", "-s", "superchat, other"]),
+    (None, ["-s", "chat"]),
+], ids=["one-chosen", "none-chosen"])
+def test_quiet_says_nothing_of_the_server_choice(chosen, offered):
+    with Recorder(chosen) as s:
+        r = run(["-q"] + offered + [s.url], input="hi\n")
     echo_ok(r)
     assert r.stderr == b""
 
 
-def test_server_choice_not_offered_fails():
-    with Recorder("evil") as s:
-        r = run(["-s", "chat", s.url], input="hi\n")
+@pytest.mark.parametrize("chosen,offered", [
+    ("evil", ["-s", "chat"]),
+    # nothing offered, yet the server names one: not acceptable either
+    ("chat", []),
+], ids=["not-offered", "nothing-offered"])
+def test_server_choosing_what_was_not_offered_fails(chosen, offered):
+    with Recorder(chosen) as s:
+        r = run(offered + [s.url], input="hi\n")
     assert r.returncode == 1, r.stderr
     assert r.stdout == b""
     lines = r.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith(b"wsc: ")
-    assert b"evil" in lines[0]
-
-
-def test_server_chooses_protocol_without_offer_fails():
-    """Nothing offered, yet the server names one: not acceptable either."""
-    with Recorder("chat") as s:
-        r = run([s.url], input="hi\n")
-    assert r.returncode == 1, r.stderr
-    assert r.stdout == b""
-    assert len(r.stderr.splitlines()) == 1
-    assert b"chat" in r.stderr
+    assert chosen.encode() in lines[0]
 
 
 def test_offered_none_chosen_works_and_says_so():
@@ -222,13 +200,6 @@ def test_offered_none_chosen_works_and_says_so():
     assert re.search(rb"no subprotocol|subprotocol.*none", lines[0], re.I)
 
 
-def test_offered_none_chosen_quiet():
-    with Recorder(None) as s:
-        r = run(["-q", "-s", "chat", s.url], input="hi\n")
-    echo_ok(r)
-    assert r.stderr == b""
-
-
 # --- libwebsockets-test-server ---
 
 @pytest.fixture
@@ -236,17 +207,11 @@ def lws_server(request, tmp_path):
     """libwebsockets-test-server on the loopback interface. It binds the
     port given with -p (it cannot report one it picked), so choose a free
     one and try again if it was taken meanwhile."""
-    for _ in range(5):
-        port = free_port()
-        proc = subprocess.Popen(["libwebsockets-test-server", "-p", str(port),
-                                 "-i", "lo"], cwd=tmp_path,
-                                stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        request.addfinalizer(lambda p=proc: stop(p))
-        if wait_listening(proc, port, what="libwebsockets-test-server"):
-            return "ws://127.0.0.1:%d/" % port
-    raise AssertionError("libwebsockets-test-server would not start")
+    port = server_on_free_port(
+        request, "libwebsockets-test-server",
+        lambda p: ["libwebsockets-test-server", "-p", str(p), "-i", "lo"],
+        cwd=tmp_path)
+    return "ws://127.0.0.1:%d/" % port
 
 
 def test_lws_dumb_increment(lws_server):
@@ -277,12 +242,9 @@ def test_lws_mirror_broadcasts_to_other_client(lws_server):
                  lws_server], input="to everyone\n")
         assert r.returncode == 0, r.stderr
         assert r.stdout == b"to everyone\n"
-        out, _ = listener.communicate(timeout=10)
     finally:
-        if listener.poll() is None:
-            listener.kill()
-            listener.wait()
-    assert listener.returncode == 0
+        rc, out, _ = finish(listener, 10, sig=None)
+    assert rc == 0
     assert out == b"to everyone\n"
 
 

@@ -45,7 +45,7 @@ import time
 
 import pytest
 
-from harness import WSC
+from harness import WSC, finish
 from wsproto import (RawServer, accept_for, frame, OP_CONT, OP_TEXT, OP_BINARY,
                      OP_CLOSE, OP_PING, OP_PONG)
 
@@ -90,18 +90,14 @@ def run_wsc(args, stdout=subprocess.PIPE, env=None, stdin=None,
             os.write(wfd, stdin)
             os.close(wfd)
             wfd = -1
-        try:
-            out, err = p.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            out, err = p.communicate()
-            raise AssertionError("wsc hung: no exit within %d s; stderr %r"
-                                 % (timeout, err))
+        rc, out, err = finish(p, timeout, sig=None)
+        assert rc is not None, "wsc hung: no exit within %d s; stderr %r" \
+            % (timeout, err)
     finally:
         for fd in (rfd, wfd):
             if fd >= 0:
                 os.close(fd)
-    return p.returncode, out or b"", err, time.monotonic() - t0
+    return rc, out or b"", err, time.monotonic() - t0
 
 
 def against(act, args=(), handshake=True, **kw):
@@ -587,9 +583,14 @@ def test_data_after_the_servers_close_is_discarded(code):
 
 # --- TCP resets ------------------------------------------------------------------
 
-def test_tcp_reset_during_handshake_after_request():
+@pytest.mark.parametrize("answered", [
+    b"",
+    b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n",
+], ids=["after-request", "mid-response"])
+def test_tcp_reset_during_handshake(answered):
     def act(conn):
         conn.read_request()
+        conn.send_raw(answered)
         reset(conn)
 
     r = against(act, handshake=False)
@@ -600,44 +601,22 @@ def test_tcp_reset_during_handshake_after_request():
     assert r.out == b""
 
 
-def test_tcp_reset_during_handshake_mid_response():
-    def act(conn):
-        conn.read_request()
-        conn.send_raw(b"HTTP/1.1 101 Switching Protocols\r\n"
-                      b"Upgrade: websocket\r\n")
-        reset(conn)
-
-    r = against(act, handshake=False)
-    no_crash(r)
-    assert r.rc == 1, r
-    line = one_line(r)
-    assert "handshake" in line, line
-    assert r.out == b""
-
-
-def test_tcp_reset_mid_frame():
-    def act(conn):
-        conn.send_raw(struct.pack("!BB", 0x81, 100) + b"0123456789")
-        reset(conn)
-
-    r = against(act)
-    no_crash(r)
-    assert r.rc == 1, r
-    line = one_line(r)
-    assert "1006" in line or "reset" in line, line
-    assert r.out in (b"", b"0123456789"), r
-
-
-def test_tcp_reset_mid_message_between_fragments():
-    def act(conn):
-        conn.send_frame(OP_TEXT, b"complete")
-        conn.send_frame(OP_TEXT, b"part", fin=False)
-        reset(conn)
-
-    r = against(act)
-    no_crash(r)
-    assert r.rc == 1, r
-    line = one_line(r)
-    assert "1006" in line or "reset" in line, line
+@pytest.mark.parametrize("writes,shown", [
+    ([struct.pack("!BB", 0x81, 100) + b"0123456789"],
+     (b"", b"0123456789")),
     # the complete message is kept; the cut one is not shown as complete
-    assert r.out in (b"complete\n", b"complete\npart"), r
+    ([frame(OP_TEXT, b"complete"), frame(OP_TEXT, b"part", fin=False)],
+     (b"complete\n", b"complete\npart")),
+], ids=["mid-frame", "mid-message-between-fragments"])
+def test_tcp_reset_after_the_handshake(writes, shown):
+    def act(conn):
+        for data in writes:
+            conn.send_raw(data)
+        reset(conn)
+
+    r = against(act)
+    no_crash(r)
+    assert r.rc == 1, r
+    line = one_line(r)
+    assert "1006" in line or "reset" in line, line
+    assert r.out in shown, r

@@ -1,14 +1,10 @@
 """wsc against other people's servers: websocketd (a program's stdin and
 stdout as a WebSocket), node's ws, and python3-websockets."""
-import os
-import subprocess
-
 import pytest
 
-from harness import run, free_port, python_server, ServerProcess, HERE, \
-    PYTHON, wait_listening, stop
+from harness import run, python_server, node_server, PYTHON, \
+    server_on_free_port
 
-NODE_PATH = "/usr/share/nodejs"
 
 
 # --- websocketd ---
@@ -19,18 +15,10 @@ def websocketd(request, tmp_path):
     the port on its command line, so pick a free one and retry if another
     process took it first."""
     def start(*cmd):
-        for _ in range(5):
-            port = free_port()
-            proc = subprocess.Popen(["websocketd", "--port=%d" % port,
-                                     "--address=127.0.0.1",
-                                     "--loglevel=error"] + list(cmd),
-                                    cwd=tmp_path, stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL)
-            request.addfinalizer(lambda p=proc: stop(p))
-            if wait_listening(proc, port):
-                return "ws://127.0.0.1:%d/" % port
-        raise AssertionError("websocketd would not start")
+        port = server_on_free_port(request, "websocketd", lambda p: [
+            "websocketd", "--port=%d" % p, "--address=127.0.0.1",
+            "--loglevel=error"] + list(cmd), cwd=tmp_path)
+        return "ws://127.0.0.1:%d/" % port
     return start
 
 
@@ -101,10 +89,7 @@ def test_websocketd_program_exits(websocketd, tmp_path):
 @pytest.fixture
 def node_echo(request):
     def start(*protocols):
-        env = dict(os.environ, NODE_PATH=NODE_PATH)
-        s = ServerProcess(["node", os.path.join(HERE, "servers",
-                                                "node_echo.js")] +
-                          list(protocols), env=env)
+        s = node_server("node_echo.js", *protocols)
         request.addfinalizer(s.close)
         return "ws://127.0.0.1:%d/" % s.port
     return start
@@ -148,16 +133,12 @@ def test_node_ws_execute(node_echo):
 
 # --- python3-websockets ---
 
-def py_url(s):
-    return "ws://127.0.0.1:%d/" % s.port
-
-
 @pytest.fixture
 def py_echo(request):
     def start(*protocols):
-        s = python_server("echo.py", *protocols)
+        s = python_server("websockets_echo.py", *protocols)
         request.addfinalizer(s.close)
-        return py_url(s)
+        return "ws://127.0.0.1:%d/" % s.port
     return start
 
 

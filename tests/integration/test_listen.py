@@ -25,11 +25,10 @@ import time
 
 import pytest
 
-from harness import HERE, accept_for, read_line, spawn
+from harness import HERE, NODE_PATH, accept_for, finish, read_line, spawn
 from wsproto import Conn, OP_CLOSE, OP_TEXT, frame
 
 NODE = shutil.which("node")
-NODE_PATH = "/usr/share/nodejs"
 WSDUMP = shutil.which("wsdump") or "/usr/bin/wsdump"
 
 LISTENING = re.compile(r"wsc: listening on 127\.0\.0\.1:(\d+)")
@@ -146,22 +145,9 @@ class Listener:
         return self.proc.wait(timeout)
 
     def close(self):
-        p = self.proc
-        if p.poll() is None:
-            p.terminate()
-            try:
-                p.wait(5)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-        for lines in (getattr(self, "out", None), getattr(self, "err", None)):
-            if lines:
-                lines.thread.join(5)
-        for f in (p.stdin, p.stdout, p.stderr):
-            try:
-                f.close()
-            except OSError:
-                pass
+        finish(self.proc, readers=[lines.thread for lines in
+                                   (getattr(self, "out", None),
+                                    getattr(self, "err", None)) if lines])
 
 
 @pytest.fixture
@@ -190,15 +176,7 @@ def procs():
     ps = []
     yield ps
     for p in ps:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        for f in (p.stdin, p.stdout, p.stderr):
-            if f:
-                try:
-                    f.close()
-                except OSError:
-                    pass
+        finish(p, sig=signal.SIGKILL)
 
 
 # --- raw clients -------------------------------------------------------------
@@ -765,14 +743,9 @@ def test_slow_client_is_dropped_others_get_everything(listen, source):
         if sender:
             sender.close()
     # reading at last, the slow one finds a prefix, in order, then Close
-    got = []
-    while True:
-        op, data = slow.recv_message()
-        if op == OP_CLOSE:
-            assert data == struct.pack("!H", 1008) + b"too slow"
-            wait_eof(slow)
-            break
-        got.append(data)
+    got, close = recv_until_close(slow)
+    assert close == struct.pack("!H", 1008) + b"too slow"
+    wait_eof(slow)
     slow.close()
     srv.err.search(r"wsc: client #%d \(127\.0\.0\.1\) left" % slow_id)
     assert len(got) < N_SLOW
@@ -1014,11 +987,7 @@ def test_localhost_with_both_addresses_binds_both_on_one_port(tmp_path):
         p.send_signal(signal.SIGTERM)
         assert p.wait(10) == 0
     finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        for f in (p.stdin, p.stdout, p.stderr):
-            f.close()
+        finish(p, sig=signal.SIGKILL)
 
 
 def test_localhost_port_in_use_on_one_of_its_addresses_fails(tmp_path):
@@ -1029,13 +998,8 @@ def test_localhost_port_in_use_on_one_of_its_addresses_fails(tmp_path):
     try:
         p = with_hosts(tmp_path, "127.0.0.1 localhost\n::1 localhost\n",
                        ["-l", "localhost:%d" % port])
-        try:
-            out, err = p.communicate(timeout=20)
-        finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        assert (p.returncode, out, err.decode()) == (
+        rc, out, err = finish(p, 20, sig=None)
+        assert (rc, out, err.decode()) == (
             1, b"", "wsc: cannot listen on localhost:%d: Address already in "
             "use\n" % port)
     finally:
@@ -1043,14 +1007,9 @@ def test_localhost_port_in_use_on_one_of_its_addresses_fails(tmp_path):
 
 
 def cannot_listen(at, **kw):
-    p = spawn(["-l", at], stdin=subprocess.DEVNULL, **kw)
-    try:
-        out, err = p.communicate(timeout=20)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-    return p.returncode, out, err.decode()
+    rc, out, err = finish(spawn(["-l", at], stdin=subprocess.DEVNULL, **kw),
+                          20, sig=None)
+    return rc, out, err.decode()
 
 
 def test_port_in_use_is_one_line_and_exit_1():
@@ -1119,13 +1078,8 @@ def test_privileged_port_without_permission_is_one_line_and_exit_1():
     p = subprocess.Popen(argv + [harness.WSC, "-l", "127.0.0.1:81"],
                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE)
-    try:
-        out, err = p.communicate(timeout=20)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-    assert (p.returncode, out, err.decode()) == (
+    rc, out, err = finish(p, 20, sig=None)
+    assert (rc, out, err.decode()) == (
         1, b"", "wsc: cannot listen on 127.0.0.1:81: Permission denied\n")
 
 

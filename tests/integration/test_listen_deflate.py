@@ -13,8 +13,8 @@ import zlib
 import pytest
 import websockets
 
-from harness import HERE, read_line
-from test_listen import (NODE, NODE_PATH, listen, procs, raw_connect,  # noqa: F401
+from harness import HERE, NODE_PATH, read_line
+from test_listen import (NODE, listen, procs, raw_connect,  # noqa: F401
                          recv_until_close, send_close, status_of, wait_eof)
 from wsproto import OP_CLOSE, OP_TEXT
 

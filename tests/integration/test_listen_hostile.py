@@ -6,7 +6,7 @@ Close the room sends after a client's violation reaches that client even
 while it floods the room with data the room will never read.
 
 Hostile clients are raw sockets emitting exact bytes (permessage-deflate
-made with zlib, as in test_listen_deflate.py); well-behaved ones are
+made with zlib by test_listen_deflate.compress); well-behaved ones are
 python3-websockets clients. Each test reads the room's peak RSS (VmHWM)
 and requires it under 64 MiB; under valgrind (WSC is tools/valgrind-wsc)
 that one assertion does not apply, the rest of each test does.
@@ -18,17 +18,17 @@ import socket
 import struct
 import threading
 import time
-import zlib
 
 import pytest
 import websockets
 
 from harness import WSC, wait_for
-from test_listen import listen, masked_text, raw_connect  # noqa: F401
+from test_listen import (listen, masked_text, raw_connect,  # noqa: F401
+                         recv_until_close, wait_eof)
+from test_listen_deflate import compress
 from wsproto import OP_CLOSE, OP_TEXT, frame
 
 OFFER = "permessage-deflate; client_max_window_bits"
-TAIL = b"\x00\x00\xff\xff"
 MiB = 1024 * 1024
 RSS_MAX = 64 * MiB
 UNDER_VALGRIND = os.path.basename(WSC).startswith("valgrind")
@@ -59,25 +59,10 @@ def assert_rss_bounded(srv):
     assert rss < RSS_MAX, "peak RSS %.1f MiB" % (rss / MiB)
 
 
-def compress(data):
-    z = zlib.compressobj(wbits=-15)
-    out = z.compress(data) + z.flush(zlib.Z_SYNC_FLUSH)
-    assert out.endswith(TAIL)
-    return out[:-4]
-
-
 def close_of(c):
     """Read to the Close (data messages skipped): (code, reason)."""
-    while True:
-        op, data = c.recv_message()
-        if op == OP_CLOSE:
-            return struct.unpack("!H", data[:2])[0], data[2:]
-
-
-def wait_eof(c):
-    c.buf = b""
-    while c.sock.recv(65536):
-        pass
+    close = recv_until_close(c)[1]
+    return struct.unpack("!H", close[:2])[0], close[2:]
 
 
 async def recv_all(ws, n):
@@ -225,13 +210,9 @@ def test_slow_reader_gets_close_1008_and_never_stalls_the_others(listen):
     run(main())
     srv.err.search(r"client #%d \(127\.0\.0\.1\) is too slow: closing it "
                    r"with 1008$" % slow_id, timeout=SILENCE)
-    got = []
-    while True:
-        op, data = slow.recv_message()
-        if op == OP_CLOSE:
-            assert data == struct.pack("!H", 1008) + b"too slow"
-            break
-        got.append(data.decode())
+    got, close = recv_until_close(slow)
+    assert close == struct.pack("!H", 1008) + b"too slow"
+    got = [m.decode() for m in got]
     assert got == msgs[:len(got)] and len(got) < len(msgs)
     slow.send_frame(OP_CLOSE, struct.pack("!H", 1000), mask=os.urandom(4))
     wait_eof(slow)

@@ -3,62 +3,44 @@ does not send its Close before the server has read everything and gone
 quiet (python3-websockets and websocketd send nothing after a Close), and
 --close-timeout counts silence, so a server still sending keeps the
 connection."""
-import os
-import subprocess
 import threading
 import time
 
 import pytest
 
-from harness import run, free_port, python_server, ServerProcess, HERE, \
-    wait_listening, stop
-from wsproto import RawServer, OP_TEXT, OP_CLOSE, OP_PING, OP_PONG
+from harness import run, python_server, node_server, \
+    server_on_free_port
+from wsproto import (RawServer, echo_handler, OP_TEXT, OP_CLOSE, OP_PING,
+                     OP_PONG)
 
-NODE_PATH = "/usr/share/nodejs"
 
 
-def _py(kind, *args):
+def _py(script, *args):
     def start(request, tmp_path):
-        s = python_server("py_echo.py", kind, *args)
+        s = python_server(script, *args)
         request.addfinalizer(s.close)
         return ["ws://127.0.0.1:%d/" % s.port]
     return start
 
 
 def _node(request, tmp_path):
-    env = dict(os.environ, NODE_PATH=NODE_PATH)
-    s = ServerProcess(["node", os.path.join(HERE, "servers", "node_echo.js")],
-                      env=env)
+    s = node_server("node_echo.js")
     request.addfinalizer(s.close)
     return ["ws://127.0.0.1:%d/" % s.port]
 
 
-def _listening(request, tmp_path, what, argv_for):
-    """A server that binds the port on its command line: pick a free one,
-    try again if another process took it first."""
-    for _ in range(5):
-        port = free_port()
-        proc = subprocess.Popen(argv_for(port), cwd=tmp_path,
-                                stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        request.addfinalizer(lambda p=proc: stop(p))
-        if wait_listening(proc, port, what=what):
-            return port
-    raise AssertionError(what + " would not start")
-
-
 def _websocketd(request, tmp_path):
-    port = _listening(request, tmp_path, "websocketd", lambda p: [
+    port = server_on_free_port(request, "websocketd", lambda p: [
         "websocketd", "--port=%d" % p, "--address=127.0.0.1",
-        "--loglevel=fatal", "cat"])
+        "--loglevel=fatal", "cat"], cwd=tmp_path)
     return ["ws://127.0.0.1:%d/" % port]
 
 
 def _lws_mirror(request, tmp_path):
-    port = _listening(request, tmp_path, "libwebsockets-test-server",
-                      lambda p: ["libwebsockets-test-server", "-p", str(p),
-                                 "-i", "lo"])
+    port = server_on_free_port(
+        request, "libwebsockets-test-server",
+        lambda p: ["libwebsockets-test-server", "-p", str(p), "-i", "lo"],
+        cwd=tmp_path)
     # -q: no "subprotocol" line on stderr
     return ["-q", "-s", "lws-mirror-protocol", "ws://127.0.0.1:%d/" % port]
 
@@ -67,10 +49,11 @@ def _lws_mirror(request, tmp_path):
 # lws's mirror relays each piece of a message as lws hands it over, so a
 # message split across two reads comes back as two)
 SERVERS = {
-    "python-websockets": (_py("websockets"), 10000, True),
-    "python-websockets-20ms": (_py("websockets", 0.02), 50, True),
-    "aiohttp": (_py("aiohttp"), 10000, True),
-    "tornado": (_py("tornado"), 10000, True),
+    "python-websockets": (_py("websockets_echo.py"), 10000, True),
+    "python-websockets-20ms": (_py("websockets_echo.py", "--delay", 0.02),
+                               50, True),
+    "aiohttp": (_py("aiohttp_echo.py", "--deflate"), 10000, True),
+    "tornado": (_py("tornado_echo.py"), 10000, True),
     "node-ws": (_node, 10000, True),
     "websocketd-cat": (_websocketd, 10000, True),
     # its mirror relays each fragment as a message of its own
@@ -134,9 +117,7 @@ def test_deflate_node_ws():
     """node ws with permessage-deflate agreed: short and long lines, the
     end-of-input Ping's Pong, each once (a guard beside the exact-byte test
     below, which is the one libwebsockets 4.1 alone failed)."""
-    env = dict(os.environ, NODE_PATH=NODE_PATH)
-    s = ServerProcess(["node", os.path.join(HERE, "servers", "node_echo.js"),
-                       "--deflate"], env=env)
+    s = node_server("node_echo.js", "--deflate")
     try:
         lines = b"hello\n" + b"y" * 4000 + b"\nworld\n"
         r = run(["--deflate", "-D", "ws://127.0.0.1:%d/" % s.port],
@@ -224,21 +205,11 @@ def test_wait_zero_closes_at_once():
 
 
 def test_show_ping_reports_the_end_pong():
-    with RawServer(_echo_answering_pings) as srv:
+    with RawServer(echo_handler) as srv:
         r = run(["-P", "-x", "hi", srv.url])
     assert r.returncode == 0, r.stderr
     assert r.stdout == b"hi\n"
     assert b"round trip" in r.stderr
-
-
-def _echo_answering_pings(conn):
-    conn.read_request().accept()
-    while True:
-        op, data = conn.recv_message()    # answers Pings
-        if op == OP_CLOSE:
-            conn.send_close(1000)
-            return
-        conn.send_frame(op, data)
 
 
 def test_server_that_never_answers_pings():
@@ -268,7 +239,7 @@ def test_server_that_never_answers_pings():
 def test_keepalive_pings_do_not_hold_the_close():
     """--ping-interval goes on working, and its Pongs do not keep the
     end-of-input check from going quiet."""
-    s = python_server("py_echo.py", "websockets", 0.02)
+    s = python_server("websockets_echo.py", "--delay", 0.02)
     try:
         t0 = time.monotonic()
         r = run(["-P", "--ping-interval", "0.03", "-x", "a", "-x", "b",

@@ -2,23 +2,23 @@
 something. Servers: the exact-bytes echo server and python3-websockets."""
 import threading
 
-from harness import run, spawn, python_server
-from wsproto import RawServer, echo_handler, OP_TEXT, OP_CLOSE
+import pytest
+
+from harness import run, spawn, finish, python_server
+from wsproto import (RawServer, echo_handler, echo_until_close, OP_TEXT,
+                     OP_CLOSE)
 
 
-def test_lines_echoed_in_order():
+@pytest.mark.parametrize("lines,echoed", [
+    ("hello\nworld\n", b"hello\nworld\n"),
+    ("a\n\nlast", b"a\n\nlast\n"),
+], ids=["lines-echoed-in-order", "final-line-without-newline"])
+def test_each_input_line_is_a_message(lines, echoed):
     with RawServer(echo_handler) as srv:
-        r = run([srv.url], input="hello\nworld\n")
+        r = run([srv.url], input=lines)
     assert r.returncode == 0, r.stderr
-    assert r.stdout == b"hello\nworld\n"
+    assert r.stdout == echoed
     assert r.stderr == b""
-
-
-def test_final_line_without_newline_is_a_message():
-    with RawServer(echo_handler) as srv:
-        r = run([srv.url], input="a\n\nlast")
-    assert r.returncode == 0, r.stderr
-    assert r.stdout == b"a\n\nlast\n"
 
 
 def test_100000_lines_in_all_received_in_order():
@@ -99,7 +99,7 @@ def test_lines_before_open_are_queued():
         conn.read_request()
         go.wait(10)         # answer only once stdin has been closed
         conn.accept()
-        echo_loop(conn)
+        echo_until_close(conn)
 
     lines = "".join("q%d\n" % i for i in range(1000)).encode()
     with RawServer(handler) as srv:
@@ -113,15 +113,6 @@ def test_lines_before_open_are_queued():
     assert out == lines
 
 
-def echo_loop(conn):
-    while True:
-        op, data = conn.recv_message()
-        if op == OP_CLOSE:
-            conn.send_frame(OP_CLOSE, data[:2])
-            return
-        conn.send_frame(op, data)
-
-
 def test_server_closes_first_exit_without_waiting_for_stdin():
     def handler(conn):
         conn.read_request().accept()
@@ -131,16 +122,13 @@ def test_server_closes_first_exit_without_waiting_for_stdin():
 
     with RawServer(handler) as srv:
         p = spawn([srv.url])  # stdin stays open
-        try:
-            out, err = p.communicate(timeout=10)
-        finally:
-            p.kill()
-    assert p.returncode == 0, err
+        rc, out, err = finish(p, 10, sig=None)
+    assert rc == 0, err
     assert out == b"bye\n"
 
 
 def test_python_websockets_echo():
-    with python_server("echo.py") as s:
+    with python_server("websockets_echo.py") as s:
         r = run(["ws://127.0.0.1:%d/" % s.port, "-w", "1"],
                 input="one\ntwo\n")
     assert r.returncode == 0, r.stderr

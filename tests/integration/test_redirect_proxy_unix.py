@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from harness import run, free_port, wait_for, stop
-from wsproto import RawServer, echo_handler, OP_CLOSE
+from harness import run, free_port, wait_for, finish
+from wsproto import RawServer, echo_handler, echo_until_close
 
 
 def recording_echo(seen):
@@ -22,12 +22,7 @@ def recording_echo(seen):
         conn.read_request()
         seen.append((conn.request_line, conn.headers))
         conn.accept()
-        while True:
-            op, data = conn.recv_message()
-            if op == OP_CLOSE:
-                conn.send_frame(OP_CLOSE, data[:2])
-                return
-            conn.send_frame(op, data)
+        echo_until_close(conn)
     return handler
 
 
@@ -125,12 +120,7 @@ def relative_redirect(location, start):
             conn.reject("302 Found", extra=["Location: " + location])
             return
         conn.accept()
-        while True:
-            op, data = conn.recv_message()
-            if op == OP_CLOSE:
-                conn.send_frame(OP_CLOSE, data[:2])
-                return
-            conn.send_frame(op, data)
+        echo_until_close(conn)
 
     with RawServer(handler) as s:
         r = run(["-L", s.url.rstrip("/") + start], input="hi\n")
@@ -365,8 +355,7 @@ class Tinyproxy:
         raise AssertionError("tinyproxy: not listening within %d s" % timeout)
 
     def close(self):
-        stop(self.proc)
-        self.proc.stdout.close()
+        finish(self.proc)
 
 
 @pytest.fixture
@@ -421,33 +410,23 @@ def short_dir():
     shutil.rmtree(d, ignore_errors=True)
 
 
-def test_unix_socket(short_dir):
+@pytest.mark.parametrize("url,lines,request_line,host", [
+    ("ws://example.invalid/chat", "over unix\nsecond\n",
+     "GET /chat HTTP/1.1", "example.invalid"),
+    ("ws://example.invalid:8080/a?b=c", "x\n",
+     "GET /a?b=c HTTP/1.1", "example.invalid:8080"),
+], ids=["host-and-path", "host-keeps-port-and-query"])
+def test_unix_socket(short_dir, url, lines, request_line, host):
     path = os.path.join(short_dir, "ws.sock")
     seen = []
     with RawServer(recording_echo(seen), unix_path=path):
-        r = run(["--unix-socket", path, "ws://example.invalid/chat"],
-                input="over unix\nsecond\n")
+        r = run(["--unix-socket", path, url], input=lines)
     assert r.returncode == 0, r.stderr
-    assert r.stdout == b"over unix\nsecond\n"
+    assert r.stdout == lines.encode()
     assert len(seen) == 1
     line, headers = seen[0]
-    assert line == "GET /chat HTTP/1.1"
-    assert [v for k, v in headers if k.lower() == "host"] == \
-        ["example.invalid"]
-
-
-def test_unix_socket_host_keeps_port(short_dir):
-    path = os.path.join(short_dir, "ws.sock")
-    seen = []
-    with RawServer(recording_echo(seen), unix_path=path):
-        r = run(["--unix-socket", path, "ws://example.invalid:8080/a?b=c"],
-                input="x\n")
-    assert r.returncode == 0, r.stderr
-    assert r.stdout == b"x\n"
-    line, headers = seen[0]
-    assert line == "GET /a?b=c HTTP/1.1"
-    assert [v for k, v in headers if k.lower() == "host"] == \
-        ["example.invalid:8080"]
+    assert line == request_line
+    assert [v for k, v in headers if k.lower() == "host"] == [host]
 
 
 def test_unix_socket_nobody_listening_fails(short_dir):

@@ -3,7 +3,7 @@
 import base64
 import json
 
-from harness import run, python_server, spawn, stop, read_line, free_port
+from harness import run, python_server, spawn, finish, read_line, free_port
 from wsproto import (RawServer, echo_handler, OP_TEXT, OP_BINARY, OP_CLOSE,
                      OP_PING, OP_PONG)
 
@@ -155,15 +155,13 @@ def test_reconnect_unbounded_numbers_its_attempts():
             if "reconnecting in" in line:
                 attempts.append(line.split("(", 1)[1])
     finally:
-        stop(p)
-        for f in (p.stdin, p.stdout, p.stderr):
-            f.close()
+        finish(p)
     assert attempts == ["attempt 1)", "attempt 2)"]
 
 
 def test_deflate_negotiated_with_python_websockets():
     big = "compress me " * 1000
-    with python_server("echo.py") as s:
+    with python_server("websockets_echo.py") as s:
         r = run(["--deflate", "-D", "-x", big, "-w", "5", "-n", "1",
                  "ws://127.0.0.1:%d/" % s.port])
     assert r.returncode == 0, r.stderr

@@ -1,7 +1,7 @@
 """TLS (wss://): certificates and host names are verified by default; -k
 turns that off; --ca, --cert and --key. Every certificate is made at test
 time with the openssl command into a temporary directory; the servers are
-python3-websockets echo servers wrapped in ssl (servers/tls_echo.py)."""
+python3-websockets echo servers wrapped in ssl (servers/websockets_echo.py --tls)."""
 import subprocess
 
 import pytest
@@ -71,12 +71,12 @@ def pki(tmp_path_factory):
 
 
 def tls_server(request, pki, name, client_ca=False, host=None):
-    args = [pki / (name + ".pem"), pki / (name + ".key")]
+    args = ["--tls", pki / (name + ".pem"), pki / (name + ".key")]
     if host:
-        args = ["--host", host] + args
+        args += ["--bind", host]
     if client_ca:
-        args.append(pki / "ca.pem")
-    s = python_server("tls_echo.py", *args)
+        args += ["--client-ca", pki / "ca.pem"]
+    s = python_server("websockets_echo.py", *args)
     request.addfinalizer(s.close)
     return s
 

@@ -8,7 +8,7 @@ import re
 import socket
 import subprocess
 
-from harness import ROOT, WSC, free_port, read_line, spawn, stop
+from harness import ROOT, WSC, free_port, read_line, spawn, finish
 from tty import Tmux
 
 TRY = os.path.join(ROOT, "tools", "try")
@@ -58,7 +58,7 @@ def test_hints_and_ctrl_c_clears_the_line(tmp_path):
             t.wait_text("< hello terminal")
         finally:
             peer.stdin.close()
-            stop(peer)
+            finish(peer)
         t.keys("C-d")
         assert t.exit_status(timeout=20) == 0
     # the room went with the session

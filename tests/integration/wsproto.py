@@ -16,6 +16,7 @@ class Conn:
         self.buf = b""
         self.request_line = ""
         self.headers = []
+        self.head = b""         # the raw request head, less its CRLFCRLF
 
     def _fill(self, n):
         while len(self.buf) < n:
@@ -35,8 +36,8 @@ class Conn:
             if not d:
                 raise EOFError("peer closed during handshake")
             self.buf += d
-        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
-        lines = head.decode("latin-1").split("\r\n")
+        self.head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        lines = self.head.decode("latin-1").split("\r\n")
         self.request_line = lines[0]
         self.headers = [tuple(x.strip() for x in l.split(":", 1))
                         for l in lines[1:]]
@@ -228,13 +229,21 @@ class RawServer:
             raise self.errors[0]
 
 
-def echo_handler(conn):
-    """Echo every data message in order; answer a Close after the echoes,
-    with the same code, as RFC 6455 asks."""
-    conn.read_request().accept()
+def echo_until_close(conn, seen=None):
+    """Echo every data message in order (Pings answered); answer the peer's
+    Close after the echoes, with the same code, as RFC 6455 asks, and
+    return its payload. seen, a list, gets each message's payload."""
     while True:
         op, data = conn.recv_message()
         if op == OP_CLOSE:
             conn.send_frame(OP_CLOSE, data[:2])
-            return
+            return data
+        if seen is not None:
+            seen.append(data)
         conn.send_frame(op, data)
+
+
+def echo_handler(conn):
+    """A RawServer handler: accept the handshake, then echo_until_close."""
+    conn.read_request().accept()
+    echo_until_close(conn)

@@ -1,14 +1,16 @@
-"""python3-aiohttp echo server on 127.0.0.1:0; prints its port.
-argv: "deflate" to allow permessage-deflate (aiohttp's default)."""
+"""python3-aiohttp echo server on 127.0.0.1:0; prints its port as its first
+line. argv: [--deflate]: allow permessage-deflate (off unless given)."""
 import asyncio
 import socket
 import sys
 
 from aiohttp import web, WSMsgType
 
+DEFLATE = "--deflate" in sys.argv[1:]
+
 
 async def echo(request):
-    ws = web.WebSocketResponse(max_msg_size=0, compress="deflate" in sys.argv)
+    ws = web.WebSocketResponse(max_msg_size=0, compress=DEFLATE)
     await ws.prepare(request)
     async for m in ws:
         if m.type == WSMsgType.TEXT:
