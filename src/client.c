@@ -7,14 +7,13 @@
  */
 #include "client.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "clientrx.h"
 #include "conn.h"
 #include "diagnose.h"
 #include "dump.h"
@@ -34,9 +33,7 @@ void client_schedule(struct wsc_client *c, lws_sorted_usec_list_t *sul,
 	lws_sul_schedule(c->w->ctx, 0, sul, cb, (lws_usec_t)ms * MS);
 }
 
-/* --- output --- */
-
-static void on_output_gone(struct wsc_client *c);
+/* --- sending --- */
 
 // Frames may go to the connection now.
 static bool can_encode(const struct wsc_client *c)
@@ -45,45 +42,6 @@ static bool can_encode(const struct wsc_client *c)
 		!c->st.close_received;
 }
 static void connection_over(struct wsc_client *c, bool dropped);
-
-static void flush_output(struct wsc_client *c)
-{
-	// broken: a flush inside output_data() already met EPIPE
-	if (c->w->out.broken || (output_pending(&c->w->out) &&
-			!output_flush(&c->w->out))) {
-		on_output_gone(c);
-	}
-}
-
-static void flush_cb(lws_sorted_usec_list_t *sul)
-{
-	struct wsc_client *c = CLIENT_OF(sul, sul_flush);
-
-	c->flush_scheduled = false;
-	flush_output(c);
-}
-
-// Batch writes to stdout, but flush before the loop next sleeps.
-static void schedule_flush(struct wsc_client *c)
-{
-	if (c->w->out.tty && !c->w->out.sink) {
-		flush_output(c);
-		return;
-	}
-	if (!c->flush_scheduled && output_pending(&c->w->out)) {
-		c->flush_scheduled = true;
-		lws_sul_schedule(c->w->ctx, 0, &c->sul_flush, flush_cb, 1);
-	}
-}
-
-static void on_output_gone(struct wsc_client *c)
-{
-	if (c->st.quiet_exit) {
-		return;
-	}
-	c->st.quiet_exit = true;
-	closing_start(c, 1001, "");
-}
 
 static void client_wake(struct wsc_client *c)
 {
@@ -140,25 +98,6 @@ void client_send(struct wsc_client *c, enum wsc_frame kind,
 	}
 }
 
-// SIGINT or SIGTERM (the session kept Ctrl-C at the prompt for the REPL).
-static void client_signal(struct wsc_client *c, int signo)
-{
-	(void)signo;
-	c->signals++;
-	if (c->at.close.closing || c->st.ready != WSC_OPEN) {
-		// impatient, or nothing to close yet: leave at once (after
-		// the server's Close, the wait for its end of TCP is cut short)
-		if (c->st.ready != WSC_OPEN && !c->at.close.closing &&
-				!c->st.close_received) {
-			c->st.failed = true;
-			log_err("interrupted");
-		}
-		wsc_leave(c->w);
-		return;
-	}
-	closing_start(c, 1001, "");
-}
-
 /* --- the endpoint the session's input talks to (endpoint.h) --- */
 
 static bool ep_send(void *ctx, enum wsc_frame kind, const void *data,
@@ -207,9 +146,25 @@ static void ep_end_input(void *ctx)
 	client_end_input(ctx);
 }
 
+// SIGINT or SIGTERM (the session kept Ctrl-C at the prompt for the REPL).
 static void ep_signal(void *ctx, int signo)
 {
-	client_signal(ctx, signo);
+	struct wsc_client *c = ctx;
+
+	(void)signo;
+	c->signals++;
+	if (c->at.close.closing || c->st.ready != WSC_OPEN) {
+		// impatient, or nothing to close yet: leave at once (after
+		// the server's Close, the wait for its end of TCP is cut short)
+		if (c->st.ready != WSC_OPEN && !c->at.close.closing &&
+				!c->st.close_received) {
+			c->st.failed = true;
+			log_err("interrupted");
+		}
+		wsc_leave(c->w);
+		return;
+	}
+	closing_start(c, 1001, "");
 }
 
 static void ep_describe(void *ctx)
@@ -221,7 +176,6 @@ static void ep_describe(void *ctx)
 		c->sent, c->received, *c->at.protocol ? ", subprotocol " : "",
 		c->at.protocol);
 }
-
 
 /* --- connecting --- */
 
@@ -258,105 +212,6 @@ static void report_open(struct wsc_client *c)
 		proto);
 }
 
-/* --- receiving --- */
-
-/*
- * A received message fails the connection: its line was just said. The
- * connection takes nothing more; close with code through our own close
- * flow. Our Close already went (or is queued): no second one.
- */
-static void fail_rx(struct wsc_client *c, unsigned code, const char *reason)
-{
-	c->at.rx_failed = true;
-	c->st.failed = true;
-	if (c->st.close_sent) {
-		closing_hang_up(c);
-		return;
-	}
-	closing_start(c, code, reason);
-}
-
-// -n is reached: the rest is not ours to print
-static bool count_reached(const struct wsc_client *c)
-{
-	return c->opts->count && c->received >= c->opts->count;
-}
-
-static void on_begin(void *u, bool binary)
-{
-	struct wsc_client *c = u;
-
-	closing_alive(c);
-	// nobody is reading any more, or -n is reached
-	c->at.rx_skip = c->at.rx_failed || (c->at.close.closing &&
-		c->st.quiet_exit) || count_reached(c);
-	if (!c->at.rx_skip) {
-		output_begin(&c->w->out, binary);
-	}
-}
-
-static void on_data(void *u, const void *p, size_t n)
-{
-	struct wsc_client *c = u;
-
-	closing_alive(c);
-	if (!c->at.rx_skip) {
-		output_data(&c->w->out, p, n);
-	}
-}
-
-static void on_end(void *u)
-{
-	struct wsc_client *c = u;
-
-	if (c->at.rx_skip) {
-		return;
-	}
-	output_end(&c->w->out);
-	c->received++;
-	if (c->w->out.broken) {
-		on_output_gone(c);  // the reader went away mid-message
-		return;
-	}
-	schedule_flush(c);
-	if (count_reached(c)) {
-		closing_start(c, 1000, "");
-	}
-}
-
-// The server broke the protocol: say how, and close with code.
-static void on_error(void *u, unsigned code, const char *why)
-{
-	struct wsc_client *c = u;
-
-	if (c->at.rx_failed || (c->at.close.closing && c->st.quiet_exit)) {
-		return;
-	}
-	if (code == 1009) {
-		if (count_reached(c)) {
-			return;     // -n: not ours to print, so not ours to limit
-		}
-		log_err("message larger than --max-size (%llu bytes)%s",
-			c->opts->max_size, c->at.close.closing ? "" :
-			"; closing with 1009");
-		fail_rx(c, 1009, "message too big");
-		return;
-	}
-	if (code == 1011) {
-		log_err("%s%s", why, c->at.close.closing ? "" :
-			"; closing with 1011");
-		fail_rx(c, 1011, why);
-		return;
-	}
-	if (c->at.close.closing) {
-		log_err("protocol error: the server sent a %s", why);
-	} else {
-		log_err("protocol error: the server sent a %s (closing with %u)",
-			why, code);
-	}
-	fail_rx(c, code, NULL);
-}
-
 /* --- -L: following a redirect --- */
 
 static bool connect_client(struct wsc_client *c);
@@ -389,16 +244,30 @@ static bool follow_redirect(struct wsc_client *c)
 
 /* --- the end of a connection, and --reconnect --- */
 
+// An attempt begins from nothing: no redirect, flag, Ping or timer left.
+static void attempt_start(struct wsc_client *c)
+{
+	memset(&c->at, 0, sizeof(c->at));
+	state_restart(&c->st);
+}
+
+// The attempt is over: its timers stop (its facts stay for the exit).
+static void attempt_finish(struct wsc_client *c)
+{
+	lws_sul_cancel(&c->at.sul_connect);
+	closing_stop(c);
+	keepalive_stop(c);
+}
+
 static void reconnect_cb(lws_sorted_usec_list_t *sul)
 {
 	struct wsc_client *c = CLIENT_OF(sul, sul_reconnect);
 	const struct wsc_opts *o = c->opts;
 	struct wsc_sendq_item *it;
 
-	// a new connection: the old attempt's state is gone (connection_over()
-	// finished it), what is queued is kept
-	memset(&c->at, 0, sizeof(c->at));
-	state_restart(&c->st);
+	// a new connection: a new attempt (connection_over() finished the
+	// old one), what is queued is kept
+	attempt_start(c);
 	// a message cut by the drop cannot be continued on a new connection
 	while ((it = sendq_peek(&c->w->q)) && !it->first) {
 		sendq_pop(&c->w->q);
@@ -408,14 +277,6 @@ static void reconnect_cb(lws_sorted_usec_list_t *sul)
 			o->execute[i], strlen(o->execute[i]));
 	}
 	connect_client(c);
-}
-
-// The attempt is over: its timers stop (its facts stay for the exit).
-static void attempt_finish(struct wsc_client *c)
-{
-	lws_sul_cancel(&c->at.sul_connect);
-	closing_stop(c);
-	keepalive_stop(c);
 }
 
 // The connection is gone: try again (--reconnect) or leave the loop.
@@ -597,7 +458,7 @@ static void on_failed(void *u, const char *cause)
 void client_conn_ended(struct wsc_client *c)
 {
 	c->conn = NULL;
-	flush_output(c);
+	clientrx_flush(c);
 	diagnose_closed(c);
 	connection_over(c, !c->st.close_received && !c->at.close.closing &&
 		!c->st.quiet_exit && !c->signals && !c->at.rx_failed &&
@@ -622,10 +483,10 @@ static void on_close(void *u, const unsigned char *p, size_t len)
 
 static const struct wsc_conn_cb conn_cb = {
 	.open = on_open, .failed = on_failed,
-	.begin = on_begin, .data = on_data, .end = on_end,
+	.begin = clientrx_on_begin, .data = clientrx_on_data,
+	.end = clientrx_on_end, .error = clientrx_on_error,
 	.ping = keepalive_on_ping, .pong = keepalive_on_pong,
-	.close = on_close,
-	.error = on_error, .writable = on_writable, .closed = on_closed,
+	.close = on_close, .writable = on_writable, .closed = on_closed,
 };
 
 /* --- setting up --- */
@@ -666,7 +527,7 @@ static void ep_stop(void *ctx)
 	conn_abort(c->conn);
 	c->conn = NULL;
 	attempt_finish(c);
-	flush_output(c);
+	clientrx_flush(c);
 }
 
 static const struct wsc_endpoint_ops client_endpoint = {

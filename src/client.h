@@ -1,8 +1,9 @@
 /*
  * client.h - the client endpoint: its state (struct wsc_client, the
  * counterpart of the room), the session it runs in, and the calls its
- * parts share: client.c (connecting, redirects, --reconnect, sending and
- * receiving), clientclose.c (the close flow) and keepalive.c (Pings).
+ * parts share: client.c (connecting, --reconnect, sending, the endpoint
+ * ops), clientreq.c (the request and -L redirects), clientrx.c (what is
+ * received), clientclose.c (the close flow) and keepalive.c (Pings).
  */
 #ifndef WSC_CLIENT_H
 #define WSC_CLIENT_H

@@ -7,7 +7,10 @@
 #ifndef WSC_DIAGNOSE_H
 #define WSC_DIAGNOSE_H
 
-#include "wsc.h"
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "options.h"
 
 struct wsc_client;
 struct wsc_trace;

@@ -35,6 +35,16 @@ void endpoint_end_input(const struct wsc_endpoint *ep)
 	ep->ops->end_input(ep->ctx);
 }
 
+bool endpoint_connecting(const struct wsc_endpoint *ep)
+{
+	return ep->ops->connecting(ep->ctx);
+}
+
+void endpoint_signal(const struct wsc_endpoint *ep, int signo)
+{
+	ep->ops->signal(ep->ctx, signo);
+}
+
 void endpoint_describe(const struct wsc_endpoint *ep)
 {
 	ep->ops->describe(ep->ctx);

@@ -84,6 +84,8 @@ unsigned endpoint_connection(const struct wsc_endpoint *ep);
 void endpoint_close(const struct wsc_endpoint *ep, unsigned code,
 	const char *reason);
 void endpoint_end_input(const struct wsc_endpoint *ep);
+bool endpoint_connecting(const struct wsc_endpoint *ep);
+void endpoint_signal(const struct wsc_endpoint *ep, int signo);
 void endpoint_describe(const struct wsc_endpoint *ep);
 
 /* A whole message or control frame (the REPL's lines), sent at once. */

@@ -112,13 +112,13 @@ static int stdin_cb(struct lws *wsi, enum lws_callback_reasons reason,
 static void route_signal(struct wsc *w, int signo)
 {
 	if (signo == SIGWINCH || (signo == SIGINT && w->repl_active &&
-			!w->ep.ops->connecting(w->ep.ctx))) {
+			!endpoint_connecting(&w->ep))) {
 		if (w->interactive) {
 			repl_signal(w, signo);
 		}
 		return;
 	}
-	w->ep.ops->signal(w->ep.ctx, signo);
+	endpoint_signal(&w->ep, signo);
 }
 
 static int signal_cb(struct lws *wsi, enum lws_callback_reasons reason,
