@@ -22,7 +22,6 @@
 #include "tls.h"
 #include "trace.h"
 
-#define MS 1000LL   // lws timers count microseconds
 
 #define CLIENT_OF(sul, member) \
 	lws_container_of(sul, struct wsc_client, member)
@@ -30,7 +29,7 @@
 void client_schedule(struct wsc_client *c, lws_sorted_usec_list_t *sul,
 		sul_cb_t cb, long ms)
 {
-	lws_sul_schedule(c->w->ctx, 0, sul, cb, (lws_usec_t)ms * MS);
+	lws_sul_schedule(c->w->ctx, 0, sul, cb, ms * LWS_US_PER_MS);
 }
 
 /* --- sending --- */

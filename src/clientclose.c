@@ -17,7 +17,6 @@
 #include "conn.h"
 #include "log.h"
 
-#define MS 1000LL   // lws timers count microseconds
 
 /*
  * End of input with no -w and no -n: before our Close (after which some
@@ -138,7 +137,8 @@ static void close_timeout_cb(lws_sorted_usec_list_t *sul)
 	struct wsc_client *c = lws_container_of(sul, struct wsc_client,
 		at.close.sul_close);
 	struct client_closing *k = &c->at.close;
-	int64_t now = lws_now_usecs(), t = c->opts->close_timeout_ms * MS;
+	int64_t now = lws_now_usecs();
+	int64_t t = c->opts->close_timeout_ms * LWS_US_PER_MS;
 
 	if (!c->conn || c->st.close_received) {
 		return;
@@ -146,7 +146,7 @@ static void close_timeout_cb(lws_sorted_usec_list_t *sul)
 	heard(c);
 	if (now - k->last_rx_us < t) {
 		client_schedule(c, &k->sul_close, close_timeout_cb,
-			(long)((k->last_rx_us + t - now) / MS) + 1);
+			(long)((k->last_rx_us + t - now) / LWS_US_PER_MS) + 1);
 		return;
 	}
 	if (reading(c, &k->unsent)) {
@@ -173,9 +173,9 @@ static void drain_cb(lws_sorted_usec_list_t *sul)
 	if (!c->conn || d->stage == DRAIN_OFF) {
 		return;
 	}
-	t = (pong ? DRAIN_PONG_MS : DRAIN_QUIET_MS) * MS;
-	if (pong && c->opts->close_timeout_ms * MS < t) {
-		t = c->opts->close_timeout_ms * MS;
+	t = (pong ? DRAIN_PONG_MS : DRAIN_QUIET_MS) * LWS_US_PER_MS;
+	if (pong && c->opts->close_timeout_ms * LWS_US_PER_MS < t) {
+		t = c->opts->close_timeout_ms * LWS_US_PER_MS;
 	}
 	heard(c);
 	if (pong && reading(c, &d->unsent)) {
@@ -189,17 +189,19 @@ static void drain_cb(lws_sorted_usec_list_t *sul)
 		closing_start(c, 1000, "");
 		return;
 	}
-	if (now - d->ping_us >= DRAIN_MAX_MS * MS && unread(c) == 0 &&
-			(ioctl(conn_fd(c->conn), SIOCOUTQ, &unsent) ||
-			unsent == 0)) {
+	if (now - d->ping_us >= DRAIN_MAX_MS * LWS_US_PER_MS &&
+			unread(c) == 0 && (ioctl(conn_fd(c->conn), SIOCOUTQ,
+			&unsent) || unsent == 0)) {
 		closing_start(c, 1000, "");   // it never falls quiet
 		return;
 	}
 	next = last + t - now;
-	if (next > DRAIN_QUIET_MS * MS) {
-		next = DRAIN_QUIET_MS * MS;  // look again for the bound
+	if (next > DRAIN_QUIET_MS * LWS_US_PER_MS) {
+		// look again for the bound
+		next = DRAIN_QUIET_MS * LWS_US_PER_MS;
 	}
-	client_schedule(c, &d->sul, drain_cb, (long)(next / MS) + 1);
+	client_schedule(c, &d->sul, drain_cb,
+		(long)(next / LWS_US_PER_MS) + 1);
 }
 
 static void drain_start(struct wsc_client *c)
