@@ -1,31 +1,94 @@
 /*
- * client.h - the WebSocket client session: lws context, connection, the
- * protocol callback, and the close flow that loses nothing.
+ * client.h - the client endpoint: its state (struct wsc_client, the
+ * counterpart of the room), the session it runs in, and the calls its
+ * parts share: client.c (connecting, --reconnect, sending, the endpoint
+ * ops), clientreq.c (the request and -L redirects), clientrx.c (what is
+ * received), clientclose.c (the close flow) and keepalive.c (Pings).
  */
 #ifndef WSC_CLIENT_H
 #define WSC_CLIENT_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <libwebsockets.h>
+
+#include "clientclose.h"
+#include "clientreq.h"
+#include "endpoint.h"
+#include "keepalive.h"
 #include "options.h"
 #include "state.h"
 #include "wsc.h"
 
+struct wsc_conn;
+struct wsc_trace;
+struct wsc_mask;
+struct tls_ctx;
+
+/*
+ * One connection attempt, its redirects included: what it negotiated,
+ * how it closes, its Pings, its faults and its timers. A reconnect
+ * finishes it and starts a new one from zero.
+ */
+struct client_attempt {
+	unsigned redirects;             // followed so far (-L)
+	int redirect_status;            // the last one's HTTP status
+	char location[512];             // and its Location
+	bool too_many_redirects;
+	bool timed_out;                 // --connect-timeout ended it
+	char protocol[128];             // the negotiated subprotocol
+	char extensions[256];           // the negotiated extensions
+	bool rx_skip;           // the message being received is not printed
+	bool rx_failed;         // a received message failed the connection
+	bool pong_timed_out;            // --ping-timeout ended it
+	struct client_closing close;
+	struct keepalive ka;
+	lws_sorted_usec_list_t sul_connect;  // --connect-timeout
+};
+
+struct wsc_client {
+	struct wsc *w;          // the session: loop, send queue, output
+	const struct wsc_opts *opts;
+	struct wsc_input_calls input;   // what it may ask of input
+	struct wsc_conn *conn;  // the WebSocket connection (conn.h)
+	struct wsc_trace *trace;    // its handshake, byte for byte (trace.h)
+	struct wsc_mask *keys;  // masking keys and nonces (mask.h)
+	struct tls_ctx *tls;    // wss:// settings (tls.h)
+	struct wsc_state st;
+
+	struct client_request rq;   // what it asks for, and where
+
+	bool tx_open;           // a message's start went out on this connection
+	unsigned long long cut; // bytes of a cut message not sent (reconnect)
+	unsigned long sent;     // complete messages written
+	unsigned long received; // complete messages
+	unsigned reconnects;    // attempts made so far
+	int signals;            // SIGINT/SIGTERM seen
+	bool flush_scheduled;
+	lws_sorted_usec_list_t sul_flush;       // stdout batch flush
+	lws_sorted_usec_list_t sul_reconnect;   // --reconnect backoff, -L
+
+	struct client_attempt at;
+};
+
 /* Run a whole client session; returns the exit status. */
 enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd);
 
-/* Input queued something (or ended): get it written when possible. */
-void client_wake(struct wsc *w);
+/* --- shared by the client's parts --- */
 
-/* A SIGINT, SIGTERM or SIGWINCH arrived. */
-void client_signal(struct wsc *w, int signo);
+/* Run cb on sul after ms milliseconds. */
+void client_schedule(struct wsc_client *c, lws_sorted_usec_list_t *sul,
+		sul_cb_t cb, long ms);
 
-/* Queue one whole message or control frame (the REPL's lines). */
-void client_send(struct wsc *w, enum wsc_frame kind, const void *data,
-		size_t len);
+/* Queue one whole message or control frame and get it written. */
+void client_send(struct wsc_client *c, enum wsc_frame kind,
+		const void *data, size_t len);
 
-/* Input ended (Ctrl-D): send what is queued, close as at end of a pipe. */
-void client_end_input(struct wsc *w);
+/* Write what is queued to the connection (as far as it takes it). */
+void client_pump(struct wsc_client *c);
 
-/* Close with code and reason (after what is queued), then exit. */
-void client_close(struct wsc *w, unsigned code, const char *reason);
+/* The open connection is gone (conn_abort()ed, or its end was told). */
+void client_conn_ended(struct wsc_client *c);
 
 #endif

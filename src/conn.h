@@ -10,10 +10,10 @@
  * wire; here lws is only the transport.
  *
  * What it does not do: decide when to close, reconnect, follow redirects
- * or print. The session (client.c) owns those: it queues frames through
- * conn_frame(), is told of each message span, control frame and fault,
- * and answers a fault with its own Close (conn never closes on its own,
- * except for the Pong it owes).
+ * or print. The client endpoint (client.h) owns those: it queues frames
+ * through conn_frame(), is told of each message span, control frame and
+ * fault, and answers a fault with its own Close (conn never closes on its
+ * own, except for the Pong it owes).
  *
  * Messages: streamed span by span to begin/data/end, unless max_size is
  * set: then each message is held (at most max_size bytes) and handed on

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "client.h"
 #include "dump.h"
 #include "events.h"
 #include "httphead.h"
@@ -81,60 +82,61 @@ void diagnose_cause(const struct wsc_trace *t, const struct wsc_opts *o,
 
 // The one-line cause of a failed handshake, in wsc's words: the client's
 // own faults (redirects) first, then the shared ones.
-static void connect_cause(struct wsc *w, const char *cce, int status,
+static void connect_cause(struct wsc_client *c, const char *cce, int status,
 		char *out, size_t size)
 {
-	const struct wsc_trace *t = w->trace;
+	const struct wsc_trace *t = c->trace;
 
-	if (w->too_many_redirects) {
+	if (c->at.too_many_redirects) {
 		snprintf(out, size, "%s: too many redirects (more than %u); last "
-			"to %s", w->url_text, w->opts->max_redirects,
-			w->location);
-	} else if (w->redirect_status) {
+			"to %s", c->rq.url_text, c->opts->max_redirects,
+			c->at.location);
+	} else if (c->at.redirect_status) {
 		snprintf(out, size, "handshake rejected: HTTP %d %s: redirect to "
-			"%s (use -L to follow)", w->redirect_status,
-			httphead_reason(w->redirect_status), w->location);
+			"%s (use -L to follow)", c->at.redirect_status,
+			httphead_reason(c->at.redirect_status), c->at.location);
 	} else {
-		diagnose_cause(t, w->opts, w->url_text, cce, w->timed_out,
+		diagnose_cause(t, c->opts, c->rq.url_text, cce, c->at.timed_out,
 			status, out, size);
 	}
 }
 
 // Say why the connection could not be made: details first, cause last.
-void diagnose_connect_error(struct wsc *w, const char *cce)
+void diagnose_connect_error(struct wsc_client *c, const char *cce)
 {
 	char cause[8192];
-	int status = trace_status(w->trace);
+	int status = trace_status(c->trace);
 
-	if (w->opts->dump) {
-		dump_exchange(w->trace, true, false);
+	if (c->opts->dump) {
+		dump_exchange(c->trace, true, false);
 	}
 	if (status && status != 101) {
-		dump_rejected(w->trace);   // always: status, headers, body start
-	} else if (w->opts->dump) {
-		dump_exchange(w->trace, false, true);
+		dump_rejected(c->trace);   // always: status, headers, body start
+	} else if (c->opts->dump) {
+		dump_exchange(c->trace, false, true);
 		if (status == 101) {
-			dump_verdict(w->trace, w->opts->protocols);
+			dump_verdict(c->trace, c->opts->protocols);
 		}
 	}
-	connect_cause(w, cce ? cce : "", status, cause, sizeof(cause));
+	connect_cause(c, cce ? cce : "", status, cause, sizeof(cause));
 	log_err("%s", cause);
 }
 
-void diagnose_closed(struct wsc *w)
+void diagnose_closed(struct wsc_client *c)
 {
-	const struct wsc_state *s = &w->st;
-	const char *who = w->closing ? "we closed" : "server closed";
+	const struct wsc_state *s = &c->st;
+	const char *who = c->at.close.closing ? "we closed" : "server closed";
 
-	events_close(w, w->closing ? "client" : "server", s->close_received);
+	events_close(c, c->at.close.closing ? "client" : "server", s->close_received);
 	if (s->close_received) {
-		state_set(&w->st, WSC_CLOSED, "%s, code %u%s%s, %s", who,
+		state_set(&c->st, WSC_CLOSED, "%s, code %u%s%s, %s", who,
 			s->code, *s->reason ? " reason " : "", s->reason,
-			*w->close_fault ? "not clean" : "clean");
-		if (w->rx_failed) {
+			*c->at.close.fault ? "not clean" : "clean");
+		if (c->at.rx_failed) {
 			// its line is said
-		} else if (*w->close_fault) {
-			log_err("protocol error: the server sent %s", w->close_fault);
+		} else if (*c->at.close.fault) {
+			log_err("protocol error: the server sent %s",
+				c->at.close.fault);
 		} else if (state_exit_status(s) == WSC_EXIT_PEER_CLOSE) {
 			log_err("server closed the connection: %u%s%s%s%s%s", s->code,
 				*state_close_name(s->code) ? " (" : "",
@@ -144,16 +146,16 @@ void diagnose_closed(struct wsc *w)
 		}
 		return;
 	}
-	state_set(&w->st, WSC_CLOSED, "code 1006, not clean");
-	if (s->quiet_exit || w->rx_failed || w->signals) {
+	state_set(&c->st, WSC_CLOSED, "code 1006, not clean");
+	if (s->quiet_exit || c->at.rx_failed || c->signals) {
 		return;
 	}
-	if (w->pong_timed_out) {
+	if (c->at.pong_timed_out) {
 		return;     // its line is said
 	}
-	if (w->close_timed_out) {
+	if (c->at.close.timed_out) {
 		log_err("no Close from the server within %.3g s (--close-timeout)",
-			(double)w->opts->close_timeout_ms / 1000.0);
+			(double)c->opts->close_timeout_ms / 1000.0);
 	} else {
 		log_err("connection closed abnormally (1006)");
 	}

@@ -3,53 +3,57 @@
  */
 #include "endpoint.h"
 
-#include "wsc.h"
-
-bool endpoint_send(struct wsc *w, enum wsc_frame kind, const void *data,
-	size_t len, bool first, bool last)
+bool endpoint_send(const struct wsc_endpoint *ep, enum wsc_frame kind,
+	const void *data, size_t len, bool first, bool last)
 {
-	return w->ep.ops->send(w->ep.ctx, kind, data, len, first, last);
+	return ep->ops->send(ep->ctx, kind, data, len, first, last);
 }
 
-void endpoint_wake(struct wsc *w)
+void endpoint_wake(const struct wsc_endpoint *ep)
 {
-	w->ep.ops->wake(w->ep.ctx);
+	ep->ops->wake(ep->ctx);
 }
 
-enum wsc_flow endpoint_flow(struct wsc *w, bool resume)
+enum wsc_flow endpoint_flow(const struct wsc_endpoint *ep, bool resume)
 {
-	return w->ep.ops->flow(w->ep.ctx, resume);
+	return ep->ops->flow(ep->ctx, resume);
 }
 
-unsigned endpoint_connection(struct wsc *w)
+unsigned endpoint_connection(const struct wsc_endpoint *ep)
 {
-	return w->ep.ops->connection(w->ep.ctx);
+	return ep->ops->connection(ep->ctx);
 }
 
-void endpoint_close(struct wsc *w, unsigned code, const char *reason)
+void endpoint_close(const struct wsc_endpoint *ep, unsigned code,
+	const char *reason)
 {
-	w->ep.ops->close(w->ep.ctx, code, reason);
+	ep->ops->close(ep->ctx, code, reason);
 }
 
-void endpoint_end_input(struct wsc *w)
+void endpoint_end_input(const struct wsc_endpoint *ep)
 {
-	w->ep.ops->end_input(w->ep.ctx);
+	ep->ops->end_input(ep->ctx);
 }
 
-void endpoint_signal(struct wsc *w, int signo)
+bool endpoint_connecting(const struct wsc_endpoint *ep)
 {
-	w->ep.ops->signal(w->ep.ctx, signo);
+	return ep->ops->connecting(ep->ctx);
 }
 
-void endpoint_describe(struct wsc *w)
+void endpoint_signal(const struct wsc_endpoint *ep, int signo)
 {
-	w->ep.ops->describe(w->ep.ctx);
+	ep->ops->signal(ep->ctx, signo);
 }
 
-void endpoint_send_message(struct wsc *w, enum wsc_frame kind,
-	const void *data, size_t len)
+void endpoint_describe(const struct wsc_endpoint *ep)
 {
-	if (endpoint_send(w, kind, data, len, true, true)) {
-		endpoint_wake(w);
+	ep->ops->describe(ep->ctx);
+}
+
+void endpoint_send_message(const struct wsc_endpoint *ep,
+	enum wsc_frame kind, const void *data, size_t len)
+{
+	if (endpoint_send(ep, kind, data, len, true, true)) {
+		endpoint_wake(ep);
 	}
 }

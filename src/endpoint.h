@@ -1,13 +1,15 @@
 /*
- * endpoint.h - what the session's input talks to: the client connection
- * (client.c) or the room of --listen (server.c). The stdin reader
- * (input.c), the REPL (repl.c) and /send (sendfile.c) call only these, so
- * they know neither the connection nor the room, and neither of those
- * calls back into a mode switch: there is no cycle and no server_mode.
+ * endpoint.h - what the session's input talks to, and what it may ask of
+ * the session in turn: the client connection (client.c) or the room of
+ * --listen (server.c). The stdin reader (input.c), the REPL (repl.c) and
+ * /send (sendfile.c) call only the ops, so they know neither the
+ * connection nor the room; an endpoint calls back only through the
+ * wsc_input_calls it is given at set-up, so it knows neither stdin nor
+ * the REPL: there is no cycle and no server_mode.
  *
  * The data path: input pieces go to send() (the client queues them for
  * its socket, the room relays a whole line to its clients), flow() says
- * whether input may read on, and the endpoint calls input_resume() when it
+ * whether input may read on, and the endpoint calls resume() when it
  * may again.
  */
 #ifndef WSC_ENDPOINT_H
@@ -16,17 +18,33 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "sendq.h"
+#include <libwebsockets.h>
 
-struct wsc;
+#include "sendq.h"
 
 enum wsc_flow {
 	WSC_FLOW_GO,            // take more input
-	WSC_FLOW_FULL,          // pause until input_resume()
+	WSC_FLOW_FULL,          // pause until resume()
 	WSC_FLOW_CLOSED,        // closing: nothing more will be sent
 };
 
+/* What an endpoint may ask of the session's input (given at set-up). */
+struct wsc_input_calls {
+	void *ctx;                  // the session
+	void (*stop)(void *ctx);    // stop reading for good (closing)
+	void (*resume)(void *ctx);  // there is room again: read on
+	void (*opened)(void *ctx);  // a connection opened (the REPL's hint)
+};
+
 struct wsc_endpoint_ops {
+	/* The loop exists (lc, made from info): listen, say which vhost
+	 * input is adopted on. NULL after saying why. */
+	struct lws_vhost *(*attach)(void *ctx, struct lws_context *lc,
+		struct lws_context_creation_info *info);
+	/* Input is started: begin (connect). */
+	void (*start)(void *ctx);
+	/* The loop is over: end what is left, before the context goes. */
+	void (*stop)(void *ctx);
 	/* Take a piece of a message (first, last: its ends; a control frame
 	 * is one whole piece). False after saying why (out of memory). */
 	bool (*send)(void *ctx, enum wsc_frame kind, const void *data,
@@ -39,11 +57,14 @@ struct wsc_endpoint_ops {
 	/* Which connection input now goes to: it changes when a new one
 	 * begins, and a message begun on one cannot go on on another. */
 	unsigned (*connection)(void *ctx);
+	/* Still connecting: there is nothing to close yet, so Ctrl-C ends
+	 * the session even at the prompt. */
+	bool (*connecting)(void *ctx);
 	/* Close with code and reason after what was sent, then leave. */
 	void (*close)(void *ctx, unsigned code, const char *reason);
 	/* The user ended input (Ctrl-D): finish as at the end of a pipe. */
 	void (*end_input)(void *ctx);
-	/* SIGINT, SIGTERM or SIGWINCH. */
+	/* SIGINT or SIGTERM not taken by the REPL. */
 	void (*signal)(void *ctx, int signo);
 	/* One line for /status. */
 	void (*describe)(void *ctx);
@@ -54,19 +75,21 @@ struct wsc_endpoint {
 	void *ctx;              // the connection's or the room's state
 };
 
-/* The calls, on the session's endpoint. */
-bool endpoint_send(struct wsc *w, enum wsc_frame kind, const void *data,
-	size_t len, bool first, bool last);
-void endpoint_wake(struct wsc *w);
-enum wsc_flow endpoint_flow(struct wsc *w, bool resume);
-unsigned endpoint_connection(struct wsc *w);
-void endpoint_close(struct wsc *w, unsigned code, const char *reason);
-void endpoint_end_input(struct wsc *w);
-void endpoint_signal(struct wsc *w, int signo);
-void endpoint_describe(struct wsc *w);
+/* The calls, on an endpoint. */
+bool endpoint_send(const struct wsc_endpoint *ep, enum wsc_frame kind,
+	const void *data, size_t len, bool first, bool last);
+void endpoint_wake(const struct wsc_endpoint *ep);
+enum wsc_flow endpoint_flow(const struct wsc_endpoint *ep, bool resume);
+unsigned endpoint_connection(const struct wsc_endpoint *ep);
+void endpoint_close(const struct wsc_endpoint *ep, unsigned code,
+	const char *reason);
+void endpoint_end_input(const struct wsc_endpoint *ep);
+bool endpoint_connecting(const struct wsc_endpoint *ep);
+void endpoint_signal(const struct wsc_endpoint *ep, int signo);
+void endpoint_describe(const struct wsc_endpoint *ep);
 
 /* A whole message or control frame (the REPL's lines), sent at once. */
-void endpoint_send_message(struct wsc *w, enum wsc_frame kind,
-	const void *data, size_t len);
+void endpoint_send_message(const struct wsc_endpoint *ep,
+	enum wsc_frame kind, const void *data, size_t len);
 
 #endif

@@ -4,6 +4,8 @@
  */
 #include "events.h"
 
+#include "client.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -25,13 +27,13 @@ static void emit(struct wsc *w, const char *fmt_body)
 
 static void on_state(void *ctx, enum wsc_ready to, const char *why)
 {
-	struct wsc *w = ctx;
+	struct wsc_client *c = ctx;
 	char body[1200], q[1024];
 
 	jsonl_quote(why, strlen(why), q, sizeof(q));
 	snprintf(body, sizeof(body), "\"event\":\"state\",\"state\":%d,"
 		"\"name\":\"%s\",\"cause\":%s", (int)to, state_name(to), q);
-	emit(w, body);
+	emit(c->w, body);
 }
 
 static void on_error(void *ctx, const char *msg)
@@ -46,14 +48,17 @@ static void on_error(void *ctx, const char *msg)
 
 void events_init(struct wsc *w)
 {
-	if (!w->opts->jsonl) {
-		return;
+	if (w->opts->jsonl) {
+		log_set_error_hook(on_error, w);
 	}
-	if (w->opts->show_state) {
-		w->st.hook = on_state;
-		w->st.hook_ctx = w;
+}
+
+void events_watch(struct wsc_client *c)
+{
+	if (c->opts->jsonl && c->opts->show_state) {
+		c->st.hook = on_state;
+		c->st.hook_ctx = c;
 	}
-	log_set_error_hook(on_error, w);
 }
 
 static void quote_or_null(const char *s, char *out, size_t size)
@@ -65,42 +70,42 @@ static void quote_or_null(const char *s, char *out, size_t size)
 	}
 }
 
-void events_open(struct wsc *w)
+void events_open(struct wsc_client *c)
 {
 	char body[2048], url[1024], proto[300], ext[600];
 
-	if (!w->opts->jsonl) {
+	if (!c->opts->jsonl) {
 		return;
 	}
-	jsonl_quote(w->opts->url_text, strlen(w->opts->url_text), url,
+	jsonl_quote(c->opts->url_text, strlen(c->opts->url_text), url,
 		sizeof(url));
-	quote_or_null(w->protocol, proto, sizeof(proto));
-	quote_or_null(w->extensions, ext, sizeof(ext));
+	quote_or_null(c->at.protocol, proto, sizeof(proto));
+	quote_or_null(c->at.extensions, ext, sizeof(ext));
 	snprintf(body, sizeof(body), "\"event\":\"open\",\"url\":%s,"
 		"\"protocol\":%s,\"extensions\":%s", url, proto, ext);
-	emit(w, body);
+	emit(c->w, body);
 }
 
-void events_close(struct wsc *w, const char *who, bool clean)
+void events_close(struct wsc_client *c, const char *who, bool clean)
 {
 	char body[512], reason[300];
 
-	if (!w->opts->jsonl) {
+	if (!c->opts->jsonl) {
 		return;
 	}
-	jsonl_quote(w->st.reason, strlen(w->st.reason), reason, sizeof(reason));
+	jsonl_quote(c->st.reason, strlen(c->st.reason), reason, sizeof(reason));
 	snprintf(body, sizeof(body), "\"event\":\"close\",\"code\":%u,"
 		"\"reason\":%s,\"who\":\"%s\",\"clean\":%s",
-		w->st.close_received ? w->st.code : 1006, reason, who,
+		c->st.close_received ? c->st.code : 1006, reason, who,
 		clean ? "true" : "false");
-	emit(w, body);
+	emit(c->w, body);
 }
 
-void events_pong(struct wsc *w, const void *data, size_t len, double rtt_ms)
+void events_pong(struct wsc_client *c, const void *data, size_t len, double rtt_ms)
 {
 	char body[1024], q[800], rtt[48] = "null";
 
-	if (!w->opts->jsonl) {
+	if (!c->opts->jsonl) {
 		return;
 	}
 	jsonl_quote(data, len, q, sizeof(q));
@@ -109,34 +114,34 @@ void events_pong(struct wsc *w, const void *data, size_t len, double rtt_ms)
 	}
 	snprintf(body, sizeof(body), "\"event\":\"pong\",\"data\":%s,"
 		"\"rtt_ms\":%s", q, rtt);
-	emit(w, body);
+	emit(c->w, body);
 }
 
-void events_ping(struct wsc *w, const void *data, size_t len)
+void events_ping(struct wsc_client *c, const void *data, size_t len)
 {
 	char body[1024], q[800];
 
-	if (!w->opts->jsonl) {
+	if (!c->opts->jsonl) {
 		return;
 	}
 	jsonl_quote(data, len, q, sizeof(q));
 	snprintf(body, sizeof(body), "\"event\":\"ping\",\"data\":%s", q);
-	emit(w, body);
+	emit(c->w, body);
 }
 
-void events_handshake(struct wsc *w)
+void events_handshake(struct wsc_client *c)
 {
-	const struct wsc_trace *t = w->trace;
+	const struct wsc_trace *t = c->trace;
 	static char body[LINE_MAX_BYTES - 64];
 	static char req[WSC_TRACE_MAX + 16], resp[WSC_TRACE_MAX + 16];
 	size_t head = t->resp_head;
 
-	if (!w->opts->jsonl || !w->opts->dump) {
+	if (!c->opts->jsonl || !c->opts->dump) {
 		return;
 	}
 	jsonl_quote(t->req, t->req_len, req, sizeof(req));
 	jsonl_quote(t->resp, head ? head : t->resp_len, resp, sizeof(resp));
 	snprintf(body, sizeof(body), "\"event\":\"handshake\",\"request\":%s,"
 		"\"response\":%s", req, resp);
-	emit(w, body);
+	emit(c->w, body);
 }

@@ -10,13 +10,20 @@
 
 #include "wsc.h"
 
-/* Hook state changes and error lines into the stream (no-op without -j). */
+struct wsc_client;
+
+/* Hook error lines into the stream (no-op without -j). */
 void events_init(struct wsc *w);
 
-void events_open(struct wsc *w);
-void events_close(struct wsc *w, const char *who, bool clean);
-void events_pong(struct wsc *w, const void *data, size_t len, double rtt_ms);
-void events_ping(struct wsc *w, const void *data, size_t len);
-void events_handshake(struct wsc *w);
+/* Hook the client's state changes into it (with -S; no-op without -j). */
+void events_watch(struct wsc_client *c);
+
+/* The client connection's events, from its facts. */
+void events_open(struct wsc_client *c);
+void events_close(struct wsc_client *c, const char *who, bool clean);
+void events_pong(struct wsc_client *c, const void *data, size_t len,
+		double rtt_ms);
+void events_ping(struct wsc_client *c, const void *data, size_t len);
+void events_handshake(struct wsc_client *c);
 
 #endif

@@ -24,14 +24,14 @@ static bool emit(void *ctx, const char *data, size_t len, bool first,
 	struct wsc *w = ctx;
 	enum wsc_frame kind = w->opts->binary ? WSC_FRAME_BINARY : WSC_FRAME_TEXT;
 
-	return endpoint_send(w, kind, data, len, first, last);
+	return endpoint_send(&w->ep, kind, data, len, first, last);
 }
 
 static void input_eof(struct wsc *w)
 {
 	split_eof(&w->split, emit, w);
 	w->input_done = true;
-	endpoint_wake(w);
+	endpoint_wake(&w->ep);
 }
 
 /*
@@ -81,12 +81,11 @@ static int stdin_cb(struct lws *wsi, enum lws_callback_reasons reason,
 			return -1;
 		}
 		if (!split_commit(&w->split, (size_t)n, emit, w)) {
-			w->st.failed = true;
-			input_eof(w);
+			input_eof(w);   // the endpoint said why (and failed)
 			return -1;
 		}
-		endpoint_wake(w);
-		if (endpoint_flow(w, false) != WSC_FLOW_GO) {
+		endpoint_wake(&w->ep);
+		if (endpoint_flow(&w->ep, false) != WSC_FLOW_GO) {
 			w->in_paused = true;
 			return -1;
 		}
@@ -104,6 +103,24 @@ static int stdin_cb(struct lws *wsi, enum lws_callback_reasons reason,
 	}
 }
 
+/*
+ * The session routes signals: a resize, and Ctrl-C while the REPL takes
+ * typed input, are the REPL's (except while the endpoint is still
+ * connecting: then Ctrl-C aborts like any signal, there is nothing to
+ * close yet); the rest are the endpoint's.
+ */
+static void route_signal(struct wsc *w, int signo)
+{
+	if (signo == SIGWINCH || (signo == SIGINT && w->repl_active &&
+			!endpoint_connecting(&w->ep))) {
+		if (w->interactive) {
+			repl_signal(w, signo);
+		}
+		return;
+	}
+	endpoint_signal(&w->ep, signo);
+}
+
 static int signal_cb(struct lws *wsi, enum lws_callback_reasons reason,
 		void *user, void *in, size_t len)
 {
@@ -116,7 +133,7 @@ static int signal_cb(struct lws *wsi, enum lws_callback_reasons reason,
 				(ssize_t)sizeof(si)) {
 			return 0;
 		}
-		endpoint_signal(w, (int)si.ssi_signo);
+		route_signal(w, (int)si.ssi_signo);
 		return 0;
 	case LWS_CALLBACK_RAW_CLOSE_FILE:
 		w->sig = NULL;
@@ -173,7 +190,7 @@ void input_resume(struct wsc *w)
 {
 	sendfile_pump(w);
 	if (w->in_paused && !w->input_done &&
-			endpoint_flow(w, true) == WSC_FLOW_GO) {
+			endpoint_flow(&w->ep, true) == WSC_FLOW_GO) {
 		w->in_paused = false;
 		if (!w->in && !adopt_stdin(w)) {
 			log_err("stdin: cannot watch it again");

@@ -1,7 +1,7 @@
 /*
  * input.h - what goes out: stdin lines (or -x messages) to the session's
- * endpoint (endpoint.h), and SIGINT/SIGTERM through a signalfd, both inside
- * the lws loop.
+ * endpoint (endpoint.h), and signals through a signalfd, routed to the
+ * REPL or the endpoint, both inside the lws loop.
  */
 #ifndef WSC_INPUT_H
 #define WSC_INPUT_H

@@ -99,31 +99,31 @@ static void do_command(struct wsc *w, const char *line)
 	}
 	switch (cmd->kind) {
 	case WSC_CMD_SEND:
-		endpoint_send_message(w, w->opts->binary ? WSC_FRAME_BINARY :
+		endpoint_send_message(&w->ep, w->opts->binary ? WSC_FRAME_BINARY :
 			WSC_FRAME_TEXT, cmd->data, cmd->len);
 		break;
 	case WSC_CMD_PING:
-		endpoint_send_message(w, WSC_FRAME_PING, cmd->data, cmd->len);
+		endpoint_send_message(&w->ep, WSC_FRAME_PING, cmd->data, cmd->len);
 		break;
 	case WSC_CMD_PONG:
-		endpoint_send_message(w, WSC_FRAME_PONG, cmd->data, cmd->len);
+		endpoint_send_message(&w->ep, WSC_FRAME_PONG, cmd->data, cmd->len);
 		break;
 	case WSC_CMD_BINARY:
-		endpoint_send_message(w, WSC_FRAME_BINARY, cmd->data, cmd->len);
+		endpoint_send_message(&w->ep, WSC_FRAME_BINARY, cmd->data, cmd->len);
 		break;
 	case WSC_CMD_CLOSE: {
 		char reason[128];
 
 		snprintf(reason, sizeof(reason), "%.*s", (int)cmd->len, cmd->data);
-		endpoint_close(w, cmd->code, reason);
+		endpoint_close(&w->ep, cmd->code, reason);
 		break;
 	}
 	case WSC_CMD_QUIT:
 		// as Ctrl-D: a reply still on its way is printed before Close
-		endpoint_end_input(w);
+		endpoint_end_input(&w->ep);
 		break;
 	case WSC_CMD_STATE:
-		endpoint_describe(w);
+		endpoint_describe(&w->ep);
 		break;
 	case WSC_CMD_HELP:
 		for (size_t i = 0; commands_help[i]; i++) {
@@ -153,7 +153,7 @@ static void on_line(char *line)
 
 	if (!line) {
 		// Ctrl-D on an empty line: end of input, as at the end of a pipe
-		endpoint_end_input(w);
+		endpoint_end_input(&w->ep);
 		return;
 	}
 	if (*line) {
@@ -330,7 +330,7 @@ static int repl_cb(struct lws *wsi, enum lws_callback_reasons reason,
 		if (wsi == w->in) {
 			w->in = NULL;
 			if (w->repl_active) {
-				endpoint_close(w, 1000, "");  // the terminal went away
+				endpoint_close(&w->ep, 1000, "");  // the terminal went away
 			}
 		}
 		return 0;
@@ -442,5 +442,5 @@ void repl_signal(struct wsc *w, int signo)
 		rl_redisplay();
 		return;
 	}
-	endpoint_close(w, 1000, "");
+	endpoint_close(&w->ep, 1000, "");
 }

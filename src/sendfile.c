@@ -95,7 +95,7 @@ bool sendfile_start(struct wsc *w, const char *path, bool binary)
 		log_err("%s: still sending %s", cmd, w->file->name);
 		return false;
 	}
-	if (endpoint_flow(w, false) == WSC_FLOW_CLOSED) {
+	if (endpoint_flow(&w->ep, false) == WSC_FLOW_CLOSED) {
 		log_err("%s: the connection is closing", cmd);
 		return false;
 	}
@@ -118,7 +118,7 @@ bool sendfile_start(struct wsc *w, const char *path, bool binary)
 	f->fd = fd;
 	f->kind = binary ? WSC_FRAME_BINARY : WSC_FRAME_TEXT;
 	f->first = true;
-	f->gen = endpoint_connection(w);
+	f->gen = endpoint_connection(&w->ep);
 	f->size = (unsigned long long)st.st_size;
 	f->done = 0;
 	f->have = 0;
@@ -146,7 +146,7 @@ void sendfile_stop(struct wsc *w)
 static bool queue(struct wsc *w, const char *data, size_t len, bool last)
 {
 	struct wsc_file *f = w->file;
-	bool ok = endpoint_send(w, f->kind, data, len, f->first, last);
+	bool ok = endpoint_send(&w->ep, f->kind, data, len, f->first, last);
 
 	f->first = false;
 	f->done += len;
@@ -159,10 +159,10 @@ void sendfile_pump(struct wsc *w)
 	bool queued = false;
 
 	while (f) {
-		enum wsc_flow flow = endpoint_flow(w, false);
+		enum wsc_flow flow = endpoint_flow(&w->ep, false);
 		ssize_t n;
 
-		if (flow == WSC_FLOW_CLOSED || f->gen != endpoint_connection(w)) {
+		if (flow == WSC_FLOW_CLOSED || f->gen != endpoint_connection(&w->ep)) {
 			log_err("%s: stopped after %llu of %llu bytes (the connection "
 				"%s)", f->name, f->done, f->size, flow == WSC_FLOW_CLOSED ?
 				"is closing" : "dropped");
@@ -197,6 +197,6 @@ void sendfile_pump(struct wsc *w)
 		f->have = (size_t)n;
 	}
 	if (queued) {
-		endpoint_wake(w);
+		endpoint_wake(&w->ep);
 	}
 }

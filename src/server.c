@@ -62,21 +62,19 @@
 #include "buf.h"
 #include "chatpage.h"
 #include "deflate.h"
-#include "events.h"
 #include "frame.h"
 #include "handshake.h"
 #include "httphead.h"
-#include "input.h"
 #include "jsonl.h"
 #include "linebudget.h"
 #include "log.h"
-#include "repl.h"
 #include "roombudget.h"
 #include "roomfair.h"
 #include "roommsg.h"
 #include "roomq.h"
 #include "roomrx.h"
 #include "roomz.h"
+#include "wsc.h"
 
 #define PEER_MESSAGE_MAX (16 * 1024 * 1024)  // default largest message
 #define PEER_UNFINISHED_SECS 10         // silence inside a message
@@ -137,6 +135,7 @@ struct wsc_peer {
  */
 struct room {
 	struct wsc *w;
+	struct wsc_input_calls input;   // what it may ask of input
 	const struct wsc_opts *opts;
 	struct wsc_peer *peers; // joined clients, newest first
 	unsigned next_id;
@@ -151,6 +150,7 @@ struct room {
 	bool in_dropped;        // it grew past --max-size: the rest is skipped
 	lws_sorted_usec_list_t sul_close;   // --close-timeout
 	char host[128];         // the HOST of --listen, for the Origin rule
+	int port;               // and its PORT
 	struct admit_limits lim;
 	unsigned long conns;    // connections counted against max_clients
 	unsigned long surplus;  // connections being answered 503
@@ -280,7 +280,7 @@ static void update_flow(struct room *r)
 		}
 	}
 	if (!hold) {
-		input_resume(r->w);
+		r->input.resume(r->input.ctx);
 	}
 }
 
@@ -509,7 +509,7 @@ static void room_close(void *ctx, unsigned code, const char *reason)
 		return;
 	}
 	r->closing = true;
-	input_stop(r->w);
+	r->input.stop(r->input.ctx);
 	for (struct wsc_peer *p = r->peers; p; p = p->next) {
 		peer_close(r, p, code, reason, false);
 	}
@@ -546,18 +546,18 @@ static void room_end_input(void *ctx)
 	room_close(ctx, 1000, "");
 }
 
+// SIGINT or SIGTERM (the session kept Ctrl-C at the prompt for the REPL).
 static void room_signal(void *ctx, int signo)
 {
-	struct room *r = ctx;
+	(void)signo;
+	room_close(ctx, 1001, "");
+}
 
-	// Ctrl-C at the prompt is the REPL's
-	if (signo == SIGWINCH || (signo == SIGINT && r->w->repl_active)) {
-		if (r->w->interactive) {
-			repl_signal(r->w, signo);
-		}
-		return;
-	}
-	room_close(r, 1001, "");
+// The room is there from the start: never connecting.
+static bool room_connecting(void *ctx)
+{
+	(void)ctx;
+	return false;
 }
 
 static void room_describe(void *ctx)
@@ -573,9 +573,27 @@ static void room_describe(void *ctx)
 		r->received == 1 ? "" : "s");
 }
 
+static struct lws_vhost *room_attach(void *ctx, struct lws_context *lc,
+		struct lws_context_creation_info *info);
+
+// Nothing to begin: clients come to the room.
+static void room_start(void *ctx)
+{
+	(void)ctx;
+}
+
+// Who is still in the room goes with the context.
+static void room_stop(void *ctx)
+{
+	(void)ctx;
+}
+
 static const struct wsc_endpoint_ops room_endpoint = {
-	room_send, room_wake, room_flow, room_connection, room_close,
-	room_end_input, room_signal, room_describe,
+	.attach = room_attach, .start = room_start, .stop = room_stop,
+	.send = room_send, .wake = room_wake, .flow = room_flow,
+	.connection = room_connection, .connecting = room_connecting,
+	.close = room_close, .end_input = room_end_input,
+	.signal = room_signal, .describe = room_describe,
 };
 
 /*
@@ -1609,13 +1627,25 @@ static bool set_limits(struct room *r, unsigned long requested)
 	return true;
 }
 
+// The loop exists: listen on every address of --listen's HOST.
+static struct lws_vhost *room_attach(void *ctx, struct lws_context *lc,
+		struct lws_context_creation_info *info)
+{
+	struct room *r = ctx;
+	struct lws_vhost *vh = NULL;
+
+	return listen_all(lc, r->host, r->port, info, &vh) ? vh : NULL;
+}
+
 enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 {
-	struct lws_protocols protocols[5];
+	const struct lws_protocols own[] = {
+		// the room: every accepted socket, raw (wsc speaks HTTP and
+		// WebSocket)
+		{ "wsc-room", server_cb, 0, 0, 0, NULL, 0 },
+	};
 	struct lws_context_creation_info info;
-	struct lws_vhost *vh = NULL;
-	enum wsc_exit rc = WSC_EXIT_OK;
-	size_t n = 0;
+	enum wsc_exit rc;
 	struct room room;
 	struct wsc w;
 	char host[128];
@@ -1630,8 +1660,9 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 	room.w = &w;
 	room.opts = opts;
 	snprintf(room.host, sizeof(room.host), "%s", host);
+	room.port = port;
 	roombudget_init(&room.budget, room_max(&room));
-	if (!wsc_init(&w, opts, &room_endpoint, &room)) {
+	if (!wsc_init(&w, opts, &room_endpoint, &room, &room.input)) {
 		wsc_finish(&w);
 		return WSC_EXIT_FAILURE;
 	}
@@ -1647,44 +1678,15 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 		return WSC_EXIT_FAILURE;
 	}
 
-	// the room: every accepted socket, raw (wsc speaks HTTP and WebSocket)
-	protocols[n++] = (struct lws_protocols){ "wsc-room", server_cb, 0, 0,
-		0, NULL, 0 };
-	protocols[n++] = input_protocol_stdin;
-	protocols[n++] = input_protocol_signal;
-	protocols[n++] = repl_protocol;
-	protocols[n] = (struct lws_protocols){ NULL, NULL, 0, 0, 0, NULL, 0 };
-
 	memset(&info, 0, sizeof(info));
-	info.protocols = protocols;
-	info.user = &w;
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
 	info.fd_limit_per_thread = (unsigned)room.lim.nofile;
 	info.timeout_secs = 10;
 	info.pt_serv_buf_size = 256 * 1024;     // what one RAW_RX may bring
 	info.listen_accept_role = "raw-skt";
 	info.listen_accept_protocol = "wsc-room";
-	w.ctx = lws_create_context(&info);
-	if (!w.ctx) {
-		log_err("cannot create the libwebsockets context");
-		rc = WSC_EXIT_FAILURE;
-	} else if (!listen_all(w.ctx, host, port, &info, &vh)) {
-		rc = WSC_EXIT_FAILURE;
-	} else {
-		events_init(&w);
-		if (input_start(&w, vh, sigfd)) {
-			while (!w.done) {
-				if (lws_service(w.ctx, 0) < 0) {
-					break;
-				}
-			}
-		}
-		output_flush(&w.out);
-		repl_finish(&w);
-	}
-	if (w.ctx) {
-		lws_context_destroy(w.ctx);
-	}
+	rc = wsc_run(&w, &info, own, 1, sigfd) ? WSC_EXIT_OK :
+		WSC_EXIT_FAILURE;
 	free(room.page);
 	roomz_free(&room.z);
 	buf_free(&room.in_msg);
