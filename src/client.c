@@ -706,29 +706,29 @@ static void on_error(void *u, unsigned code, const char *why)
 	fail_rx(w, code, NULL);
 }
 
-// The server's Close, as it sent it: note it, and answer it ourselves.
-static void on_close(void *u, const unsigned char *p, size_t len)
+// The server's Close and its verdict: note it, and answer it ourselves.
+static void on_close(void *u, const struct msg_event *ev)
 {
 	struct wsc *w = u;
 	unsigned char reply[2];
-	unsigned code;
-	size_t rlen;
+	unsigned code = ev->fault ? ev->fault : ev->code == 1005 ? 0 :
+		ev->code;
+	size_t rlen = ev->rlen;
 
 	w->st.close_received = true;
-	w->st.code = len >= 2 ? (unsigned)(p[0] << 8 | p[1]) : 1005;
-	rlen = len > 2 ? len - 2 : 0;
+	w->st.code = ev->code;
 	if (rlen >= sizeof(w->st.reason)) {
 		rlen = sizeof(w->st.reason) - 1;
 	}
-	memcpy(w->st.reason, p + (len >= 2 ? 2 : len), rlen);
+	memcpy(w->st.reason, ev->reason ? ev->reason : "", rlen);
 	w->st.reason[rlen] = '\0';
 	for (size_t i = 0; i < rlen; i++) {
 		if ((unsigned char)w->st.reason[i] < 0x20) {
 			w->st.reason[i] = '?';  // keep the diagnostic one line
 		}
 	}
-	if (state_close_fault(p, len, w->close_fault, sizeof(w->close_fault),
-			&code)) {
+	if (ev->fault) {
+		snprintf(w->close_fault, sizeof(w->close_fault), "a %s", ev->why);
 		w->st.failed = true;
 	}
 	if (w->st.close_sent) {
