@@ -45,7 +45,7 @@ static bool give(struct msg_reader *m, const struct msg_event *ev)
 		return false;
 	}
 	if (!m->fn(m->arg, ev)) {
-		m->stopped = true;
+		m->stopped = m->over = true;
 	}
 	return !m->stopped;
 }
@@ -69,18 +69,10 @@ static bool start(struct msg_reader *m)
 	return give(m, &ev);
 }
 
-// A span of the message's payload: handed on, or held.
-static bool payload(struct msg_reader *m, const unsigned char *p, size_t n)
+// The limit, judged on what the user sees (also for a plain message when
+// the frame decoder allows the compression slack), as each span comes.
+static bool within(struct msg_reader *m, size_t n)
 {
-	struct msg_event ev = { .type = MSG_EV_DATA, .data = p, .len = n };
-	size_t cap = m->max_size && m->max_size < SIZE_MAX ?
-		(size_t)m->max_size : 0;
-
-	if (!n) {
-		return !m->stopped;
-	}
-	// the limit, judged on what the user sees (also for a plain message
-	// when the frame decoder allows the compression slack)
 	if (m->max_size && n > m->max_size - m->size) {
 		snprintf(m->why, sizeof(m->why), "message of more than %llu "
 			"bytes%s", (unsigned long long)m->max_size,
@@ -88,6 +80,16 @@ static bool payload(struct msg_reader *m, const unsigned char *p, size_t n)
 		return error(m, 1009, m->why, m->compressed);
 	}
 	m->size += n;
+	return true;
+}
+
+// A span of the message's payload: handed on, or held.
+static bool payload(struct msg_reader *m, const unsigned char *p, size_t n)
+{
+	struct msg_event ev = { .type = MSG_EV_DATA, .data = p, .len = n };
+	size_t cap = m->max_size && m->max_size < SIZE_MAX ?
+		(size_t)m->max_size : 0;
+
 	if (!m->hold) {
 		return give(m, &ev);
 	}
@@ -129,7 +131,7 @@ static int inflate_sink(void *arg, const unsigned char *d, size_t n)
 		m->bad_utf8 = true;
 		return 1;
 	}
-	return payload(m, d, n) ? 0 : 1;
+	return within(m, n) && payload(m, d, n) ? 0 : 1;
 }
 
 // A span of a compressed message's payload; fin: its end.
@@ -174,8 +176,7 @@ static bool inflate(struct msg_reader *m, const void *p, size_t n, bool fin)
 static bool close_event(struct msg_reader *m,
 		const struct wsc_frame_event *fev)
 {
-	struct msg_event ev = { .type = MSG_EV_CLOSE, .code = 1005,
-		.data = m->dec.ctl, .len = m->dec.clen };
+	struct msg_event ev = { .type = MSG_EV_CLOSE, .code = 1005 };
 
 	m->over = true;
 	if (fev->type == FRAME_EV_CLOSE) {
@@ -183,10 +184,11 @@ static bool close_event(struct msg_reader *m,
 		ev.reason = (const char *)fev->data;
 		ev.rlen = fev->len;
 	} else {
-		if (ev.len >= 2) {
-			ev.code = (unsigned)(ev.data[0] << 8 | ev.data[1]);
-			ev.reason = (const char *)ev.data + 2;
-			ev.rlen = ev.len - 2;
+		// the payload as sent: the code, then the reason
+		if (fev->len >= 2) {
+			ev.code = (unsigned)(fev->data[0] << 8 | fev->data[1]);
+			ev.reason = (const char *)fev->data + 2;
+			ev.rlen = fev->len - 2;
 		}
 		ev.fault = fev->code;
 		ev.why = fev->why;
@@ -235,13 +237,13 @@ bool msg_read(struct msg_reader *m, unsigned char *buf, size_t len,
 		case FRAME_EV_DATA:
 			if (m->compressed) {
 				inflate(m, ev.data, ev.len, false);
-			} else {
+			} else if (within(m, ev.len)) {
 				span = ev.data;
 				slen = ev.len;
 			}
 			break;
 		case FRAME_EV_END:
-			if (!m->compressed || inflate(m, NULL, 0, true)) {
+			if (!m->compressed || inflate(m, "", 0, true)) {
 				end(m);
 			}
 			break;

@@ -23,7 +23,8 @@
  *   code to answer with (1002, 1007) and why. The rules are frame.c's;
  * - ERROR: the peer broke RFC 6455 or RFC 7692, or a message passes the
  *   limit: the Close code to send (1002, 1007, 1009, 1011) and why.
- * After CLOSE or ERROR nothing more is read.
+ * After CLOSE or ERROR, or when the callback says stop, nothing more is
+ * read.
  *
  * The size limit is judged on the payload the user sees: as sent for a
  * plain message, inflated for a compressed one. The frame decoder judges
@@ -54,7 +55,7 @@ enum msg_ev {
 	MSG_EV_END,             // binary, compressed
 	MSG_EV_PING,            // data/len
 	MSG_EV_PONG,            // data/len
-	MSG_EV_CLOSE,           // code, reason/rlen, fault/why, data/len
+	MSG_EV_CLOSE,           // code, reason/rlen, fault/why
 	MSG_EV_ERROR,           // code, why, compressed
 };
 
@@ -62,8 +63,8 @@ struct msg_event {
 	enum msg_ev type;
 	bool binary;            // START, END: a binary message (else text)
 	bool compressed;        // START, END: RSV1; ERROR: inflating failed
-	const unsigned char *data;  // DATA, PING, PONG; CLOSE: the whole
-	size_t len;             //   payload as sent (valid in the callback)
+	const unsigned char *data;  // DATA, PING, PONG: the payload
+	size_t len;             //   (valid during the callback)
 	unsigned code;          // CLOSE: received (1005: none); ERROR: to send
 	const char *reason;     // CLOSE: the reason (not NUL-terminated)
 	size_t rlen;

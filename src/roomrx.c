@@ -56,8 +56,3 @@ struct roommsg *roomrx_take(struct roomrx *rx)
 	roommsg_seal(m, FRAME_FIN | (rx->binary ? FRAME_BINARY : FRAME_TEXT));
 	return m;
 }
-
-unsigned roomrx_close_code(enum roomrx_status st)
-{
-	return st == ROOMRX_BUDGET ? 1009 : 1011;
-}

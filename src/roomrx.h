@@ -41,7 +41,4 @@ struct roommsg *roomrx_take(struct roomrx *rx);
 /* Forget the message being received (its bytes go back to the budget). */
 void roomrx_abort(struct roomrx *rx);
 
-/* The close code for a status. */
-unsigned roomrx_close_code(enum roomrx_status st);
-
 #endif

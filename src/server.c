@@ -825,7 +825,10 @@ static bool on_message(void *arg, const struct msg_event *ev)
 	switch (ev->type) {
 	case MSG_EV_START:
 		st = roomrx_start(&p->rx, ev->binary);
-		peer_arm(r, p, p->rx_at + (lws_usec_t)PEER_UNFINISHED_SECS * USEC);
+		if (st == ROOMRX_OK) {
+			peer_arm(r, p, p->rx_at +
+				(lws_usec_t)PEER_UNFINISHED_SECS * USEC);
+		}
 		break;
 	case MSG_EV_DATA:
 		st = roomrx_data(&p->rx, ev->data, ev->len);

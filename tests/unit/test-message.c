@@ -305,6 +305,12 @@ static void b_nine_fragments(struct stream *s)
 	frame(s, FRAME_FIN | FRAME_CONT, "6789", 4);
 }
 
+static void b_past_limit_then_bad(struct stream *s)
+{
+	frame(s, FRAME_TEXT, "x", 1);
+	frame(s, FRAME_FIN | FRAME_CONT, "ab\x80", 3);
+}
+
 static void b_z_hello(struct stream *s)
 {
 	z(s, FRAME_TEXT, "hello hello hello", 17, 0);
@@ -402,6 +408,9 @@ static const struct row rows[] = {
 		NULL },
 	{ "deflate: max-size 8, 9 plain bytes", 1, 0, 8, b_nine,
 		"error(1009:message of more than 8 bytes)", NULL },
+	{ "deflate: max-size 1, plain text past it, then not UTF-8", 1, 0, 1,
+		b_past_limit_then_bad, "error(1009:message of more than 1 "
+		"bytes)", NULL },
 	{ "deflate: text and binary", 1, 0, 0, b_z_hello,
 		"<tzhello hello hello><bz\\x00\\xff>", NULL },
 	{ "deflate: UTF-8 and a Ping among the frames", 1, 0, 0,
