@@ -22,8 +22,9 @@
  * copying (client role, keys from mask.h) or not (server role, keys NULL);
  * frames go back to back so that one write sends many.
  *
- * Callers: the client connection and the --listen room, on RAW_RX bytes
- * (decoder) and when filling their output buffer (encoder).
+ * Callers: the message layer (message.h: the decoder, for the client
+ * connection, the --listen room and --check) and the senders filling
+ * their output buffer (encoder).
  */
 #ifndef WSC_FRAME_H
 #define WSC_FRAME_H

@@ -126,8 +126,11 @@ static bool end(struct msg_reader *m)
 static int inflate_sink(void *arg, const unsigned char *d, size_t n)
 {
 	struct msg_reader *m = arg;
+	size_t good = m->binary ? n : utf8check_feed(&m->u8, d, n);
 
-	if (!m->binary && utf8check_feed(&m->u8, d, n) != n) {
+	// as if byte by byte (the inflater's chunks depend on the reads):
+	// the first bad byte, unless the limit is passed before it
+	if (good < n && (!m->max_size || good <= m->max_size - m->size)) {
 		m->bad_utf8 = true;
 		return 1;
 	}

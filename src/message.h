@@ -73,7 +73,8 @@ struct msg_event {
 };
 
 /* Told each event; false stops the read (the rest of the bytes is
- * dropped and reading is over). */
+ * dropped and reading is over). The reader is touched after fn returns:
+ * fn must not free it. */
 typedef bool (*msg_fn)(void *arg, const struct msg_event *ev);
 
 struct msg_params {
@@ -90,7 +91,7 @@ struct msg_reader {
 	struct deflate_params pmdp;
 	uint64_t max_size;
 	bool hold;
-	bool over;              // a CLOSE or ERROR was given
+	bool over;              // a CLOSE or ERROR given, or fn said stop
 	// the message being received
 	bool binary, compressed;
 	uint64_t size;          // payload bytes (inflated) so far

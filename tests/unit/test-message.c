@@ -311,6 +311,16 @@ static void b_past_limit_then_bad(struct stream *s)
 	frame(s, FRAME_FIN | FRAME_CONT, "ab\x80", 3);
 }
 
+static void b_z_abc_bad(struct stream *s)
+{
+	z(s, FRAME_TEXT, "abc\xff", 4, 0);
+}
+
+static void b_z_ab_bad(struct stream *s)
+{
+	z(s, FRAME_TEXT, "ab\xff", 3, 0);
+}
+
 static void b_z_hello(struct stream *s)
 {
 	z(s, FRAME_TEXT, "hello hello hello", 17, 0);
@@ -411,6 +421,12 @@ static const struct row rows[] = {
 	{ "deflate: max-size 1, plain text past it, then not UTF-8", 1, 0, 1,
 		b_past_limit_then_bad, "error(1009:message of more than 1 "
 		"bytes)", NULL },
+	{ "deflate: max-size 2, inflated text past it before a bad byte", 1,
+		0, 2, b_z_abc_bad, "error(1009:message of more than 2 bytes "
+		"once inflated)", NULL },
+	{ "deflate: max-size 2, a bad byte within it", 1, 0, 2, b_z_ab_bad,
+		"error(1007:compressed text message that is not valid UTF-8)",
+		NULL },
 	{ "deflate: text and binary", 1, 0, 0, b_z_hello,
 		"<tzhello hello hello><bz\\x00\\xff>", NULL },
 	{ "deflate: UTF-8 and a Ping among the frames", 1, 0, 0,
