@@ -218,8 +218,8 @@ bool msg_read(struct msg_reader *m, unsigned char *buf, size_t len,
 		len -= used;
 		// plain text found invalid: what came before it in this read
 		// is dropped with it
-		if (span && !(ev.type == FRAME_EV_ERROR && ev.code == 1007) &&
-				!payload(m, span, slen)) {
+		if (span && !(ev.type == FRAME_EV_ERROR && ev.code == 1007 &&
+				!ev.close) && !payload(m, span, slen)) {
 			break;
 		}
 		span = NULL;

@@ -296,6 +296,12 @@ static void b_controls(struct stream *s)
 	frame(s, TEXT("after"));
 }
 
+static void b_bad_close_in_message(struct stream *s)
+{
+	frame(s, FRAME_TEXT, "x", 1);
+	frame(s, FRAME_FIN | FRAME_CLOSE, "\x03\xe8\xff", 3);
+}
+
 static void b_eight(struct stream *s) { frame(s, TEXT("12345678")); }
 static void b_nine(struct stream *s) { frame(s, TEXT("123456789")); }
 
@@ -409,6 +415,9 @@ static const struct row rows[] = {
 	{ "control frames inside a message, a Close, nothing after", 0, 0, 0,
 		b_controls, "<tabping(p)cpong()d>close(1000,bye)",
 		"ping(p)pong()<tabcd>close(1000,bye)" },
+	{ "a Close with a bad reason inside a message", 0, 0, 0,
+		b_bad_close_in_message, "<txclose(1000,\\xff!1007)",
+		"close(1000,\\xff!1007)" },
 	{ "max-size 8: 8 bytes", 0, 0, 8, b_eight, "<t12345678>", NULL },
 	{ "max-size 8: 9 bytes", 0, 0, 8, b_nine,
 		"error(1009:frame of 9 bytes, more than the 8-byte limit)",
