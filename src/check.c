@@ -4,10 +4,10 @@
  * Each case opens its own connection (rawconn.h), writes the Upgrade
  * request (handshake.h; edited for the handshake cases), then the frames
  * the case needs, valid or deliberately broken (frame.h), and feeds what
- * comes back to a client-role frame decoder. The case's judge sees each
- * observation (the response head, a message, a Ping, Pong or Close, an
- * invalid frame, the end of the connection, the time limit: CASE_LIMIT_MS
- * of silence) and gives the verdict. Cases after two connections that
+ * comes back to a client-role message reader (message.h). The case's
+ * judge sees each observation (the response head, a message, a Ping, Pong
+ * or Close, an invalid frame, the end of the connection, the time limit:
+ * CASE_LIMIT_MS of silence) and gives the verdict. Cases after two connections that
  * could not be made in a row are not run (the server went away); when the
  * first case's cannot be made or is refused, no case is reported, only the
  * client's line for that failure (diagnose.h).
@@ -33,6 +33,7 @@
 #include "httphead.h"
 #include "log.h"
 #include "mask.h"
+#include "message.h"
 #include "rawconn.h"
 #include "report.h"
 #include "state.h"
@@ -117,7 +118,7 @@ struct run {
 	char req[8192];
 	size_t req_len;
 	char offer[HANDSHAKE_EXT_MAX];
-	struct wsc_frame_decoder dec;
+	struct msg_reader in;           // what comes back, as messages
 	// bytes to send
 	struct wsc_buf tx;              // frames to send, sent up to tx_off
 	size_t tx_off;
@@ -137,10 +138,7 @@ struct run {
 	struct deflate_config dcfg;
 	bool deflated;
 	struct deflate_params dp;
-	struct deflate_rx *inf;
 	struct deflate_tx *def;
-	bool inflate_failed;
-	char inflate_why[160];
 	// info cases
 	int iter, sent_n;
 	int64_t t_sent;
@@ -389,12 +387,6 @@ static void msg_append(struct run *r, const unsigned char *p, size_t n)
 	r->msg_len += n;
 }
 
-static int rx_sink(void *arg, const unsigned char *data, size_t len)
-{
-	msg_append(arg, data, len);
-	return 0;
-}
-
 static void observe(struct run *r, const struct obs *o)
 {
 	if (!r->done) {
@@ -402,84 +394,60 @@ static void observe(struct run *r, const struct obs *o)
 	}
 }
 
+/* One event of the server's messages (message.h), observed. */
+static bool on_message(void *arg, const struct msg_event *ev)
+{
+	struct run *r = arg;
+	struct obs o = { 0 };
+
+	switch (ev->type) {
+	case MSG_EV_START:
+		r->msg_op = ev->binary ? FRAME_BINARY : FRAME_TEXT;
+		r->msg_rsv1 = ev->compressed;
+		r->msg_len = 0;
+		r->msg_total = 0;
+		return true;
+	case MSG_EV_DATA:
+		msg_append(r, ev->data, ev->len);
+		return true;
+	case MSG_EV_END:
+		o.type = O_MSG;
+		o.opcode = r->msg_op;
+		o.data = r->msg;
+		o.len = r->msg_len;
+		o.code = r->msg_rsv1;
+		break;
+	case MSG_EV_PING:
+		put_frame(r, FRAME_FIN | FRAME_PONG, ev->data, ev->len, true);
+		pump(r);
+		// fall through
+	case MSG_EV_PONG:
+		o.type = ev->type == MSG_EV_PING ? O_PING : O_PONG;
+		o.data = ev->data;
+		o.len = ev->len;
+		break;
+	case MSG_EV_CLOSE:
+		o.type = ev->fault ? O_ERROR : O_CLOSE;
+		o.code = ev->fault ? ev->fault : ev->code;
+		o.why = ev->why;
+		o.data = ev->reason ? (const unsigned char *)ev->reason :
+			ev->data;
+		o.len = ev->rlen;
+		break;
+	case MSG_EV_ERROR:
+		o.type = O_ERROR;
+		o.code = ev->code;
+		o.why = ev->why;
+		break;
+	}
+	observe(r, &o);
+	return !r->done;
+}
+
 static void feed_frames(struct run *r, unsigned char *p, size_t n)
 {
-	while (!r->done) {
-		struct wsc_frame_event ev;
-		struct obs o = { 0 };
-		size_t used = frame_decode(&r->dec, p, n, &ev);
-
-		p += used;
-		n -= used;
-		switch (ev.type) {
-		case FRAME_EV_MORE:
-			return;
-		case FRAME_EV_START:
-			r->msg_op = ev.opcode;
-			r->msg_rsv1 = ev.rsv1;
-			r->msg_len = 0;
-			r->msg_total = 0;
-			break;
-		case FRAME_EV_DATA:
-			if (r->msg_rsv1 && r->inf) {
-				if (deflate_rx_write(r->inf, ev.data, ev.len, false,
-						rx_sink, r) != DEFLATE_OK) {
-					r->inflate_failed = true;
-				}
-			} else {
-				msg_append(r, ev.data, ev.len);
-			}
-			break;
-		case FRAME_EV_END:
-			if (r->msg_rsv1 && r->inf && deflate_rx_write(r->inf,
-					NULL, 0, true, rx_sink, r) != DEFLATE_OK) {
-				r->inflate_failed = true;
-			}
-			if (r->inflate_failed) {
-				o.type = O_ERROR;
-				snprintf(r->inflate_why, sizeof(r->inflate_why),
-					"compressed message: %s",
-					deflate_rx_why(r->inf));
-				o.why = r->inflate_why;
-				observe(r, &o);
-				return;
-			}
-			o.type = O_MSG;
-			o.opcode = r->msg_op;
-			o.data = r->msg;
-			o.len = r->msg_len;
-			o.code = r->msg_rsv1;
-			observe(r, &o);
-			break;
-		case FRAME_EV_PING:
-			put_frame(r, FRAME_FIN | FRAME_PONG, ev.data, ev.len,
-				true);
-			pump(r);
-			o.type = O_PING;
-			o.data = ev.data;
-			o.len = ev.len;
-			observe(r, &o);
-			break;
-		case FRAME_EV_PONG:
-			o.type = O_PONG;
-			o.data = ev.data;
-			o.len = ev.len;
-			observe(r, &o);
-			break;
-		case FRAME_EV_CLOSE:
-			o.type = O_CLOSE;
-			o.code = ev.code;
-			o.data = ev.data;
-			o.len = ev.len;
-			observe(r, &o);
-			return;
-		case FRAME_EV_ERROR:
-			o.type = O_ERROR;
-			o.code = ev.code;
-			o.why = ev.why;
-			observe(r, &o);
-			return;
-		}
+	if (!r->done) {
+		msg_read(&r->in, p, n, on_message, r);
 	}
 }
 
@@ -520,15 +488,15 @@ static bool head_done(struct run *r)
 		}
 		r->deflated = a == 1;
 		if (r->deflated) {
-			r->inf = deflate_rx_new(&r->dp, DEFLATE_CLIENT, 0);
 			r->def = deflate_tx_new(&r->dp, DEFLATE_CLIENT, -1);
-			if (!r->inf || !r->def) {
+			if (!r->def) {
 				verdict(r, CHECK_FAIL, "out of memory");
 				return false;
 			}
 		}
 	}
-	frame_decoder_init(&r->dec, FRAME_ROLE_CLIENT, r->deflated, 0);
+	msg_init(&r->in, &(struct msg_params){ .role = FRAME_ROLE_CLIENT,
+		.pmd = r->deflated ? &r->dp : NULL });
 	r->tx_off = 0;
 	buf_clear(&r->tx);
 	if (r->cs->prep) {
@@ -1181,6 +1149,22 @@ static void p_bad_utf8(struct run *r)
 	probe(r);
 }
 
+/* Compressed text that is not UTF-8 once inflated: failed as plain text
+ * is (RFC 7692 6: the payload is checked after it is inflated). */
+static void p_deflate_bad_utf8(struct run *r)
+{
+	if (!r->deflated) {
+		verdict(r, CHECK_FAIL, "permessage-deflate was declined");
+		return;
+	}
+	if (!put_deflated(r, FRAME_TEXT, (const unsigned char *)BAD_UTF8,
+			sizeof(BAD_UTF8) - 1)) {
+		verdict(r, CHECK_FAIL, "compression failed");
+		return;
+	}
+	probe(r);
+}
+
 static void p_close(struct run *r)
 {
 	const struct ccase *cs = r->cs;
@@ -1596,6 +1580,10 @@ static bool battery(struct checker *k)
 		c->op = FRAME_TEXT;
 		c->len = 300;
 		c->param = 2;
+		c = add(k, "deflate", j_fail, p_deflate_bad_utf8, "Close 1007",
+			"compressed text whose inflated bytes are not UTF-8");
+		c->deflate = true;
+		c->code = 1007;
 	}
 
 	// 8 info
@@ -1704,7 +1692,7 @@ static bool run_case(struct checker *k, const struct ccase *cs, bool first)
 			free(r->exp[i].data);
 		}
 	}
-	deflate_rx_free(r->inf);
+	msg_finish(&r->in);
 	deflate_tx_free(r->def);
 	free(r->pong);
 	buf_free(&r->tx);

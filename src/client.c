@@ -477,9 +477,9 @@ static void on_writable(void *u)
 	client_pump(u);
 }
 
-static void on_close(void *u, const unsigned char *p, size_t len)
+static void on_close(void *u, const struct msg_event *ev)
 {
-	closing_received(u, p, len);
+	closing_received(u, ev);
 }
 
 static const struct wsc_conn_cb conn_cb = {

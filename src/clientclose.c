@@ -290,29 +290,29 @@ void closing_sent(struct wsc_client *c)
 		c->opts->close_timeout_ms);
 }
 
-void closing_received(struct wsc_client *c, const unsigned char *p,
-		size_t len)
+void closing_received(struct wsc_client *c, const struct msg_event *ev)
 {
 	struct wsc_state *s = &c->st;
 	unsigned char reply[2];
-	unsigned code;
-	size_t rlen;
+	unsigned code = ev->fault ? ev->fault : ev->code == 1005 ? 0 :
+		ev->code;
+	size_t rlen = ev->rlen;
 
 	s->close_received = true;
-	s->code = len >= 2 ? (unsigned)(p[0] << 8 | p[1]) : 1005;
-	rlen = len > 2 ? len - 2 : 0;
+	s->code = ev->code;
 	if (rlen >= sizeof(s->reason)) {
 		rlen = sizeof(s->reason) - 1;
 	}
-	memcpy(s->reason, p + (len >= 2 ? 2 : len), rlen);
+	memcpy(s->reason, ev->reason ? ev->reason : "", rlen);
 	s->reason[rlen] = '\0';
 	for (size_t i = 0; i < rlen; i++) {
 		if ((unsigned char)s->reason[i] < 0x20) {
 			s->reason[i] = '?';  // keep the diagnostic one line
 		}
 	}
-	if (state_close_fault(p, len, c->at.close.fault,
-			sizeof(c->at.close.fault), &code)) {
+	if (ev->fault) {
+		snprintf(c->at.close.fault, sizeof(c->at.close.fault), "a %s",
+			ev->why);
 		s->failed = true;
 	}
 	if (s->close_sent) {

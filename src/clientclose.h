@@ -70,9 +70,10 @@ bool closing_drain_pong(struct wsc_client *c, const void *p, size_t n,
 /* Our Close went to the connection: time the server's answer. */
 void closing_sent(struct wsc_client *c);
 
-/* The server's Close, as it sent it: note it, and answer it. */
-void closing_received(struct wsc_client *c, const unsigned char *p,
-		size_t n);
+/* The server's Close and its verdict (message.h): note it, and answer
+ * it. */
+struct msg_event;
+void closing_received(struct wsc_client *c, const struct msg_event *ev);
 
 /* Nothing more to say or hear: end once the server closed TCP. */
 void closing_hang_up(struct wsc_client *c);

@@ -14,7 +14,7 @@
 #include "deflate.h"
 #include "frame.h"
 #include "httphead.h"
-#include "utf8check.h"
+#include "message.h"
 
 #define TX_CAP (256 * 1024)     // encoded frames waiting for the socket
 #define BODY_WANTED 1025        // of a refusal: what -D shows, and one more
@@ -52,18 +52,13 @@ struct wsc_conn {
 	unsigned long long rx_bytes;
 
 	// receiving
-	struct wsc_frame_decoder dec;
+	struct msg_reader rx;
 	uint64_t max_size;
-	bool msg_binary, msg_z;
-	struct wsc_utf8check u8;        // a compressed text message's UTF-8
-	unsigned char *hold;            // max_size: the message so far
-	size_t hold_len, hold_cap;
 
 	// permessage-deflate
 	bool deflate, pmd;
 	struct deflate_config dcfg;
 	struct deflate_params pmdp;
-	struct deflate_rx *inf;
 	struct deflate_tx *def;
 	unsigned char *zbuf;            // one compressed fragment
 	size_t zlen, zcap;
@@ -80,9 +75,8 @@ struct wsc_conn {
 static void conn_free(struct wsc_conn *c)
 {
 	lws_sul_cancel(&c->sul_body);
-	deflate_rx_free(c->inf);
+	msg_finish(&c->rx);
 	deflate_tx_free(c->def);
-	free(c->hold);
 	free(c->zbuf);
 	buf_free(&c->tx);
 	free(c);
@@ -344,174 +338,48 @@ bool conn_tx_empty(const struct wsc_conn *c)
 
 /* --- receiving messages --- */
 
-// A fault: the session closes with code; nothing more is taken.
-static void fault(struct wsc_conn *c, unsigned code, const char *why)
-{
-	if (c->rx_over) {
-		return;
-	}
-	c->rx_over = true;
-	c->cb.error(c->user, code, why);
-}
-
-// Payload of the current message (inflated if it was compressed).
-static bool payload(struct wsc_conn *c, const void *p, size_t n)
-{
-	if (c->max_size) {
-		if (n > c->max_size - c->hold_len) {
-			fault(c, 1009, "message larger than the limit");
-			return false;
-		}
-		if (!append(&c->hold, &c->hold_len, &c->hold_cap, p, n,
-				c->max_size)) {
-			fault(c, 1011, "out of memory");
-			return false;
-		}
-		return true;
-	}
-	if (n) {
-		c->cb.data(c->user, p, n);
-	}
-	return true;
-}
-
-static int inflate_sink(void *arg, const unsigned char *d, size_t len)
+// One event of the server's messages (message.h), told to the session.
+static bool on_message(void *arg, const struct msg_event *ev)
 {
 	struct wsc_conn *c = arg;
 
-	if (!c->msg_binary && utf8check_feed(&c->u8, d, len) != len) {
-		c->z_failed = true;
-		return 1;
+	switch (ev->type) {
+	case MSG_EV_START:
+		c->cb.begin(c->user, ev->binary);
+		break;
+	case MSG_EV_DATA:
+		c->cb.data(c->user, ev->data, ev->len);
+		break;
+	case MSG_EV_END:
+		c->cb.end(c->user);
+		break;
+	case MSG_EV_PING:
+		if (!c->close_sent) {
+			memcpy(c->pong, ev->data, ev->len);
+			c->pong_len = ev->len;
+			c->pong_due = true;     // the latest of a burst
+		}
+		c->cb.ping(c->user, ev->data, ev->len);
+		break;
+	case MSG_EV_PONG:
+		c->cb.pong(c->user, ev->data, ev->len);
+		break;
+	case MSG_EV_CLOSE:
+		c->rx_over = true;
+		c->cb.close(c->user, ev);
+		break;
+	case MSG_EV_ERROR:
+		c->rx_over = true;
+		c->cb.error(c->user, ev->code, ev->why);
+		break;
 	}
-	return payload(c, d, len) ? 0 : 1;
+	return !c->rx_over && !c->dead;
 }
 
-static bool inflate_span(struct wsc_conn *c, const void *p, size_t n,
-		bool fin)
-{
-	enum deflate_status st;
-
-	if (!c->inf) {
-		c->inf = deflate_rx_new(&c->pmdp, DEFLATE_CLIENT, c->max_size);
-	}
-	c->z_failed = false;
-	st = c->inf ? deflate_rx_write(c->inf, p, n, fin, inflate_sink, c) :
-		DEFLATE_INTERNAL;
-	if (st == DEFLATE_OK && fin && !c->msg_binary &&
-			!utf8check_done(&c->u8)) {
-		c->z_failed = true;
-		st = DEFLATE_STOPPED;
-	}
-	if (st == DEFLATE_OK) {
-		return true;
-	}
-	if (c->z_failed) {
-		fault(c, 1007, "text message that is not valid UTF-8");
-	} else if (st == DEFLATE_TOO_BIG) {
-		fault(c, 1009, "message larger than the limit");
-	} else if (st == DEFLATE_CORRUPT) {
-		char why[200];
-
-		snprintf(why, sizeof(why), "compressed message that does not "
-			"inflate (%s)", deflate_rx_why(c->inf));
-		fault(c, 1007, why);
-	} else if (st != DEFLATE_STOPPED) {
-		fault(c, 1011, "out of memory");
-	}
-	return false;   // (STOPPED by payload(): its fault is told)
-}
-
-/*
- * Frames from buf. A span of plain payload is handed on when the next
- * event is known: text whose next bytes are not UTF-8 is dropped with the
- * rest of the read, so a message found invalid in one read prints nothing.
- */
 static void frames(struct wsc_conn *c, unsigned char *buf, size_t len)
 {
-	struct wsc_frame_event ev;
-	const unsigned char *span = NULL;
-	size_t slen = 0;
-
-	while (!c->rx_over && !c->dead) {
-		size_t used = frame_decode(&c->dec, buf, len, &ev);
-
-		buf += used;
-		len -= used;
-		if (span && !(ev.type == FRAME_EV_ERROR && ev.code == 1007)) {
-			payload(c, span, slen);
-			span = NULL;
-			if (c->rx_over || c->dead) {
-				return;
-			}
-		}
-		switch (ev.type) {
-		case FRAME_EV_MORE:
-			return;
-		case FRAME_EV_START:
-			c->msg_binary = ev.opcode == FRAME_BINARY;
-			c->msg_z = ev.rsv1;
-			c->hold_len = 0;
-			utf8check_init(&c->u8);
-			if (!c->max_size) {
-				c->cb.begin(c->user, c->msg_binary);
-			}
-			break;
-		case FRAME_EV_DATA:
-			if (c->msg_z) {
-				inflate_span(c, ev.data, ev.len, false);
-			} else {
-				span = ev.data;
-				slen = ev.len;
-			}
-			break;
-		case FRAME_EV_END:
-			if (c->msg_z && !inflate_span(c, NULL, 0, true)) {
-				break;
-			}
-			if (c->msg_z && c->pmdp.server_no_context_takeover) {
-				deflate_rx_free(c->inf);    // a new one each time
-				c->inf = NULL;
-			}
-			if (c->max_size) {
-				c->cb.begin(c->user, c->msg_binary);
-				if (c->hold_len) {
-					c->cb.data(c->user, c->hold, c->hold_len);
-				}
-				if (c->hold_cap > 65536) {
-					free(c->hold);  // a big one: give it back
-					c->hold = NULL;
-					c->hold_cap = 0;
-				}
-				c->hold_len = 0;
-			}
-			c->cb.end(c->user);
-			break;
-		case FRAME_EV_PING:
-			if (!c->close_sent) {
-				memcpy(c->pong, ev.data, ev.len);
-				c->pong_len = ev.len;
-				c->pong_due = true;     // the latest of a burst
-			}
-			c->cb.ping(c->user, ev.data, ev.len);
-			break;
-		case FRAME_EV_PONG:
-			c->cb.pong(c->user, ev.data, ev.len);
-			break;
-		case FRAME_EV_CLOSE:
-			c->rx_over = true;
-			c->cb.close(c->user, c->dec.ctl, c->dec.clen);
-			return;
-		case FRAME_EV_ERROR:
-			if (c->dec.op == FRAME_CLOSE && !c->dec.left &&
-					!strncmp(ev.why, "Close ", 6)) {
-				// a whole Close, faulty: the session words it
-				c->rx_over = true;
-				c->cb.close(c->user, c->dec.ctl, c->dec.clen);
-				return;
-			}
-			fault(c, ev.code, ev.why);
-			return;
-		}
+	if (!c->rx_over && !c->dead) {
+		msg_read(&c->rx, buf, len, on_message, c);
 	}
 }
 
@@ -631,7 +499,9 @@ static void head_done(struct wsc_conn *c, unsigned char *rest, size_t n)
 	snprintf(c->protocol, sizeof(c->protocol), "%s", res.protocol ?
 		res.protocol : "");
 	snprintf(c->extensions, sizeof(c->extensions), "%s", res.extensions);
-	frame_decoder_init(&c->dec, FRAME_ROLE_CLIENT, c->pmd, c->max_size);
+	msg_init(&c->rx, &(struct msg_params){ .role = FRAME_ROLE_CLIENT,
+		.pmd = c->pmd ? &c->pmdp : NULL, .max_size = c->max_size,
+		.hold = c->max_size != 0 });
 	c->phase = PH_OPEN;
 	c->cb.open(c->user);
 	if (!c->dead && n) {

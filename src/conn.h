@@ -15,9 +15,10 @@
  * fault, and answers a fault with its own Close (conn never closes on its
  * own, except for the Pong it owes).
  *
- * Messages: streamed span by span to begin/data/end, unless max_size is
- * set: then each message is held (at most max_size bytes) and handed on
- * whole at its end, so a message that turns out too big prints nothing.
+ * Messages (message.h): streamed span by span to begin/data/end, unless
+ * max_size is set: then each message is held (at most max_size bytes,
+ * inflated) and handed on whole at its end, so a message that turns out
+ * too big prints nothing.
  *
  * Lifetime: conn_open() returns the connection; exactly one of failed()
  * (before open()) or closed() (after) ends it, after which it is freed.
@@ -34,6 +35,7 @@
 
 #include "handshake.h"
 #include "mask.h"
+#include "message.h"
 #include "rawconn.h"
 #include "sendq.h"
 #include "trace.h"
@@ -57,9 +59,9 @@ struct wsc_conn_cb {
 	void (*end)(void *u);
 	void (*ping)(void *u, const void *p, size_t n);     // answered here
 	void (*pong)(void *u, const void *p, size_t n);
-	// the server's Close payload exactly as sent (code, reason), also a
-	// faulty one (see state_close_fault)
-	void (*close)(void *u, const unsigned char *p, size_t n);
+	// the server's Close and its verdict (message.h: code, reason, and
+	// the fault of a payload that breaks RFC 6455)
+	void (*close)(void *u, const struct msg_event *ev);
 	// the server broke RFC 6455 or RFC 7692: why, and the code to close
 	// with (1002, 1007, 1009); nothing more is received
 	void (*error)(void *u, unsigned code, const char *why);

@@ -748,6 +748,7 @@ static enum deflate_status rx_feed(struct deflate_rx *rx,
 		n -= piece;
 		for (;;) {
 			size_t room = DEFLATE_CHUNK, have;
+			bool bad;
 			int r;
 
 			if (rx->max) {
@@ -761,12 +762,11 @@ static enum deflate_status rx_feed(struct deflate_rx *rx,
 			rx->z.next_out = rx->out;
 			rx->z.avail_out = (uInt)room;
 			r = inflate(&rx->z, Z_SYNC_FLUSH);
-			if (r == Z_DATA_ERROR || r == Z_NEED_DICT) {
-				return rx_fail(rx, DEFLATE_CORRUPT,
-					"invalid compressed data (%s)",
-					rx->z.msg ? rx->z.msg : "zlib");
-			}
-			if (r != Z_OK && r != Z_STREAM_END && r != Z_BUF_ERROR) {
+			// what was inflated before a fault goes on first, so
+			// any way of cutting the payload gives the same
+			bad = r == Z_DATA_ERROR || r == Z_NEED_DICT;
+			if (!bad && r != Z_OK && r != Z_STREAM_END &&
+					r != Z_BUF_ERROR) {
 				return rx_fail(rx, DEFLATE_INTERNAL,
 					"zlib inflate failed (%d)", r);
 			}
@@ -786,6 +786,11 @@ static enum deflate_status rx_feed(struct deflate_rx *rx,
 			rx->total += have;
 			if (have && sink(arg, rx->out, have)) {
 				return rx_fail(rx, DEFLATE_STOPPED, "stopped");
+			}
+			if (bad) {
+				return rx_fail(rx, DEFLATE_CORRUPT,
+					"invalid compressed data (%s)",
+					rx->z.msg ? rx->z.msg : "zlib");
 			}
 			if (r == Z_STREAM_END) {
 				// BFINAL: the rest of the message is ignored

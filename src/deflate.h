@@ -10,13 +10,14 @@
  * extension goes with its WebSocket role. Pure and transport-free: no
  * frames, no sockets, so it is unit-tested and fuzzed on its own.
  * Who: the client connection (conn.c), --check (check.c) and the room
- * (roomrx.c, roomz.c), each with --deflate: the handshake code formats or
- * checks the Sec-WebSocket-Extensions value here, the frame layer feeds
- * RSV1 message payloads through deflate_rx and sends messages through
- * deflate_tx (RSV1 on the first frame). RSV1 on a control frame, on a
- * continuation or without the extension stays the frame layer's 1002.
- * Memory per connection: deflate_tx about 256 KiB of zlib state at 15
- * window bits plus 64 KiB, deflate_rx about 40 KiB plus 64 KiB.
+ * (roomz.c), each with --deflate: the handshake code formats or checks the
+ * Sec-WebSocket-Extensions value here, the message layer (message.h)
+ * feeds RSV1 message payloads through deflate_rx, and the senders send
+ * messages through deflate_tx (RSV1 on the first frame). RSV1 on a
+ * control frame, on a continuation or without the extension stays the
+ * frame layer's 1002. Memory per connection: deflate_tx about 256 KiB of
+ * zlib state at 15 window bits plus 64 KiB, deflate_rx about 40 KiB plus
+ * 64 KiB.
  *
  * Choices, documented once here:
  * - Window bits 8: zlib refuses a raw deflate stream with windowBits 8
@@ -175,8 +176,10 @@ void deflate_rx_free(struct deflate_rx *rx);
  * may be 0; 00 00 ff ff is appended then). The inflated bytes go to sink
  * in chunks of at most DEFLATE_CHUNK, never more than max_size in all for
  * one message: DEFLATE_TOO_BIG as soon as the message would exceed it.
- * Any status but DEFLATE_OK leaves rx failed (it returns that status
- * again); deflate_rx_why() describes it.
+ * What was inflated before corrupt data goes to sink before
+ * DEFLATE_CORRUPT, so any way of splitting the payload gives the same
+ * bytes. Any status but DEFLATE_OK leaves rx failed (it returns that
+ * status again); deflate_rx_why() describes it.
  */
 enum deflate_status deflate_rx_write(struct deflate_rx *rx, const void *data,
 		size_t n, bool fin, deflate_sink_fn sink, void *arg);

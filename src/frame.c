@@ -96,6 +96,7 @@ static size_t fail(struct wsc_frame_decoder *d, struct wsc_frame_event *ev,
 	ev->type = FRAME_EV_ERROR;
 	ev->code = code;
 	ev->why = d->why;
+	ev->close = false;
 	ev->data = NULL;
 	ev->len = 0;
 	return 0;
@@ -236,6 +237,14 @@ static bool take_header(struct wsc_frame_decoder *d, const unsigned char *h,
 	return true;
 }
 
+static bool close_reason_ok(const unsigned char *p, size_t n)
+{
+	struct wsc_utf8check u;
+
+	utf8check_init(&u);
+	return utf8check_feed(&u, p, n) == n && utf8check_done(&u);
+}
+
 // A whole control frame is in ctl.
 static void take_control(struct wsc_frame_decoder *d,
 		struct wsc_frame_event *ev)
@@ -257,29 +266,23 @@ static void take_control(struct wsc_frame_decoder *d,
 	}
 	if (n == 1) {
 		fail(d, ev, 1002, "Close payload of 1 byte");
-		return;
-	}
-	ev->code = n ? (unsigned)(p[0] << 8 | p[1]) : 1005;
-	if (n && !frame_close_code_ok(ev->code)) {
+	} else if (n && !frame_close_code_ok((unsigned)(p[0] << 8 | p[1]))) {
 		fail(d, ev, 1002, "Close code %u, which may not be sent",
 			(unsigned)(p[0] << 8 | p[1]));
+	} else if (n > 2 && !close_reason_ok(p + 2, n - 2)) {
+		fail(d, ev, 1007, "Close reason that is not valid UTF-8");
+	} else {
+		ev->code = n ? (unsigned)(p[0] << 8 | p[1]) : 1005;
+		ev->type = FRAME_EV_CLOSE;
+		ev->data = n ? p + 2 : p;
+		ev->len = n ? n - 2 : 0;
+		d->state = ST_CLOSED;
 		return;
 	}
-	if (n > 2) {
-		struct wsc_utf8check u;
-
-		utf8check_init(&u);
-		if (utf8check_feed(&u, p + 2, n - 2) < n - 2 ||
-				!utf8check_done(&u)) {
-			fail(d, ev, 1007, "Close reason that is not valid "
-				"UTF-8");
-			return;
-		}
-	}
-	ev->type = FRAME_EV_CLOSE;
-	ev->data = n ? p + 2 : p;
-	ev->len = n ? n - 2 : 0;
-	d->state = ST_CLOSED;
+	// a whole Close, faulty: its payload goes with the error
+	ev->close = true;
+	ev->data = p;
+	ev->len = n;
 }
 
 size_t frame_decode(struct wsc_frame_decoder *d, unsigned char *buf,
@@ -433,6 +436,7 @@ size_t frame_decode(struct wsc_frame_decoder *d, unsigned char *buf,
 			ev->type = FRAME_EV_ERROR;
 			ev->code = d->err_code;
 			ev->why = d->why;
+			ev->close = false;
 			ev->data = NULL;
 			ev->len = 0;
 			return 0;

@@ -13,6 +13,8 @@
  * an error naming the Close code to send and what the peer did. It checks
  * everything RFC 6455 asks a receiver to check, including UTF-8 across
  * fragments and in Close reasons and the size limit from frame headers.
+ * The rules for a Close payload live here alone: a faulty one is an error
+ * that still carries the payload as sent, for the receiver to report.
  * Payload lengths must be in their shortest form (5.2: "the minimal number
  * of bytes MUST be used"); a longer form fails with 1002, as in Chromium.
  *
@@ -20,8 +22,9 @@
  * copying (client role, keys from mask.h) or not (server role, keys NULL);
  * frames go back to back so that one write sends many.
  *
- * Callers: the client connection and the --listen room, on RAW_RX bytes
- * (decoder) and when filling their output buffer (encoder).
+ * Callers: the message layer (message.h: the decoder, for the client
+ * connection, the --listen room and --check) and the senders filling
+ * their output buffer (encoder).
  */
 #ifndef WSC_FRAME_H
 #define WSC_FRAME_H
@@ -59,7 +62,7 @@ enum wsc_frame_ev {
 	FRAME_EV_PING,          // data/len: the payload
 	FRAME_EV_PONG,          // data/len: the payload
 	FRAME_EV_CLOSE,         // code (1005: none), data/len: the reason
-	FRAME_EV_ERROR,         // code: the Close code to send; why
+	FRAME_EV_ERROR,         // code: the Close code to send; why; close
 };
 
 /* Fields an event does not name are left as they were. */
@@ -72,6 +75,8 @@ struct wsc_frame_event {
 	const unsigned char *data;  // DATA: in the caller's buffer; control
 	size_t len;             //   payloads in the decoder (valid until next call)
 	const char *why;        // ERROR: e.g. "reserved opcode 0x3"
+	bool close;             // ERROR: a whole Close frame whose payload
+				//   is faulty: that payload in data/len
 };
 
 struct wsc_frame_decoder {

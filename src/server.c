@@ -26,7 +26,7 @@
  * the room answers server_no_context_takeover, so what it sends does not
  * depend on a client's history and one compressor per window size (not
  * one per client: ~320 KiB each) compresses a relayed message once for
- * all (roomz.h). Each compressing client gets its own inflater (roomrx.h:
+ * all (roomz.h). Each compressing client gets its own inflater (message.h:
  * ~100 KiB, made at its first compressed message, kept while it takes its
  * context over, freed after each message with client_no_context_takeover);
  * --max-size judges the inflated size.
@@ -68,6 +68,7 @@
 #include "jsonl.h"
 #include "linebudget.h"
 #include "log.h"
+#include "message.h"
 #include "roombudget.h"
 #include "roomfair.h"
 #include "roommsg.h"
@@ -107,7 +108,7 @@ struct wsc_peer {
 	size_t raw_len, raw_off;
 	struct roomq q;
 	struct roomfair fair;
-	struct wsc_frame_decoder dec;
+	struct msg_reader in;   // its frames, folded into messages
 	bool kill;              // too slow: closed with 1008
 	bool unread;            // not read: more than its allowance behind
 	bool closing;           // our Close is queued: nothing more after it
@@ -807,120 +808,112 @@ static void deliver(struct room *r, struct wsc_peer *p)
 static void rx_failed(struct room *r, struct wsc_peer *p,
 		enum roomrx_status st)
 {
-	unsigned code = roomrx_close_code(st);
-	const char *reason = NULL;
-
-	switch (st) {
-	case ROOMRX_TOO_BIG:
-		log_err("client #%u sent a message larger than %llu bytes%s: "
-			"closing it with 1009", p->id, (unsigned long long)p->max,
-			p->rx.z ? " (inflated)" : "");
-		reason = "message too big";
-		break;
-	case ROOMRX_BUDGET:
+	if (st == ROOMRX_BUDGET) {
 		log_err("client #%u (%s) sent a message larger than what is left "
 			"of the room's memory (%zu of %zu bytes in use): closing it "
 			"with 1009", p->id, p->addr, r->budget.inbound +
 			r->budget.held, r->budget.limit);
-		reason = "room memory full";
-		break;
-	case ROOMRX_NOMEM:
+		peer_fail(r, p, 1009, "room memory full");
+	} else {
 		log_err("client #%u: out of memory", p->id);
-		reason = "out of memory";
-		break;
-	case ROOMRX_BAD_UTF8:
-		log_err("client #%u (%s) broke the protocol (invalid UTF-8 in "
-			"a compressed text message): closing it with 1007", p->id,
-			p->addr);
-		break;
-	default:
+		peer_fail(r, p, 1011, "out of memory");
+	}
+}
+
+/* The client broke the protocol or passed --max-size: say so, fail it. */
+static void peer_error(struct room *r, struct wsc_peer *p,
+		const struct msg_event *ev)
+{
+	if (ev->code == 1009) {
+		log_err("client #%u sent a message larger than %llu bytes%s: "
+			"closing it with 1009", p->id, (unsigned long long)p->max,
+			ev->compressed ? " (inflated)" : "");
+	} else if (ev->code == 1011) {
+		log_err("client #%u: out of memory", p->id);
+	} else {
 		log_err("client #%u (%s) broke the protocol (%s): closing it "
-			"with %u", p->id, p->addr, roomrx_why(&p->rx), code);
+			"with %u", p->id, p->addr, ev->why, ev->code);
+	}
+	peer_fail(r, p, ev->code, ev->code == 1009 ? "message too big" :
+		ev->code == 1011 ? "out of memory" : NULL);
+}
+
+struct peer_rx {
+	struct room *r;
+	struct wsc_peer *p;
+};
+
+/* One event of a joined client's messages (message.h). */
+static bool on_message(void *arg, const struct msg_event *ev)
+{
+	struct room *r = ((struct peer_rx *)arg)->r;
+	struct wsc_peer *p = ((struct peer_rx *)arg)->p;
+	enum roomrx_status st = ROOMRX_OK;
+	struct roommsg *m;
+
+	switch (ev->type) {
+	case MSG_EV_START:
+		st = roomrx_start(&p->rx, ev->binary);
+		if (st == ROOMRX_OK) {
+			peer_arm(r, p, p->rx_at +
+				(lws_usec_t)PEER_UNFINISHED_SECS * USEC);
+		}
+		break;
+	case MSG_EV_DATA:
+		st = roomrx_data(&p->rx, ev->data, ev->len);
+		break;
+	case MSG_EV_END:
+		deliver(r, p);
+		break;
+	case MSG_EV_PING:
+		m = roommsg_make(&r->budget, FRAME_FIN | FRAME_PONG, ev->data,
+			ev->len);
+		if (!m) {
+			st = ROOMRX_NOMEM;
+			break;
+		}
+		peer_push(r, p, m);
+		roommsg_unref(m);
+		update_flow(r);
+		break;
+	case MSG_EV_PONG:
+		break;
+	case MSG_EV_CLOSE:
+		if (ev->fault) {
+			struct msg_event e = { .code = ev->fault, .why = ev->why };
+
+			peer_error(r, p, &e);
+			break;
+		}
+		// answer with its code after what is queued for it
+		p->close_got = true;
+		roomrx_abort(&p->rx);
+		if (p->closing) {
+			lws_callback_on_writable(p->wsi);
+		} else {
+			peer_close(r, p, ev->code == 1005 ? 0 : ev->code, NULL,
+				false);
+		}
+		break;
+	case MSG_EV_ERROR:
+		peer_error(r, p, ev);
 		break;
 	}
-	peer_fail(r, p, code, reason);
+	if (st != ROOMRX_OK) {
+		rx_failed(r, p, st);
+	}
+	return !p->close_got;
 }
 
 /* Frames from a joined client (buf is unmasked in place). */
 static void on_frames(struct room *r, struct wsc_peer *p, unsigned char *buf,
 		size_t len)
 {
-	struct wsc_frame_event ev;
-	enum roomrx_status st;
-	struct roommsg *m;
+	struct peer_rx to = { r, p };
 
 	p->rx_at = lws_now_usecs();
-	// until MORE: a message's end may be reported after its last byte
-	while (!p->close_got) {
-		size_t used = frame_decode(&p->dec, buf, len, &ev);
-
-		buf += used;
-		len -= used;
-		switch (ev.type) {
-		case FRAME_EV_MORE:
-			return;
-		case FRAME_EV_START:
-			st = roomrx_start(&p->rx, ev.opcode == FRAME_BINARY, ev.rsv1);
-			if (st != ROOMRX_OK) {
-				rx_failed(r, p, st);
-				return;
-			}
-			peer_arm(r, p, p->rx_at +
-				(lws_usec_t)PEER_UNFINISHED_SECS * USEC);
-			break;
-		case FRAME_EV_DATA:
-			st = roomrx_data(&p->rx, ev.data, ev.len, false);
-			if (st != ROOMRX_OK) {
-				rx_failed(r, p, st);
-				return;
-			}
-			break;
-		case FRAME_EV_END:
-			st = roomrx_data(&p->rx, NULL, 0, true);
-			if (st != ROOMRX_OK) {
-				rx_failed(r, p, st);
-				return;
-			}
-			deliver(r, p);
-			break;
-		case FRAME_EV_PING:
-			m = roommsg_make(&r->budget, FRAME_FIN | FRAME_PONG, ev.data,
-				ev.len);
-			if (!m) {
-				rx_failed(r, p, ROOMRX_NOMEM);
-				return;
-			}
-			peer_push(r, p, m);
-			roommsg_unref(m);
-			update_flow(r);
-			break;
-		case FRAME_EV_PONG:
-			break;
-		case FRAME_EV_CLOSE:
-			// answer with its code after what is queued for it
-			p->close_got = true;
-			roomrx_abort(&p->rx);
-			if (p->closing) {
-				lws_callback_on_writable(p->wsi);
-			} else {
-				peer_close(r, p, ev.code == 1005 ? 0 : ev.code, NULL,
-					false);
-			}
-			return;
-		case FRAME_EV_ERROR:
-			if (ev.code == 1009) {
-				log_err("client #%u sent a message larger than %llu "
-					"bytes: closing it with 1009", p->id,
-					(unsigned long long)p->max);
-			} else {
-				log_err("client #%u (%s) broke the protocol (%s): "
-					"closing it with %u", p->id, p->addr, ev.why,
-					ev.code);
-			}
-			peer_fail(r, p, ev.code, ev.code == 1009 ?
-				"message too big" : NULL);
-			return;
-		}
+	if (!p->close_got) {
+		msg_read(&p->in, buf, len, on_message, &to);
 	}
 }
 
@@ -1188,10 +1181,9 @@ static int on_request(struct room *r, struct wsc_peer *p, unsigned char *rest,
 	p->id = ++r->next_id;
 	roomq_init(&p->q, &r->budget);
 	p->max = max;
-	roomrx_init(&p->rx, &r->budget, p->pmd ? &p->pmdp : NULL, max);
-	// a compressed payload may be a little longer than its message
-	frame_decoder_init(&p->dec, FRAME_ROLE_SERVER, p->pmd,
-		p->pmd ? max + max / 4096 + 64 : max);
+	roomrx_init(&p->rx, &r->budget, max);
+	msg_init(&p->in, &(struct msg_params){ .role = FRAME_ROLE_SERVER,
+		.pmd = p->pmd ? &p->pmdp : NULL, .max_size = max });
 	p->next = r->peers;
 	r->peers = p;
 	lws_set_timeout(p->wsi, NO_PENDING_TIMEOUT, 0);
@@ -1326,6 +1318,7 @@ static void peer_gone(struct room *r, struct wsc_peer *p)
 		}
 		roomq_finish(&p->q);
 		roomrx_finish(&p->rx);
+		msg_finish(&p->in);
 	}
 	lws_sul_cancel(&p->sul);
 	r->conns -= p->counted;

@@ -9,9 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "frame.h"
 #include "log.h"
-#include "utf8.h"
 
 static int64_t now_us(void)
 {
@@ -98,28 +96,6 @@ const char *state_close_name(unsigned code)
 	case 1015: return "TLS handshake failure";
 	}
 	return "";
-}
-
-// RFC 6455 7.4 and the IANA registry: codes an endpoint may send.
-bool state_close_fault(const unsigned char *p, size_t len, char *why,
-		size_t size, unsigned *reply)
-{
-	unsigned code = len >= 2 ? (unsigned)(p[0] << 8 | p[1]) : 1005;
-
-	*reply = len >= 2 ? code : 0;
-	if (len == 1) {
-		snprintf(why, size, "a Close payload of 1 byte");
-	} else if (len >= 2 && !frame_close_code_ok(code)) {
-		snprintf(why, size, "Close code %u, which may not be sent", code);
-	} else if (len > 2 && !utf8_valid(p + 2, len - 2)) {
-		snprintf(why, size, "a Close reason that is not valid UTF-8");
-		*reply = 1007;
-		return true;
-	} else {
-		return false;
-	}
-	*reply = 1002;
-	return true;
 }
 
 static bool clean_code(unsigned code)

@@ -59,14 +59,6 @@ const char *state_name(enum wsc_ready r);
 /* Name of a close code ("normal closure", ...), "" when unknown. */
 const char *state_close_name(unsigned code);
 
-/*
- * What is wrong with a Close payload as the server sent it (a 1-byte
- * payload, a code an endpoint may not send, a reason that is not UTF-8),
- * into why; false when it is well formed. *reply is the code to answer.
- */
-bool state_close_fault(const unsigned char *p, size_t len, char *why,
-		size_t size, unsigned *reply);
-
 /* The exit status for the way the session ended (CLI.md table). */
 enum wsc_exit state_exit_status(const struct wsc_state *s);
 

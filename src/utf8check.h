@@ -1,7 +1,8 @@
 /*
  * utf8check.h - validating UTF-8 that arrives in pieces, for the frame
- * decoder (text messages across fragments, Close reasons) and for
- * inflated permessage-deflate text. Pure; ASCII runs go 8 bytes a step.
+ * decoder (text messages across fragments, Close reasons) and the message
+ * layer (inflated permessage-deflate text). Pure; ASCII runs go 8 bytes a
+ * step.
  */
 #ifndef WSC_UTF8CHECK_H
 #define WSC_UTF8CHECK_H

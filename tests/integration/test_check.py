@@ -18,7 +18,7 @@ from test_redirect_proxy_unix import ConnectProxy
 from test_tls import pki  # noqa: F401 - the fixture
 
 INFO = {"6.23", "6.24", "6.25", "8.1", "8.2"}
-DEFLATE_ALL = {"7.%d" % i for i in range(1, 8)}
+DEFLATE_ALL = {"7.%d" % i for i in range(1, 9)}
 
 
 def check(url, *args, timeout=100):
@@ -89,6 +89,20 @@ def test_broken_server_fails_exactly_its_cases(strict, flag, failing):
         assert cases["3.1"]["observed"] == "nothing for 5 s (no Pong)"
         # a case that times out does not stop the next ones
         assert cases["3.4"]["result"] == "pass"
+
+
+def test_compressed_text_not_utf8_once_inflated(strict):
+    """7.8: compressed text whose inflated bytes are not UTF-8 must be
+    failed with 1007 (the strict server does); a server that echoes it
+    compressed is refused: wsc judges the inflated text it receives."""
+    rc, cases, _, _ = check(strict("deflate"), "--deflate")
+    assert cases["7.8"]["result"] == "pass", cases["7.8"]
+    assert cases["7.8"]["observed"] == "Close 1007", cases["7.8"]
+    rc, cases, _, _ = check(strict("deflate", "accept-bad-utf8"), "--deflate")
+    assert cases["7.8"]["result"] == "fail", cases["7.8"]
+    assert cases["7.8"]["observed"] == "an invalid frame from the server " \
+        "(compressed text message that is not valid UTF-8)", cases["7.8"]
+    assert rc == 1
 
 
 def test_text_report_and_summary(strict):
@@ -352,7 +366,7 @@ def test_wsc_listen_echo(tmp_path, deflate):
         assert wait_listening(proc, port, what="wsc -l")
         rc, cases, summary, _ = check("ws://127.0.0.1:%d/" % port,
                                         *(["--deflate"] if deflate else []))
-        assert summary["summary"]["cases"] == (82 if deflate else 75)
+        assert summary["summary"]["cases"] == (83 if deflate else 75)
         assert results(cases, "fail") == set()
         assert results(cases, "non-strict") == set()
         assert rc == 0

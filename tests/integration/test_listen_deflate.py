@@ -199,9 +199,9 @@ def test_corrupt_compressed_data_is_closed_with_1007(listen):
     send_z(c, compress(b"caf\xc3\x28"))
     assert close_code(c) == 1007
     c.close()
-    srv.err.search(r"client #2 \(127\.0\.0\.1\) broke the protocol \(invalid "
-                   r"UTF-8 in a compressed text message\): closing it with "
-                   r"1007$")
+    srv.err.search(r"client #2 \(127\.0\.0\.1\) broke the protocol "
+                   r"\(compressed text message that is not valid UTF-8\): "
+                   r"closing it with 1007$")
     assert srv.stop() == 0
     assert srv.out.text() == []
 

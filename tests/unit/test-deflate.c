@@ -1004,6 +1004,27 @@ static void test_corrupt(void)
 		deflate_rx_free(rx);
 		free(d.p);
 	}
+	// what was inflated before the fault is handed on first, whole or
+	// byte by byte: a stored "abc", then a reserved block type
+	for (int bytewise = 0; bytewise < 2; bytewise++) {
+		static const unsigned char stored_then_bad[] =
+			"\x00\x03\x00\xfc\xff" "abc" "\x06";
+		struct deflate_params p = params(15, false);
+		struct deflate_rx *rx = deflate_rx_new(&p, DEFLATE_CLIENT, 0);
+		struct buf d = { 0 };
+		size_t n = sizeof(stored_then_bad) - 1, step = bytewise ? 1 : n;
+		enum deflate_status st = DEFLATE_OK;
+
+		for (size_t at = 0; at < n && !st; at += step) {
+			st = deflate_rx_write(rx, stored_then_bad + at, step,
+				at + step == n, collect, &d);
+		}
+		ok(st == DEFLATE_CORRUPT && d.len == 3 && !memcmp(d.p, "abc", 3),
+			"corrupt after 3 bytes (%s): the 3 bytes, then the fault",
+			bytewise ? "byte by byte" : "whole");
+		deflate_rx_free(rx);
+		free(d.p);
+	}
 	is_int(deflate_close_code(DEFLATE_CORRUPT), 1007, "corrupt: 1007");
 	is_int(deflate_close_code(DEFLATE_INTERNAL), 1011, "internal: 1011");
 

@@ -667,9 +667,44 @@ static void test_utf8check(void)
 		"and byte by byte");
 }
 
+/* A faulty Close is an error that carries its payload as sent; other
+ * errors carry none. */
+static void test_close_fault_payload(void)
+{
+	static const struct {
+		const char *name;
+		const char *in;
+		size_t n;
+		bool close;
+		size_t len;
+	} faults[] = {
+		{ "1-byte Close", "\x88\x01\x03", 3, true, 1 },
+		{ "Close 999", "\x88\x02\x03\xe7", 4, true, 2 },
+		{ "Close reason not UTF-8", "\x88\x03\x03\xe8\xff", 5, true,
+			3 },
+		{ "reserved opcode", "\x83\x00", 2, false, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
+		struct wsc_frame_decoder d;
+		struct wsc_frame_event ev;
+		unsigned char buf[8];
+
+		memcpy(buf, faults[i].in, faults[i].n);
+		frame_decoder_init(&d, C, false, 0);
+		frame_decode(&d, buf, faults[i].n, &ev);
+		ok(ev.type == FRAME_EV_ERROR && ev.close == faults[i].close &&
+			ev.len == faults[i].len && (!ev.len ||
+			!memcmp(ev.data, faults[i].in + 2, ev.len)),
+			"%s: an error%s", faults[i].name, faults[i].close ?
+			" with the payload as sent" : ", no payload");
+	}
+}
+
 int main(void)
 {
 	test_rows();
+	test_close_fault_payload();
 	test_big();
 	test_round_trip();
 	test_encoder_bytes();

@@ -1,12 +1,11 @@
 /*
- * test-options.c - the number parsers behind every numeric option, and the
- * close-frame judge. Table rows name their input; the form-feed row is the
+ * test-options.c - the number parsers behind every numeric option. Table
+ * rows name their input; the form-feed row is the
  * input libFuzzer found (strtod skips leading spaces and takes a sign).
  */
 #include "tap.h"
 
 #include "options.h"
-#include "state.h"
 
 static const struct {
 	const char *in;
@@ -47,24 +46,6 @@ static const struct {
 	{ "", false, 0 },
 };
 
-static const struct {
-	const char *name;
-	const char *payload;
-	size_t len;
-	bool fault;
-	unsigned reply;
-} closes[] = {
-	{ "no payload", "", 0, false, 0 },
-	{ "1000", "\x03\xe8", 2, false, 1000 },
-	{ "4000 with reason", "\x0f\xa0" "bye", 5, false, 4000 },
-	{ "1012", "\x03\xf4", 2, false, 1012 },
-	{ "1-byte payload", "\x03", 1, true, 1002 },
-	{ "1005 on the wire", "\x03\xed", 2, true, 1002 },
-	{ "999", "\x03\xe7", 2, true, 1002 },
-	{ "5000", "\x13\x88", 2, true, 1002 },
-	{ "reason not UTF-8", "\x03\xe8\xff", 3, true, 1007 },
-};
-
 int main(void)
 {
 	for (size_t i = 0; i < sizeof(secs) / sizeof(secs[0]); i++) {
@@ -91,19 +72,6 @@ int main(void)
 			tap_esc(uints[i].in));
 		if (ok && uints[i].ok) {
 			is_int(v, uints[i].v, "uint '%s': value", tap_esc(uints[i].in));
-		}
-	}
-	for (size_t i = 0; i < sizeof(closes) / sizeof(closes[0]); i++) {
-		char why[96] = "";
-		unsigned reply = 0;
-		bool fault = state_close_fault((const unsigned char *)
-			closes[i].payload, closes[i].len, why, sizeof(why), &reply);
-
-		is_int(fault, closes[i].fault, "close %s: fault", closes[i].name);
-		is_int(reply, closes[i].reply, "close %s: reply code",
-			closes[i].name);
-		if (fault) {
-			ok(*why, "close %s: says why", closes[i].name);
 		}
 	}
 	return done_testing();

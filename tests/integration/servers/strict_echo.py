@@ -7,6 +7,9 @@ argv breaks one behaviour on purpose:
   bogus-protocol   every 101 carries Sec-WebSocket-Protocol: bogus
   no-pong          Pings are never answered
   wrong-close      a valid Close is answered with 1002
+  deflate          permessage-deflate is accepted, each message compressed
+                   on its own (no context takeover either way; window bits
+                   offered are not honoured, so the negotiation cases fail)
   exit-after=N     the process exits when connection N+1 arrives
   unix=PATH        listen on a Unix socket at PATH instead (prints 0)
 """
@@ -18,6 +21,7 @@ import socket
 import struct
 import sys
 import threading
+import zlib
 
 FLAGS = set(sys.argv[1:])
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -40,21 +44,29 @@ def unmask(data, key):
         n, "big")
 
 
-def frame(op, data=b""):
+def frame(op, data=b"", rsv1=False):
     n = len(data)
+    b0 = 0x80 | (0x40 if rsv1 else 0) | op
     if n < 126:
-        head = struct.pack("!BB", 0x80 | op, n)
+        head = struct.pack("!BB", b0, n)
     elif n < 65536:
-        head = struct.pack("!BBH", 0x80 | op, 126, n)
+        head = struct.pack("!BBH", b0, 126, n)
     else:
-        head = struct.pack("!BBQ", 0x80 | op, 127, n)
+        head = struct.pack("!BBQ", b0, 127, n)
     return head + data
+
+
+def deflate(data):
+    z = zlib.compressobj(wbits=-15)
+    out = z.compress(data) + z.flush(zlib.Z_SYNC_FLUSH)
+    return out[:-4] if out.endswith(b"\x00\x00\xff\xff") else out
 
 
 class Conn:
     def __init__(self, s):
         self.s = s
         self.buf = bytearray()
+        self.z = False
 
     def need(self, n):
         while len(self.buf) < n:
@@ -98,11 +110,17 @@ class Conn:
                 b"\r\n")
         if "bogus-protocol" in FLAGS:
             resp += b"Sec-WebSocket-Protocol: bogus\r\n"
+        self.z = "deflate" in FLAGS and "permessage-deflate" in h.get(
+            "sec-websocket-extensions", "")
+        if self.z:
+            resp += (b"Sec-WebSocket-Extensions: permessage-deflate; "
+                     b"server_no_context_takeover; "
+                     b"client_no_context_takeover\r\n")
         self.s.sendall(resp + b"\r\n")
         return True
 
     def run(self):
-        msg_op, parts, dec = None, [], None
+        msg_op, parts, dec, z = None, [], None, False
         while True:
             b0, b1 = self.take(2)
             fin, rsv, op = b0 & 0x80, b0 & 0x70, b0 & 0x0f
@@ -111,6 +129,11 @@ class Conn:
                 n = struct.unpack("!H", self.take(2))[0]
             elif n == 127:
                 n = struct.unpack("!Q", self.take(8))[0]
+            if rsv == 0x40 and self.z and op in (1, 2):
+                rsv = 0                 # a compressed message
+                z = True
+            elif op in (1, 2):
+                z = False
             if not b1 & 0x80 or rsv or op in (3, 4, 5, 6, 7, 11, 12, 13, 14,
                                               15):
                 raise Fail(1002)
@@ -146,13 +169,26 @@ class Conn:
                 msg_op, parts = op, []
                 dec = codecs.getincrementaldecoder("utf-8")() \
                     if op == 1 and "accept-bad-utf8" not in FLAGS else None
-            if dec:
+            if dec and not z:
                 try:
                     dec.decode(data, final=bool(fin))
                 except UnicodeDecodeError:
                     raise Fail(1007)
             parts.append(data)
-            if fin:
+            if fin and z:
+                try:
+                    msg = zlib.decompressobj(wbits=-15).decompress(
+                        b"".join(parts) + b"\x00\x00\xff\xff")
+                except zlib.error:
+                    raise Fail(1007)
+                if dec:
+                    try:
+                        dec.decode(msg, final=True)
+                    except UnicodeDecodeError:
+                        raise Fail(1007)
+                self.s.sendall(frame(msg_op, deflate(msg), rsv1=True))
+                msg_op = None
+            elif fin:
                 self.s.sendall(frame(msg_op, b"".join(parts)))
                 msg_op = None
 
