@@ -327,6 +327,10 @@ LIBRARIES = {
     "node-ws": ((node_server, "node_echo.js", "--deflate"), set(), None, 0),
 }
 
+# permessage-deflate cases a library answers non-strictly: tornado drops
+# the connection without a Close on inflated text that is not UTF-8
+DEFLATE_NON_STRICT = {"tornado": {"7.8"}}
+
 
 @pytest.mark.parametrize("library", LIBRARIES)
 def test_echo_server_of_library(library):
@@ -337,8 +341,10 @@ def test_echo_server_of_library(library):
     if non_strict is not None:
         assert results(cases, "non-strict") == non_strict
     # permessage-deflate was agreed: its cases ran, and pass but for those
-    # known to fail
-    assert DEFLATE_ALL - fails <= results(cases, "pass")
+    # known to fail or to be answered non-strictly
+    lax = DEFLATE_NON_STRICT.get(library, set())
+    assert lax <= results(cases, "non-strict")
+    assert DEFLATE_ALL - fails - lax <= results(cases, "pass")
     assert rc == status
 
 
