@@ -1,6 +1,7 @@
 /*
- * options.h - the command line: one table drives getopt_long, --help and
- * validation. The result is struct wsc_opts, filled once and then const.
+ * options.h - the command line: one table (optiontable.h) drives
+ * getopt_long, --help and validation. The result is struct wsc_opts,
+ * filled once and then const.
  */
 #ifndef WSC_OPTIONS_H
 #define WSC_OPTIONS_H
@@ -86,16 +87,5 @@ enum wsc_parse {
 enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *opts);
 
 void options_finish(struct wsc_opts *opts);
-
-/*
- * Parse a number of seconds ("1.5", "10"; "inf" when allow_inf) into
- * milliseconds (-1 for inf). Pure; false with *why on error.
- */
-bool options_parse_secs(const char *s, bool allow_inf, long *ms,
-		const char **why);
-
-/* Parse an unsigned integer in [min, max]. Pure; false with *why on error. */
-bool options_parse_uint(const char *s, unsigned long long min,
-		unsigned long long max, unsigned long long *out, const char **why);
 
 #endif

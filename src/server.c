@@ -68,6 +68,7 @@
 #include "jsonl.h"
 #include "linebudget.h"
 #include "log.h"
+#include "optionvalue.h"
 #include "roombudget.h"
 #include "roomfair.h"
 #include "roommsg.h"

@@ -5,7 +5,7 @@
  */
 #include "tap.h"
 
-#include "options.h"
+#include "optionvalue.h"
 #include "state.h"
 
 static const struct {
