@@ -140,8 +140,7 @@ static bool apply(struct wsc_opts *o, int id, const char *arg,
 		o->deflate = true;
 		return true;
 	case 'l':
-		o->listen = arg;
-		return true;
+		return options_set_listen(o, arg);
 	case OPT_ECHO:
 		o->echo = true;
 		return true;

@@ -13,6 +13,7 @@
 
 #define WSC_MAX_LIST 64
 #define WSC_PROTOCOLS_MAX 1024
+#define WSC_LISTEN_HOST_MAX 128
 
 struct wsc_opts {
 	struct wsc_url url;
@@ -52,7 +53,9 @@ struct wsc_opts {
 	bool deflate;
 
 	// server
-	const char *listen;                 // -l [HOST:]PORT
+	const char *listen;                 // -l [HOST:]PORT, as given
+	char listen_host[WSC_LISTEN_HOST_MAX];  // its HOST (127.0.0.1 if none)
+	int listen_port;                    // its PORT (0: any free one)
 	bool echo;
 	bool require_protocol;
 	unsigned long max_clients;          // 0: from the descriptor limit

@@ -1,7 +1,7 @@
 /*
  * optionvalue.c - one option's argument made into its value: numbers,
- * seconds, --auth, --proxy, the repeatable lists; a bad one becomes the
- * one usage line (exit 2).
+ * seconds, the --listen address, --auth, --proxy, the repeatable lists;
+ * a bad one becomes the one usage line (exit 2).
  */
 #include "optionvalue.h"
 
@@ -84,6 +84,36 @@ bool options_parse_secs(const char *s, bool allow_inf, long *ms,
 	return true;
 }
 
+bool options_parse_listen(const char *arg, char *host, size_t size, int *port)
+{
+	const char *colon = strrchr(arg, ':');
+	unsigned long long v;
+	const char *why, *ps = colon ? colon + 1 : arg;
+
+	if (colon) {
+		size_t hl = (size_t)(colon - arg);
+
+		if (hl && arg[0] == '[' && arg[hl - 1] == ']') {
+			arg++;
+			hl -= 2;
+		} else if (memchr(arg, ':', hl)) {
+			return false;   // an IPv6 address only in brackets
+		}
+		if (!hl || hl >= size) {
+			return false;
+		}
+		memcpy(host, arg, hl);
+		host[hl] = '\0';
+	} else {
+		snprintf(host, size, "127.0.0.1");
+	}
+	if (!options_parse_uint(ps, 0, 65535, &v, &why)) {
+		return false;
+	}
+	*port = (int)v;
+	return true;
+}
+
 bool options_set_secs(const char *opt, const char *arg, bool allow_inf,
 		bool allow_zero, long *ms)
 {
@@ -159,5 +189,16 @@ bool options_set_proxy(struct wsc_opts *o, const char *arg)
 			arg, NULL);
 	}
 	o->proxy = p;
+	return true;
+}
+
+bool options_set_listen(struct wsc_opts *o, const char *arg)
+{
+	if (!options_parse_listen(arg, o->listen_host, sizeof(o->listen_host),
+			&o->listen_port)) {
+		return options_usage("--listen: expected [HOST:]PORT (an IPv6 "
+			"address in brackets): '%s'", arg, NULL);
+	}
+	o->listen = arg;
 	return true;
 }

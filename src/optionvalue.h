@@ -29,6 +29,14 @@ bool options_parse_secs(const char *s, bool allow_inf, long *ms,
 bool options_parse_uint(const char *s, unsigned long long min,
 		unsigned long long max, unsigned long long *out, const char **why);
 
+/*
+ * Parse --listen's [HOST:]PORT: HOST (an IPv6 address in brackets, which
+ * are dropped; 127.0.0.1 when there is none) into host, of size bytes,
+ * and PORT (0 to 65535) into *port. Pure; false when malformed.
+ */
+bool options_parse_listen(const char *arg, char *host, size_t size,
+		int *port);
+
 /* The setters: opt is the option's name as the usage line shows it. */
 bool options_set_secs(const char *opt, const char *arg, bool allow_inf,
 		bool allow_zero, long *ms);
@@ -39,5 +47,8 @@ bool options_add_list(const char **list, size_t *n, const char *opt,
 		const char *arg);
 bool options_set_auth(struct wsc_opts *o, const char *arg);
 bool options_set_proxy(struct wsc_opts *o, const char *arg);
+
+/* -l: o->listen is arg, o->listen_host and o->listen_port its parts. */
+bool options_set_listen(struct wsc_opts *o, const char *arg);
 
 #endif
