@@ -1,11 +1,13 @@
 /*
  * deflate.h - permessage-deflate (RFC 7692) over zlib, for both halves.
  *
- * What: the negotiation (the client's offer, its check of the server's
- * response; the server's choice among a client's offers and its response)
- * and the per-direction payload transform: struct deflate_tx compresses
- * one message at a time from spans, struct deflate_rx inflates one message
- * at a time from spans into bounded chunks.
+ * What: the negotiation (deflateneg.c: the client's offer, its check of
+ * the server's response; the server's choice among a client's offers and
+ * its response) and the per-direction payload transform (deflate.c:
+ * struct deflate_tx compresses one message at a time from spans, struct
+ * deflate_rx inflates one message at a time from spans into bounded
+ * chunks). One header for both: struct deflate_params is what the first
+ * agrees and the second obeys, and the client and --check use both.
  * Why: wsc speaks WebSocket itself; libwebsockets' own
  * extension goes with its WebSocket role. Pure and transport-free: no
  * frames, no sockets, so it is unit-tested and fuzzed on its own.
@@ -88,6 +90,12 @@ struct deflate_params {
 	int server_max_window_bits;
 	int client_max_window_bits;
 };
+
+// Window bits an agreement may hold (RFC 7692 7.1.2): 8..15.
+static inline bool deflate_valid_bits(int bits)
+{
+	return bits >= 8 && bits <= 15;
+}
 
 enum deflate_role { DEFLATE_CLIENT, DEFLATE_SERVER };
 

@@ -1,6 +1,7 @@
 /*
- * options.h - the command line: one table drives getopt_long, --help and
- * validation. The result is struct wsc_opts, filled once and then const.
+ * options.h - the command line: one table (optiontable.h) drives
+ * getopt_long, --help and validation. The result is struct wsc_opts,
+ * filled once and then const.
  */
 #ifndef WSC_OPTIONS_H
 #define WSC_OPTIONS_H
@@ -12,6 +13,7 @@
 
 #define WSC_MAX_LIST 64
 #define WSC_PROTOCOLS_MAX 1024
+#define WSC_LISTEN_HOST_MAX 128
 
 struct wsc_opts {
 	struct wsc_url url;
@@ -51,7 +53,9 @@ struct wsc_opts {
 	bool deflate;
 
 	// server
-	const char *listen;                 // -l [HOST:]PORT
+	const char *listen;                 // -l [HOST:]PORT, as given
+	char listen_host[WSC_LISTEN_HOST_MAX];  // its HOST (127.0.0.1 if none)
+	int listen_port;                    // its PORT (0: any free one)
 	bool echo;
 	bool require_protocol;
 	unsigned long max_clients;          // 0: from the descriptor limit
@@ -86,16 +90,5 @@ enum wsc_parse {
 enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *opts);
 
 void options_finish(struct wsc_opts *opts);
-
-/*
- * Parse a number of seconds ("1.5", "10"; "inf" when allow_inf) into
- * milliseconds (-1 for inf). Pure; false with *why on error.
- */
-bool options_parse_secs(const char *s, bool allow_inf, long *ms,
-		const char **why);
-
-/* Parse an unsigned integer in [min, max]. Pure; false with *why on error. */
-bool options_parse_uint(const char *s, unsigned long long min,
-		unsigned long long max, unsigned long long *out, const char **why);
 
 #endif

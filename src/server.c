@@ -1385,36 +1385,6 @@ static int server_cb(struct lws *wsi, enum lws_callback_reasons reason,
 
 /* --- running --- */
 
-static bool parse_listen(const char *arg, char *host, size_t size, int *port)
-{
-	const char *colon = strrchr(arg, ':');
-	unsigned long long v;
-	const char *why, *ps = colon ? colon + 1 : arg;
-
-	if (colon) {
-		size_t hl = (size_t)(colon - arg);
-
-		if (hl && arg[0] == '[' && arg[hl - 1] == ']') {
-			arg++;
-			hl -= 2;
-		} else if (memchr(arg, ':', hl)) {
-			return false;   // an IPv6 address only in brackets
-		}
-		if (!hl || hl >= size) {
-			return false;
-		}
-		memcpy(host, arg, hl);
-		host[hl] = '\0';
-	} else {
-		snprintf(host, size, "127.0.0.1");
-	}
-	if (!options_parse_uint(ps, 0, 65535, &v, &why)) {
-		return false;
-	}
-	*port = (int)v;
-	return true;
-}
-
 /*
  * --- where to listen ---
  *
@@ -1641,19 +1611,12 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 	enum wsc_exit rc;
 	struct room room;
 	struct wsc w;
-	char host[128];
-	int port;
 
-	if (!parse_listen(opts->listen, host, sizeof(host), &port)) {
-		log_err("--listen: expected [HOST:]PORT (an IPv6 address in "
-			"brackets): '%s'", opts->listen);
-		return WSC_EXIT_USAGE;
-	}
 	memset(&room, 0, sizeof(room));
 	room.w = &w;
 	room.opts = opts;
-	snprintf(room.host, sizeof(room.host), "%s", host);
-	room.port = port;
+	snprintf(room.host, sizeof(room.host), "%s", opts->listen_host);
+	room.port = opts->listen_port;
 	roombudget_init(&room.budget, room_max(&room));
 	if (!wsc_init(&w, opts, &room_endpoint, &room, &room.input)) {
 		wsc_finish(&w);

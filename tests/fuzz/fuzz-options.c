@@ -1,10 +1,11 @@
-// libFuzzer: the number parsers behind every numeric option.
+// libFuzzer: the number parsers behind every numeric option, and the
+// --listen address parser.
 #include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "options.h"
+#include "optionvalue.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -14,6 +15,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned long long v;
 	const char *why;
 	long ms;
+	char host[WSC_LISTEN_HOST_MAX];
+	int port;
 
 	memcpy(s, data, size);
 	s[size] = '\0';
@@ -22,6 +25,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (options_parse_secs(s, true, &ms, &why)) {
 		assert(ms >= -1);
+	}
+	if (options_parse_listen(s, host, sizeof(host), &port)) {
+		assert(port >= 0 && port <= 65535 && *host &&
+			strlen(host) < sizeof(host));
 	}
 	free(s);
 	return 0;

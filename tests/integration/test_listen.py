@@ -1062,6 +1062,25 @@ def test_ipv6_without_brackets_is_a_usage_error(at):
                               "(an IPv6 address in brackets): '%s'\n" % at)
 
 
+@pytest.mark.parametrize("at", ["abc", "65536", "-1", "", ":8081",
+                                "localhost:", "[]:8081", "[::1]:",
+                                "h" * 128 + ":8081"])
+def test_malformed_listen_address_is_a_usage_error(at):
+    rc, out, err = cannot_listen(at)
+    assert (rc, out, err) == (2, b"", "wsc: --listen: expected [HOST:]PORT "
+                              "(an IPv6 address in brackets): '%s'\n" % at)
+
+
+def test_malformed_listen_address_is_refused_as_it_is_read():
+    # like any option's bad value: before the rules between options, here
+    # that a client option has no place with --listen
+    rc, out, err = finish(spawn(["-l", "abc", "-H", "X-A: b"],
+                                stdin=subprocess.DEVNULL), 20, sig=None)
+    assert (rc, out, err.decode()) == (
+        2, b"", "wsc: --listen: expected [HOST:]PORT (an IPv6 address in "
+        "brackets): 'abc'\n")
+
+
 def test_privileged_port_without_permission_is_one_line_and_exit_1():
     setpriv = shutil.which("setpriv")
     if os.geteuid() == 0:
