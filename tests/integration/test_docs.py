@@ -67,3 +67,29 @@ def test_example(where, cmd, expect, peer):
                            timeout=20)
     assert r.returncode == 0, r.stderr.decode()
     assert r.stdout.decode().rstrip("\n") == expect.rstrip("\n")
+
+
+def test_manual_reads_from_a_checkout(tmp_path):
+    """The README's way to read the manual before any build, tools/man,
+    renders the page source with scdoc and shows it with man: every section
+    of man/wsc.1.scd is on the page, from any directory, and the rendered
+    temporary file is removed."""
+    readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    assert "`tools/man`" in readme, "the README no longer says tools/man"
+    scd = open(os.path.join(ROOT, "man", "wsc.1.scd"), encoding="utf-8").read()
+    sections = re.findall(r"^# (.+)$", scd, re.M)
+    assert len(sections) >= 10, sections
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = dict(os.environ, MANPAGER="cat", MANWIDTH="80", TMPDIR=str(tmp))
+    r = subprocess.run([os.path.join(ROOT, "tools", "man")], cwd=tmp_path,
+                       env=env, stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == "", r.stderr
+    page = r.stdout
+    assert re.search(r"^wsc\(1\) ", page), page[:200]
+    for section in sections:
+        assert re.search(r"^%s$" % re.escape(section), page, re.M), section
+    assert "wsc - command-line WebSocket client" in page
+    assert list(tmp.iterdir()) == []

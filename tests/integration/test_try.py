@@ -1,8 +1,9 @@
 """tools/try, the README's first command, on a real terminal (tmux): the
 start hints, Ctrl-C on a half-typed line clears the line and the room stays
 up, and a taken port is explained and stops it (exit 1) without connecting
-to whatever holds the port. WSC_TRY_NO_BUILD skips tools/deps and the build;
-the port is chosen per test, never 8081."""
+to whatever holds the port; tools/deps, which tools/try runs, refuses an
+option it does not know. WSC_TRY_NO_BUILD skips tools/deps --build and the
+build; the port is chosen per test, never 8081."""
 import os
 import re
 import socket
@@ -104,3 +105,14 @@ def test_bad_port_is_a_usage_error():
     assert res.returncode == 2, res
     assert res.stderr == ("tools/try: the port must be a number from 1 to "
                           "65535\n"), res.stderr
+
+
+def test_deps_refuses_an_unknown_option():
+    """tools/deps knows --build (what tools/try installs) and nothing else:
+    anything else is a usage error before apt is asked for anything."""
+    deps = os.path.join(ROOT, "tools", "deps")
+    res = subprocess.run([deps, "--test"], capture_output=True, text=True,
+                         timeout=20, stdin=subprocess.DEVNULL)
+    assert res.returncode == 2, res
+    assert res.stderr == "usage: tools/deps [--build]\n", res.stderr
+    assert res.stdout == "", res.stdout
