@@ -1,89 +1,31 @@
 /*
- * conn.c - a client WebSocket connection over a rawconn: handshake,
- * frames both ways, permessage-deflate, Pongs (see conn.h).
+ * conn.c - a client WebSocket connection (conn.h): its lifetime over a
+ * rawconn, and once the opening handshake (connhs.c) is accepted, frames
+ * both ways: out through one transmit buffer (several per write, masked,
+ * compressed with permessage-deflate, the Pong owed first), in through
+ * message.c; then the close: flush, shutdown, the end told once.
  */
-#define _GNU_SOURCE  // memmem
-#include "conn.h"
+#include "connpriv.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-
-#include "buf.h"
-#include "deflate.h"
-#include "frame.h"
-#include "httphead.h"
-#include "message.h"
 
 #define TX_CAP (256 * 1024)     // encoded frames waiting for the socket
-#define BODY_WANTED 1025        // of a refusal: what -D shows, and one more
-#define BODY_WAIT_MS 200        // silence that ends waiting for the body
 #define SHUTDOWN_POLL_MS 5      // conn_shutdown(): is everything sent?
 
-enum phase { PH_CONNECTING, PH_RESPONSE, PH_BODY, PH_OPEN, PH_DONE };
-
-struct wsc_conn {
-	struct lws_context *ctx;
-	struct rawconn *rc;
-	struct wsc_conn_cb cb;
-	void *user;
-	struct wsc_mask *keys;
-	struct wsc_trace *trace;
-	enum phase phase;
-	int in_cb;              // inside a callback of ours: free later
-	bool dead;              // conn_abort() or the end told: free at once
-	bool rx_over;           // a Close or a fault: the rest is ignored
-	bool close_sent;        // our Close is encoded: nothing follows it
-	long finish_ms;         // conn_shutdown(): the bound on its steps
-	bool finishing;         // handed to rawconn_finish(): await its end
-
-	// the handshake
-	char req[WSC_TRACE_MAX];
-	size_t req_len;
-	char key[HANDSHAKE_KEY_LEN + 1];
-	char offer[HANDSHAKE_EXT_MAX];
-	const char *protocols;
-	struct wsc_httphead *head;      // the trace's: one reading of it
-	long body_want;         // refusal body bytes still awaited
-	lws_sorted_usec_list_t sul_body;
-	char protocol[128];
-	char extensions[HANDSHAKE_EXT_MAX];
-	unsigned long long rx_bytes;
-
-	// receiving
-	struct msg_reader rx;
-	uint64_t max_size;
-
-	// permessage-deflate
-	bool deflate, pmd;
-	struct deflate_config dcfg;
-	struct deflate_params pmdp;
-	struct deflate_tx *def;
-	unsigned char *zbuf;            // one compressed fragment
-	size_t zlen, zcap;
-	bool z_failed;
-
-	// sending
-	struct wsc_buf tx;              // encoded frames, sent up to tx_off
-	size_t tx_off;
-	bool pong_due;
-	unsigned char pong[FRAME_CONTROL_MAX];
-	size_t pong_len;
-};
+/* --- the end --- */
 
 static void conn_free(struct wsc_conn *c)
 {
-	lws_sul_cancel(&c->sul_body);
+	lws_sul_cancel(&c->sul);
 	msg_finish(&c->rx);
 	deflate_tx_free(c->def);
-	free(c->zbuf);
+	buf_free(&c->z);
 	buf_free(&c->tx);
 	free(c);
 }
 
-// After a callback: free the connection if it ended meanwhile.
-static bool gone(struct wsc_conn *c)
+bool conn_gone(struct wsc_conn *c)
 {
 	if (c->dead && !c->in_cb) {
 		conn_free(c);
@@ -91,8 +33,6 @@ static bool gone(struct wsc_conn *c)
 	}
 	return c->dead;
 }
-
-/* --- the end --- */
 
 // No more socket, no more timer: the connection is over.
 static void detach(struct wsc_conn *c)
@@ -103,13 +43,12 @@ static void detach(struct wsc_conn *c)
 		rawconn_close(c->rc);
 		c->rc = NULL;
 	}
-	lws_sul_cancel(&c->sul_body);
+	lws_sul_cancel(&c->sul);
 }
 
-// Tell the end once (failed before open, closed after); no more callbacks.
-static void end(struct wsc_conn *c, const char *why)
+void conn_end(struct wsc_conn *c, const char *why)
 {
-	enum phase was = c->phase;
+	enum conn_phase was = c->phase;
 
 	if (c->dead) {
 		return;
@@ -128,14 +67,14 @@ static void end(struct wsc_conn *c, const char *why)
 // (rawconn_finish: the server closes first); its closed() is the end.
 static void shutdown_cb(lws_sorted_usec_list_t *sul)
 {
-	struct wsc_conn *c = lws_container_of(sul, struct wsc_conn, sul_body);
+	struct wsc_conn *c = lws_container_of(sul, struct wsc_conn, sul);
 
 	if (c->dead || c->finishing) {
 		return;
 	}
 	if (c->rc && c->tx_off < c->tx.len) {
 		conn_flush(c);
-		lws_sul_schedule(c->ctx, 0, &c->sul_body, shutdown_cb,
+		lws_sul_schedule(c->ctx, 0, &c->sul, shutdown_cb,
 			(lws_usec_t)SHUTDOWN_POLL_MS * LWS_US_PER_MS);
 		return;
 	}
@@ -145,9 +84,9 @@ static void shutdown_cb(lws_sorted_usec_list_t *sul)
 		return;
 	}
 	c->in_cb++;
-	end(c, NULL);
+	conn_end(c, NULL);
 	c->in_cb--;
-	gone(c);
+	conn_gone(c);
 }
 
 void conn_shutdown(struct wsc_conn *c, long ms)
@@ -162,7 +101,7 @@ void conn_shutdown(struct wsc_conn *c, long ms)
 		// stopped reading)
 		rawconn_set_idle(c->rc, ms);
 	}
-	lws_sul_schedule(c->ctx, 0, &c->sul_body, shutdown_cb, 0);
+	lws_sul_schedule(c->ctx, 0, &c->sul, shutdown_cb, 0);
 }
 
 void conn_abort(struct wsc_conn *c)
@@ -171,7 +110,7 @@ void conn_abort(struct wsc_conn *c)
 		return;
 	}
 	detach(c);
-	gone(c);
+	conn_gone(c);
 }
 
 /* --- sending --- */
@@ -194,37 +133,11 @@ static bool tx_room(struct wsc_conn *c, size_t need)
 	return buf_reserve(&c->tx, need, TX_CAP);
 }
 
-/*
- * Append p[0..n) to a buffer that grows by doubling, never past limit
- * (0: none) when the bytes fit under it. false when out of memory.
- */
-static bool append(unsigned char **buf, size_t *len, size_t *cap,
-		const void *p, size_t n, uint64_t limit)
-{
-	if (n > *cap - *len) {
-		size_t want = (*len + n) * 2;
-		unsigned char *b;
-
-		if (limit && want > limit) {
-			want = limit > *len + n ? (size_t)limit : *len + n;
-		}
-		b = realloc(*buf, want);
-		if (!b) {
-			return false;
-		}
-		*buf = b;
-		*cap = want;
-	}
-	memcpy(*buf + *len, p, n);
-	*len += n;
-	return true;
-}
-
 static int z_sink(void *arg, const unsigned char *d, size_t len)
 {
 	struct wsc_conn *c = arg;
 
-	return append(&c->zbuf, &c->zlen, &c->zcap, d, len, 0) ? 0 : 1;
+	return buf_append(&c->z, d, len, 0) ? 0 : 1;
 }
 
 static bool put_frame(struct wsc_conn *c, unsigned b0, const void *p,
@@ -272,18 +185,18 @@ enum conn_tx conn_frame(struct wsc_conn *c, enum wsc_frame kind, bool first,
 				len / 8 + 64)) {
 			return CONN_TX_FULL;
 		}
-		c->zlen = 0;
+		buf_clear(&c->z);
 		if (deflate_tx_write(c->def, data, len, last, z_sink, c) !=
 				DEFLATE_OK) {
 			return CONN_TX_FAIL;
 		}
-		if (!first && !last && !c->zlen) {
+		if (!first && !last && !c->z.len) {
 			return CONN_TX_OK;      // nothing out yet
 		}
 		if (first) {
 			b0 |= FRAME_RSV1;
 		}
-		return put_frame(c, b0, c->zbuf, c->zlen) ? CONN_TX_OK :
+		return put_frame(c, b0, c->z.p, c->z.len) ? CONN_TX_OK :
 			CONN_TX_FAIL;
 	case WSC_FRAME_PING:
 		b0 = FRAME_FIN | FRAME_PING;
@@ -338,7 +251,8 @@ bool conn_tx_empty(const struct wsc_conn *c)
 
 /* --- receiving messages --- */
 
-// One event of the server's messages (message.h), told to the session.
+// One event of the server's messages (message.h), told to the
+// client endpoint.
 static bool on_message(void *arg, const struct msg_event *ev)
 {
 	struct wsc_conn *c = arg;
@@ -383,122 +297,8 @@ static void frames(struct wsc_conn *c, unsigned char *buf, size_t len)
 	}
 }
 
-/* --- the handshake --- */
-
-static void refused_done(struct wsc_conn *c)
+void conn_opened(struct wsc_conn *c, unsigned char *rest, size_t n)
 {
-	end(c, "");
-}
-
-static void body_cb(lws_sorted_usec_list_t *sul)
-{
-	struct wsc_conn *c = lws_container_of(sul, struct wsc_conn, sul_body);
-
-	c->in_cb++;
-	refused_done(c);
-	c->in_cb--;
-	gone(c);
-}
-
-static void body_bytes(struct wsc_conn *c, const unsigned char *p, size_t n)
-{
-	size_t take = n < (size_t)c->body_want ? n : (size_t)c->body_want;
-
-	if (take) {
-		trace_add(c->trace->resp, &c->trace->resp_len, p, take);
-	}
-	c->body_want -= (long)take;
-	if (c->body_want <= 0) {
-		refused_done(c);
-		return;
-	}
-	lws_sul_schedule(c->ctx, 0, &c->sul_body, body_cb,
-		(lws_usec_t)BODY_WAIT_MS * LWS_US_PER_MS);
-}
-
-static bool setup_deflate(struct wsc_conn *c, char *why, size_t size)
-{
-	const char *v;
-	char joined[HANDSHAKE_EXT_MAX * 2] = "";
-	size_t n = 0;
-	int r;
-
-	// several fields: their values joined with ","
-	for (size_t i = 0; i < c->head->nfields; i++) {
-		if (strcasecmp(c->head->field[i].name,
-				"Sec-WebSocket-Extensions")) {
-			continue;
-		}
-		v = c->head->field[i].value;
-		n += (size_t)snprintf(joined + n, sizeof(joined) - n, "%s%s",
-			n ? "," : "", v);
-		if (n >= sizeof(joined)) {
-			snprintf(why, size, "Sec-WebSocket-Extensions too long");
-			return false;
-		}
-	}
-	if (!n) {
-		return true;
-	}
-	r = deflate_client_accept(joined, n, &c->dcfg, &c->pmdp, why, size);
-	if (r < 0) {
-		// say which header: "'server_max_window_bits=16' is not 8..15"
-		static const char hdr[] = "Sec-WebSocket-Extensions: ";
-		size_t h = sizeof(hdr) - 1, len = strlen(why);
-
-		if (size > h) {
-			len = len < size - h - 1 ? len : size - h - 1;
-			memmove(why + h, why, len);
-			memcpy(why, hdr, h);
-			why[h + len] = '\0';
-		}
-		return false;
-	}
-	if (r == 0) {
-		return true;
-	}
-	c->pmd = true;
-	c->def = deflate_tx_new(&c->pmdp, DEFLATE_CLIENT, -1);
-	if (!c->def) {
-		snprintf(why, size, "out of memory");
-		return false;
-	}
-	return true;
-}
-
-static void head_done(struct wsc_conn *c, unsigned char *rest, size_t n)
-{
-	struct wsc_handshake_result res;
-	char why[600], cause[700];
-	const char *cl;
-
-	c->trace->t_response = lws_now_usecs();
-	c->trace->resp_head = c->trace->resp_len;
-	if (c->head->status != 101) {
-		// a refusal: -D shows the start of its body, so wait for it
-		cl = httphead_get(c->head, "Content-Length");
-		c->body_want = BODY_WANTED;
-		if (cl && atol(cl) >= 0 && atol(cl) < c->body_want) {
-			c->body_want = atol(cl);
-		}
-		c->phase = PH_BODY;
-		if (!c->body_want) {
-			refused_done(c);
-			return;
-		}
-		body_bytes(c, rest, n);
-		return;
-	}
-	if (!handshake_check_response(c->head, c->key, c->protocols,
-			c->deflate ? c->offer : NULL, &res, why, sizeof(why)) ||
-			(c->deflate && !setup_deflate(c, why, sizeof(why)))) {
-		snprintf(cause, sizeof(cause), "handshake failed: %s", why);
-		end(c, cause);
-		return;
-	}
-	snprintf(c->protocol, sizeof(c->protocol), "%s", res.protocol ?
-		res.protocol : "");
-	snprintf(c->extensions, sizeof(c->extensions), "%s", res.extensions);
 	msg_init(&c->rx, &(struct msg_params){ .role = FRAME_ROLE_CLIENT,
 		.pmd = c->pmd ? &c->pmdp : NULL, .max_size = c->max_size,
 		.hold = c->max_size != 0 });
@@ -510,26 +310,16 @@ static void head_done(struct wsc_conn *c, unsigned char *rest, size_t n)
 	}
 }
 
-// A refusal's head that httphead.c rejected: kept raw, its body after it.
-static void refusal(struct wsc_conn *c, const unsigned char *p, size_t n)
-{
-	struct wsc_trace *t = c->trace;
-	const char *e;
+/* --- the transport (rawconn.h) --- */
 
-	trace_add(t->resp, &t->resp_len, p, n);
-	t->t_response = lws_now_usecs();
-	e = memmem(t->resp, t->resp_len, "\r\n\r\n", 4);
-	t->resp_head = e ? (size_t)(e + 4 - t->resp) : t->resp_len;
-	c->phase = PH_BODY;
-	c->body_want = BODY_WANTED - (long)(t->resp_len - t->resp_head);
-	body_bytes(c, NULL, 0);
+static void on_open(void *user, struct rawconn *rc)
+{
+	connhs_send(user, rc);
 }
 
 static void on_data(void *user, unsigned char *buf, size_t len)
 {
 	struct wsc_conn *c = user;
-	size_t used = 0;
-	enum wsc_httphead_status st;
 
 	if (c->dead) {
 		return;
@@ -537,24 +327,8 @@ static void on_data(void *user, unsigned char *buf, size_t len)
 	c->in_cb++;
 	switch (c->phase) {
 	case PH_RESPONSE:
-		st = httphead_feed(c->head, (const char *)buf, len, &used);
-		trace_add(c->trace->resp, &c->trace->resp_len, buf, used);
-		if (st == HTTPHEAD_ERROR && c->head->status > 101) {
-			// a refusal with a head wsc would not take (a control
-			// character, say): its status is the cause, -D shows it
-			refusal(c, buf + used, len - used);
-		} else if (st == HTTPHEAD_ERROR) {
-			char cause[200];
-
-			snprintf(cause, sizeof(cause), "handshake failed: not an "
-				"HTTP response (%s)", c->head->why);
-			end(c, cause);
-		} else if (st == HTTPHEAD_DONE) {
-			head_done(c, buf + used, len - used);
-		}
-		break;
 	case PH_BODY:
-		body_bytes(c, buf, len);
+		connhs_read(c, buf, len);
 		break;
 	case PH_OPEN:
 		c->rx_bytes += len;
@@ -567,20 +341,7 @@ static void on_data(void *user, unsigned char *buf, size_t len)
 		conn_flush(c);      // Pongs, and what the callbacks queued
 	}
 	c->in_cb--;
-	gone(c);
-}
-
-static void on_open(void *user, struct rawconn *rc)
-{
-	struct wsc_conn *c = user;
-
-	c->rc = rc;
-	c->phase = PH_RESPONSE;
-	c->trace->t_request = lws_now_usecs();
-	trace_add(c->trace->req, &c->trace->req_len, c->req, c->req_len);
-	if (rawconn_write(rc, c->req, c->req_len) < c->req_len) {
-		end(c, "the request did not fit");
-	}
+	conn_gone(c);
 }
 
 static void on_writable(void *user)
@@ -596,7 +357,7 @@ static void on_writable(void *user)
 		c->cb.writable(c->user);
 	}
 	c->in_cb--;
-	gone(c);
+	conn_gone(c);
 }
 
 static void on_closed(void *user, const char *why)
@@ -608,15 +369,15 @@ static void on_closed(void *user, const char *why)
 		return;
 	}
 	c->in_cb++;
-	if (c->phase == PH_BODY) {
-		refused_done(c);
-	} else if (c->phase == PH_OPEN) {
-		end(c, why);
+	if (c->phase == PH_OPEN) {
+		conn_end(c, why);
 	} else {
-		end(c, "");     // the trace and why tell the cause
+		// before open (a refusal's body included): the trace and why
+		// tell the cause
+		conn_end(c, "");
 	}
 	c->in_cb--;
-	gone(c);
+	conn_gone(c);
 }
 
 static const struct rawconn_cb raw_cb = {
@@ -628,11 +389,8 @@ struct wsc_conn *conn_open(struct lws_context *ctx,
 		void *user, struct wsc_mask *keys, struct wsc_trace *trace)
 {
 	struct wsc_conn *c = calloc(1, sizeof(*c));
-	struct wsc_handshake_request rq = p->rq;
 	struct rawconn_params net = p->net;
-	unsigned char nonce[16];
 	char why[300];
-	ssize_t n;
 
 	trace_reset(trace, lws_now_usecs());
 	if (!c) {
@@ -645,46 +403,26 @@ struct wsc_conn *conn_open(struct lws_context *ctx,
 	c->keys = keys;
 	c->trace = trace;
 	c->max_size = p->max_size;
-	c->protocols = rq.protocols;
 	c->deflate = p->deflate;
 	c->head = &trace->head;
-	if (p->deflate) {
-		c->dcfg.client_max_window_bits = DEFLATE_BITS_BARE;
-		deflate_offer_format(&c->dcfg, c->offer, sizeof(c->offer));
-		rq.extensions = c->offer;
-	}
-	if (!mask_bytes(keys, nonce, sizeof(nonce)) || (n =
-			handshake_write_request(c->req, sizeof(c->req), &rq,
-			nonce, c->key)) < 0) {
+	if (!connhs_request(c, &p->rq)) {
 		conn_free(c);
 		cb->failed(user, "cannot write the request (headers too long?)");
 		return NULL;
 	}
-	c->req_len = (size_t)n;
-	memcpy(trace->key, c->key, sizeof(trace->key));
 	net.trace = trace;
 	c->in_cb++;
 	c->rc = rawconn_open(ctx, &net, &raw_cb, c, why, sizeof(why));
 	c->in_cb--;
 	if (!c->rc && !c->dead) {
-		end(c, "");
+		conn_end(c, "");
 	}
 	if (c->dead) {
 		// failed() was told: the caller learns it from there
-		gone(c);
+		conn_gone(c);
 		return NULL;
 	}
 	return c;
-}
-
-const char *conn_protocol(const struct wsc_conn *c)
-{
-	return c->protocol;
-}
-
-const char *conn_extensions(const struct wsc_conn *c)
-{
-	return c->extensions;
 }
 
 unsigned long long conn_rx_bytes(const struct wsc_conn *c)

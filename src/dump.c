@@ -118,7 +118,7 @@ bool dump_rejected(const struct wsc_trace *w)
 	if (!end) {
 		return true;
 	}
-	end += 4;   // the body: as much as conn.c waited for
+	end += 4;   // the body: as much as connhs.c waited for
 	body = (size_t)(w->resp + w->resp_len - end);
 	if (body) {
 		const char *p = end, *stop = end + (body > BODY_SHOWN ?

@@ -12,7 +12,7 @@
  * conn.h), so it records them as it goes, nothing interposed.
  * Filled by dial.c (resolve and connect causes, the addresses tried),
  * rawconn.c (the CONNECT exchange, TCP and TLS times, TLS causes) and
- * conn.c (the Upgrade, the response, parsed and raw); read by dump.c,
+ * connhs.c (the Upgrade, the response, parsed and raw); read by dump.c,
  * diagnose.c, events.c, client.c and --check (check.c).
  */
 #ifndef WSC_TRACE_H
