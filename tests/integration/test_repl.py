@@ -398,6 +398,31 @@ def test_close_timeout_ends_the_wait_for_the_answer(state_dir):
     assert "no Close from the server within 0.5 s" in screen, screen
 
 
+@pytest.mark.parametrize("code,reason,said", [
+    (1000, b"bye", "wsc: server closed the connection: 1000 (normal "
+     "closure): bye"),
+    (1001, b"", "wsc: server closed the connection: 1001 (going away)"),
+], ids=["1000", "1001"])
+def test_server_clean_close_is_said(state_dir, code, reason, said):
+    """The prompt goes away because the server closed: one line says so,
+    and the status is 0."""
+    def handler(conn):
+        conn.read_request().accept()
+        assert conn.recv_message() == (OP_TEXT, b"go")
+        conn.send_close(code, reason)
+        conn.recv_message()
+
+    with RawServer(handler) as srv, start(srv, state_dir) as t:
+        t.wait_prompt()
+        t.wait_text("connected;")
+        t.type("go")
+        t.keys("Enter")
+        assert t.exit_status() == 0
+        screen = t.screen(history=True)
+    lines = [l.rstrip() for l in screen.split("\n")]
+    assert lines.count(said) == 1, screen
+
+
 def test_server_cannot_drive_the_terminal(state_dir):
     rec = Recorder(greeting=b"\x1b[2J\x1b]0;pwned\x07 ok \xc2\x9b")
     with RawServer(rec) as srv, start(srv, state_dir) as t:
