@@ -401,6 +401,9 @@ static void on_open(void *u)
 		dump_timing(c->trace);
 	}
 	report_open(c);
+	if (c->reconnects) {
+		log_info("connected again (attempt %u)", c->reconnects);
+	}
 	events_open(c);
 	c->input.opened(c->input.ctx);
 	c->reconnects = 0;

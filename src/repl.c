@@ -431,12 +431,30 @@ void repl_stop(struct wsc *w)
 	// the terminal stays watched: closing_keys()
 }
 
+// What was typed but never went out (the connection did not open, or was
+// lost for good): say so, not drop it silently.
+static void say_unsent(const struct wsc *w)
+{
+	size_t n = 0;
+
+	for (const struct wsc_sendq_item *it = w->q.head; it; it = it->next) {
+		n += it->kind == WSC_FRAME_PING || it->kind == WSC_FRAME_PONG ||
+			((it->kind == WSC_FRAME_TEXT || it->kind ==
+			WSC_FRAME_BINARY) && it->last);
+	}
+	if (n) {
+		log_err("%zu typed line%s not sent (no connection)", n,
+			n == 1 ? " was" : "s were");
+	}
+}
+
 void repl_finish(struct wsc *w)
 {
 	if (!w->repl_started) {
 		return;
 	}
 	repl_stop(w);
+	say_unsent(w);
 	history_save(w);
 	log_set_sink(NULL, NULL);
 	w->out.sink = NULL;

@@ -423,6 +423,54 @@ def test_server_clean_close_is_said(state_dir, code, reason, said):
     assert lines.count(said) == 1, screen
 
 
+def test_reconnect_is_said_and_the_line_typed_meanwhile_sent(state_dir):
+    """The first connection drops: after "reconnecting in" one line says
+    the connection is back, and a line typed while it was down goes out
+    on the new one."""
+    conns = []
+    again = threading.Event()
+    rec = Recorder()
+
+    def handler(conn):
+        conns.append(conn)
+        if len(conns) == 1:
+            conn.read_request().accept()
+            conn.recv_message()     # "drop": then the drop
+            return
+        again.wait(10)
+        rec(conn)
+
+    with RawServer(handler) as srv, \
+            start(srv, state_dir, "--reconnect") as t:
+        t.wait_prompt()
+        t.wait_text("connected;")
+        t.type("drop")
+        t.keys("Enter")
+        t.wait_text("reconnecting in")
+        t.type("meanwhile")
+        t.keys("Enter")
+        t.wait(lambda s: len(conns) == 2, what="the second connection")
+        again.set()
+        t.wait_text("wsc: connected again (attempt 1)")
+        assert rec.opened.wait(10)
+        t.keys("C-d")
+        assert t.exit_status() == 0
+    assert rec.data() == [(OP_TEXT, b"meanwhile")]
+
+
+def test_line_typed_while_connecting_is_said_not_sent(state_dir):
+    """The handshake is never answered: --connect-timeout ends wsc, and
+    the line typed meanwhile is said not sent, not dropped silently."""
+    with _stalled(state_dir, False, "--connect-timeout", "1") as t:
+        t.wait_prompt()
+        t.type("early")
+        t.keys("Enter")
+        assert t.exit_status() == 1
+        screen = t.screen(history=True)
+    assert "timed out" in screen, screen
+    assert "wsc: 1 typed line was not sent (no connection)" in screen, screen
+
+
 def test_server_cannot_drive_the_terminal(state_dir):
     rec = Recorder(greeting=b"\x1b[2J\x1b]0;pwned\x07 ok \xc2\x9b")
     with RawServer(rec) as srv, start(srv, state_dir) as t:
