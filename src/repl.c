@@ -129,6 +129,7 @@ static void do_command(struct wsc *w, const char *line)
 
 		snprintf(reason, sizeof(reason), "%.*s", (int)cmd->len, cmd->data);
 		endpoint_close(&w->ep, cmd->code, reason);
+		say_closing(w, cmd->code, reason);
 		break;
 	}
 	case WSC_CMD_QUIT:

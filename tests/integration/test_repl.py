@@ -21,10 +21,13 @@ from wsproto import RawServer, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG
 class Recorder:
     """Accept, then record every frame the client sends; answer Close. A
     Ping like the one wsc sends at the end of piped input is answered and
-    kept apart, in end_pings (the REPL sends none)."""
+    kept apart, in end_pings (the REPL sends none). With answer_pings every
+    Ping is answered and kept in pings instead of frames."""
 
-    def __init__(self, greeting=None, reply=None):
+    def __init__(self, greeting=None, reply=None, answer_pings=False):
         self.reply = reply      # reply(conn, data) after each data message
+        self.answer_pings = answer_pings
+        self.pings = []
         self.frames = []
         self.end_pings = []
         self.opened = threading.Event()
@@ -42,6 +45,10 @@ class Recorder:
             fin, op, data = conn.recv_frame()
             if op == OP_PING and data.startswith(b"wsc end "):
                 self.end_pings.append(len(self.frames))
+                conn.send_frame(OP_PONG, data)
+                continue
+            if op == OP_PING and self.answer_pings:
+                self.pings.append(data)
                 conn.send_frame(OP_PONG, data)
                 continue
             self.frames.append((op, data))
@@ -159,6 +166,10 @@ def test_slash_commands(state_dir):
         t.keys("Enter")
         assert t.exit_status() == 0
         screen = t.screen(history=True)
+    # /close says what it does; a /ping nobody answered says nothing
+    assert ('wsc: closing with 4000 "bye now"; Ctrl-C or Ctrl-D quits at '
+            'once') in screen, screen
+    assert "wsc: pong" not in screen, screen
     assert "odd number of hex digits" in screen
     assert "/close: code must be" in screen
     assert rec.frames == [
@@ -469,6 +480,29 @@ def test_line_typed_while_connecting_is_said_not_sent(state_dir):
         screen = t.screen(history=True)
     assert "timed out" in screen, screen
     assert "wsc: 1 typed line was not sent (no connection)" in screen, screen
+
+
+def test_typed_ping_shows_its_round_trip(state_dir):
+    """Without -P, the Pong of a /ping the person typed is shown with its
+    round trip; the --ping-interval Pings' Pongs are not."""
+    rec = Recorder(answer_pings=True)
+    pings = rec.pings
+
+    with RawServer(rec) as srv, \
+            start(srv, state_dir, "--ping-interval", "0.05") as t:
+        t.wait_prompt()
+        t.wait_text("connected;")
+        t.wait(lambda s: len(pings) >= 2, what="keep-alive Pings")
+        t.type("/ping hello")
+        t.keys("Enter")
+        t.wait_text("wsc: pong (5 bytes), round trip")
+        n = len(pings)
+        t.wait(lambda s: len(pings) >= n + 2, what="more keep-alive Pings")
+        t.keys("C-d")
+        assert t.exit_status() == 0
+        screen = t.screen(history=True)
+    assert b"hello" in pings
+    assert screen.count("wsc: pong (") == 1, screen
 
 
 def test_server_cannot_drive_the_terminal(state_dir):
