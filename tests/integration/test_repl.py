@@ -383,6 +383,29 @@ def _stalled(state_dir, accept, *args):
         release.set()
 
 
+def test_ctrl_d_exits_soon_after_the_answer(state_dir):
+    """The server answers the Close but keeps TCP open: at the prompt wsc
+    does not wait --close-timeout (60 s here) for it, about a second of
+    silence after the answer ends it, with status 0."""
+    release = threading.Event()
+
+    def handler(conn):
+        conn.read_request().accept()
+        op, data = conn.recv_message()
+        conn.send_frame(OP_CLOSE, data[:2])
+        release.wait(30)
+
+    try:
+        with RawServer(handler) as srv, \
+                start(srv, state_dir, "--close-timeout", "60") as t:
+            t.wait_prompt()
+            t.wait_text("connected;")
+            t.keys("C-d")
+            assert t.exit_status(timeout=10) == 0
+    finally:
+        release.set()
+
+
 def test_second_ctrl_d_quits_at_once(state_dir):
     """The server never answers the Close: a second Ctrl-D does not wait
     for --close-timeout (60 s here), it quits at once as Ctrl-C does."""
