@@ -2,6 +2,8 @@
  * repl.c - readline in callback mode inside the single lws loop. Incoming
  * output and diagnostics reach the terminal through repl's sinks, which
  * lift the prompt and the partly typed line, print, and put them back.
+ * Once closing has taken the prompt away, the terminal is still read, so
+ * that Ctrl-D can quit at once.
  */
 #include "repl.h"
 

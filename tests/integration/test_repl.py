@@ -407,14 +407,19 @@ def test_ctrl_d_exits_soon_after_the_answer(state_dir):
 
 
 def test_second_ctrl_d_quits_at_once(state_dir):
-    """The server never answers the Close: a second Ctrl-D does not wait
-    for --close-timeout (60 s here), it quits at once as Ctrl-C does."""
+    """The server never answers the Close: a line typed meanwhile is said
+    not sent, and a second Ctrl-D does not wait for --close-timeout (60 s
+    here), it quits at once as Ctrl-C does."""
     with _stalled(state_dir, True, "--close-timeout", "60") as t:
         t.wait_prompt()
         t.wait_text("connected;")
         t.keys("C-d")
         t.wait_text(CLOSING)
         assert t.heard.wait(10)
+        t.type("too late")
+        t.keys("Enter")
+        t.wait_text("wsc: closing: that line is not sent; Ctrl-C or Ctrl-D "
+                    "quits at once")
         t.keys("C-d")
         # as Ctrl-C: the Close was never answered, so not clean
         assert t.exit_status(timeout=5) == 1
