@@ -51,16 +51,6 @@ static void client_wake(struct wsc_client *c)
 	}
 }
 
-static void client_end_input(struct wsc_client *c)
-{
-	if (!c->conn) {
-		closing_start(c, 1000, "");
-		return;
-	}
-	c->input.stop(c->input.ctx);
-	client_wake(c);
-}
-
 // A piece of a message into the send queue; nothing goes after our Close.
 static bool queue_piece(struct wsc_client *c, enum wsc_frame kind,
 		const void *data, size_t len, bool first, bool last)
@@ -140,9 +130,12 @@ static void ep_close(void *ctx, unsigned code, const char *reason)
 	closing_start(ctx, code, reason);
 }
 
+// Ctrl-D or /quit: a person is at the keyboard and has seen the replies,
+// so the Close goes right after what was typed (a pipe's end is waited
+// out instead: closing_maybe_finish()).
 static void ep_end_input(void *ctx)
 {
-	client_end_input(ctx);
+	closing_start(ctx, 1000, "");
 }
 
 // SIGINT or SIGTERM (the session kept Ctrl-C at the prompt for the REPL).
@@ -408,6 +401,9 @@ static void on_open(void *u)
 		dump_timing(c->trace);
 	}
 	report_open(c);
+	if (c->reconnects) {
+		log_info("connected again (attempt %u)", c->reconnects);
+	}
 	events_open(c);
 	c->input.opened(c->input.ctx);
 	c->reconnects = 0;

@@ -79,12 +79,22 @@ void closing_opened(struct wsc_client *c)
  * left and the server closed TCP (RFC 6455 7.1.1: the server closes first;
  * closing with its bytes unread would send a reset, which loses our Close
  * at the server). --close-timeout bounds that, counted as silence; the
- * connection keeps that bound itself, so the Close timer stops here.
+ * connection keeps that bound itself, so the Close timer stops here. At
+ * the prompt a person waits for it: once the server's Close came, a
+ * server slow to end TCP gets PROMPT_HANG_UP_MS of silence.
  */
+#define PROMPT_HANG_UP_MS 1000
+
 void closing_hang_up(struct wsc_client *c)
 {
+	long ms = c->opts->close_timeout_ms;
+
+	if (c->w->interactive && c->st.close_received &&
+			ms > PROMPT_HANG_UP_MS) {
+		ms = PROMPT_HANG_UP_MS;
+	}
 	lws_sul_cancel(&c->at.close.sul_close);
-	conn_shutdown(c->conn, c->opts->close_timeout_ms);
+	conn_shutdown(c->conn, ms);
 }
 
 static int unread(struct wsc_client *c)

@@ -50,7 +50,7 @@ const char *const commands_help[] = {
 		"toggle)",
 	"/state                  show the connection state",
 	"/help                   this list",
-	"/quit                   as Ctrl-D: end input, close with 1000, exit",
+	"/quit                   as Ctrl-D: close with 1000 and exit",
 	"//TEXT                  send /TEXT",
 	"Meta-Enter (Esc Enter)  a new line in the message being typed",
 	NULL,

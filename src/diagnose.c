@@ -126,9 +126,15 @@ void diagnose_closed(struct wsc_client *c)
 {
 	const struct wsc_state *s = &c->st;
 	const char *who = c->at.close.closing ? "we closed" : "server closed";
+	char said[256];
 
 	events_close(c, c->at.close.closing ? "client" : "server", s->close_received);
 	if (s->close_received) {
+		snprintf(said, sizeof(said), "server closed the connection: "
+			"%u%s%s%s%s%s", s->code, *state_close_name(s->code) ?
+			" (" : "", state_close_name(s->code),
+			*state_close_name(s->code) ? ")" : "", *s->reason ? ": " :
+			"", s->reason);
 		state_set(&c->st, WSC_CLOSED, "%s, code %u%s%s, %s", who,
 			s->code, *s->reason ? " reason " : "", s->reason,
 			*c->at.close.fault ? "not clean" : "clean");
@@ -138,11 +144,10 @@ void diagnose_closed(struct wsc_client *c)
 			log_err("protocol error: the server sent %s",
 				c->at.close.fault);
 		} else if (state_exit_status(s) == WSC_EXIT_PEER_CLOSE) {
-			log_err("server closed the connection: %u%s%s%s%s%s", s->code,
-				*state_close_name(s->code) ? " (" : "",
-				state_close_name(s->code),
-				*state_close_name(s->code) ? ")" : "",
-				*s->reason ? ": " : "", s->reason);
+			log_err("%s", said);
+		} else if (c->w->interactive && !c->at.close.closing) {
+			// clean, but the prompt went away: say why
+			log_info("%s", said);
 		}
 		return;
 	}

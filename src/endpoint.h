@@ -62,7 +62,8 @@ struct wsc_endpoint_ops {
 	bool (*connecting)(void *ctx);
 	/* Close with code and reason after what was sent, then leave. */
 	void (*close)(void *ctx, unsigned code, const char *reason);
-	/* The user ended input (Ctrl-D): finish as at the end of a pipe. */
+	/* The person at the prompt ended input (Ctrl-D, /quit): close after
+	 * what was typed, at once (not as at the end of a pipe). */
 	void (*end_input)(void *ctx);
 	/* SIGINT or SIGTERM not taken by the REPL. */
 	void (*signal)(void *ctx, int signo);

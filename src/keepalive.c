@@ -2,7 +2,8 @@
  * keepalive.c - the client connection's keep-alive: a Ping every
  * --ping-interval (none while the end-of-input check waits for quiet),
  * its Pong timed and awaited for --ping-timeout; with -P each Pong's
- * round trip and each Ping of the server's (which conn.c answered) said.
+ * round trip and each Ping of the server's (which conn.c answered) said;
+ * a typed /ping's round trip said always (the person asked for it).
  */
 #include "keepalive.h"
 
@@ -20,7 +21,7 @@ static void pong_timeout_cb(lws_sorted_usec_list_t *sul)
 	struct wsc_client *c = lws_container_of(sul, struct wsc_client,
 		at.ka.sul_pong);
 
-	if (!c->conn || !c->at.ka.sent_us) {
+	if (!c->conn || !c->at.ka.own.sent_us) {
 		return;
 	}
 	c->at.pong_timed_out = true;
@@ -36,7 +37,6 @@ static void ping_cb(lws_sorted_usec_list_t *sul)
 	struct wsc_client *c = lws_container_of(sul, struct wsc_client,
 		at.ka.sul_ping);
 	struct keepalive *ka = &c->at.ka;
-	char data[32];
 
 	if (!c->conn || c->st.ready != WSC_OPEN || c->at.close.closing) {
 		return;
@@ -47,8 +47,9 @@ static void ping_cb(lws_sorted_usec_list_t *sul)
 			c->opts->ping_interval_ms);
 		return;
 	}
-	snprintf(data, sizeof(data), "wsc %lld", (long long)lws_now_usecs());
-	client_send(c, WSC_FRAME_PING, data, strlen(data));
+	snprintf(ka->next, sizeof(ka->next), "wsc %lld",
+		(long long)lws_now_usecs());
+	client_send(c, WSC_FRAME_PING, ka->next, strlen(ka->next));
 	if (c->opts->ping_timeout_ms && !ka->sul_pong.list.owner) {
 		client_schedule(c, &ka->sul_pong, pong_timeout_cb,
 			c->opts->ping_timeout_ms);
@@ -67,13 +68,27 @@ void keepalive_start(struct wsc_client *c)
 void keepalive_sent(struct wsc_client *c, const void *p, size_t n)
 {
 	struct keepalive *ka = &c->at.ka;
+	struct ping_out *o = *ka->next && n == strlen(ka->next) &&
+		!memcmp(p, ka->next, n) ? &ka->own : &ka->typed;
 
-	if (n > sizeof(ka->data)) {
-		n = sizeof(ka->data);  // a control payload never is
+	if (n > sizeof(o->data)) {
+		n = sizeof(o->data);  // a control payload never is
 	}
-	memcpy(ka->data, p, n);
-	ka->len = n;
-	ka->sent_us = lws_now_usecs();
+	memcpy(o->data, p, n);
+	o->len = n;
+	o->sent_us = lws_now_usecs();
+}
+
+// The Pong answers o's Ping: its round trip (and o awaits no more).
+static bool answers(struct ping_out *o, const void *in, size_t len,
+		double *rtt_ms)
+{
+	if (!o->sent_us || len != o->len || memcmp(in, o->data, len)) {
+		return false;
+	}
+	*rtt_ms = (double)(lws_now_usecs() - o->sent_us) / 1000.0;
+	o->sent_us = 0;
+	return true;
 }
 
 void keepalive_stop(struct wsc_client *c)
@@ -87,22 +102,24 @@ void keepalive_on_pong(void *u, const void *in, size_t len)
 	struct wsc_client *c = u;
 	struct keepalive *ka = &c->at.ka;
 	double rtt = -1;
+	bool typed = false;
 
 	closing_alive(c);
 	if (closing_drain_pong(c, in, len, &rtt)) {
 		// the end-of-input Ping's, timed there
-	} else if (ka->sent_us && len == ka->len && !memcmp(in, ka->data,
-			len)) {
-		rtt = (double)(lws_now_usecs() - ka->sent_us) / 1000.0;
-		ka->sent_us = 0;
+	} else if (answers(&ka->own, in, len, &rtt)) {
 		lws_sul_cancel(&ka->sul_pong);
+	} else {
+		typed = answers(&ka->typed, in, len, &rtt);
 	}
-	if (c->opts->show_ping) {
+	if (c->opts->show_ping || typed) {
 		if (rtt >= 0) {
 			log_note("pong (%zu bytes), round trip %.3f ms", len, rtt);
 		} else {
 			log_note("pong (%zu bytes), unsolicited", len);
 		}
+	}
+	if (c->opts->show_ping) {
 		events_pong(c, in, len, rtt);
 	}
 }

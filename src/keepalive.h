@@ -1,7 +1,8 @@
 /*
  * keepalive.h - the client connection's keep-alive: a Ping every
  * --ping-interval, its Pong timed (-P prints the round trip) and awaited
- * for --ping-timeout; the server's Pings shown with -P.
+ * for --ping-timeout; the server's Pings shown with -P; the round trip of
+ * a Ping typed at the prompt (/ping) always shown.
  */
 #ifndef WSC_KEEPALIVE_H
 #define WSC_KEEPALIVE_H
@@ -14,10 +15,17 @@
 
 struct wsc_client;
 
-struct keepalive {
-	unsigned char data[125];        // our last Ping, to time its Pong
+/* A Ping that went out, to time its Pong. */
+struct ping_out {
+	unsigned char data[125];
 	size_t len;
-	int64_t sent_us;                // 0: no Ping outstanding
+	int64_t sent_us;                // 0: no Pong awaited
+};
+
+struct keepalive {
+	char next[32];                  // the --ping-interval Ping queued
+	struct ping_out own;            // --ping-interval's last Ping
+	struct ping_out typed;          // /ping's: its Pong is always shown
 	lws_sorted_usec_list_t sul_ping;    // --ping-interval
 	lws_sorted_usec_list_t sul_pong;    // --ping-timeout
 };
@@ -25,7 +33,8 @@ struct keepalive {
 /* The connection opened: Ping every --ping-interval (none: no Pings). */
 void keepalive_start(struct wsc_client *c);
 
-/* A Ping of ours (not the end-of-input one) went out: time its Pong. */
+/* A Ping (not the end-of-input one) went out: time its Pong. One that
+ * --ping-interval did not send was typed (/ping). */
 void keepalive_sent(struct wsc_client *c, const void *p, size_t n);
 
 /* The connection is over: no more Pings, no Pong awaited. */

@@ -2,6 +2,8 @@
  * repl.c - readline in callback mode inside the single lws loop. Incoming
  * output and diagnostics reach the terminal through repl's sinks, which
  * lift the prompt and the partly typed line, print, and put them back.
+ * Once closing has taken the prompt away, the terminal is still read, so
+ * that Ctrl-D can quit at once.
  */
 #include "repl.h"
 
@@ -81,6 +83,19 @@ static void err_sink(void *ctx, const char *line, size_t len)
 	print_above(STDERR_FILENO, line, len);
 }
 
+/*
+ * Closing, by Ctrl-D, /quit or /close: the prompt is gone, so say what
+ * wsc waits for and how not to wait (nothing when it has left already).
+ */
+static void say_closing(struct wsc *w, unsigned code, const char *reason)
+{
+	if (w->done || w->repl_active) {
+		return;
+	}
+	log_info("closing with %u%s%s%s; Ctrl-C or Ctrl-D quits at once", code,
+		*reason ? " \"" : "", reason, *reason ? "\"" : "");
+}
+
 static void do_command(struct wsc *w, const char *line)
 {
 	struct wsc_command *cmd = malloc(sizeof(*cmd));
@@ -116,11 +131,13 @@ static void do_command(struct wsc *w, const char *line)
 
 		snprintf(reason, sizeof(reason), "%.*s", (int)cmd->len, cmd->data);
 		endpoint_close(&w->ep, cmd->code, reason);
+		say_closing(w, cmd->code, reason);
 		break;
 	}
 	case WSC_CMD_QUIT:
-		// as Ctrl-D: a reply still on its way is printed before Close
+		// as Ctrl-D
 		endpoint_end_input(&w->ep);
+		say_closing(w, 1000, "");
 		break;
 	case WSC_CMD_STATE:
 		endpoint_describe(&w->ep);
@@ -152,8 +169,9 @@ static void on_line(char *line)
 	struct wsc *w = repl_wsc;
 
 	if (!line) {
-		// Ctrl-D on an empty line: end of input, as at the end of a pipe
+		// Ctrl-D on an empty line: close after what was typed
 		endpoint_end_input(&w->ep);
+		say_closing(w, 1000, "");
 		return;
 	}
 	if (*line) {
@@ -314,6 +332,28 @@ static void drop_history_edits(void)
 
 /* --- the adopted terminal --- */
 
+/*
+ * The prompt is gone but wsc still waits (for the server's Close, or for
+ * the connection to open): the terminal is read as typed, not edited.
+ * Ctrl-D quits at once, as Ctrl-C does; a typed line is said not sent.
+ */
+static int closing_keys(struct wsc *w, struct lws *wsi)
+{
+	char buf[512];
+	ssize_t n = read(lws_get_socket_fd(wsi), buf, sizeof(buf));
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+		return 0;
+	}
+	if (n > 0) {
+		log_info("closing: that line is not sent; Ctrl-C or Ctrl-D quits "
+			"at once");
+		return 0;
+	}
+	endpoint_signal(&w->ep, SIGINT);
+	return -1;      // the terminal is read no more
+}
+
 static int repl_cb(struct lws *wsi, enum lws_callback_reasons reason,
 		void *user, void *in, size_t len)
 {
@@ -322,7 +362,7 @@ static int repl_cb(struct lws *wsi, enum lws_callback_reasons reason,
 	switch (reason) {
 	case LWS_CALLBACK_RAW_RX_FILE:
 		if (!w->repl_active) {
-			return -1;
+			return w->repl_started ? closing_keys(w, wsi) : -1;
 		}
 		rl_callback_read_char();
 		return 0;
@@ -391,8 +431,23 @@ void repl_stop(struct wsc *w)
 	rl_restore_prompt();
 	w->repl_active = false;
 	rl_callback_handler_remove();
-	if (w->in) {
-		lws_set_timeout(w->in, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	// the terminal stays watched: closing_keys()
+}
+
+// What was typed but never went out (the connection did not open, or was
+// lost for good): say so, not drop it silently.
+static void say_unsent(const struct wsc *w)
+{
+	size_t n = 0;
+
+	for (const struct wsc_sendq_item *it = w->q.head; it; it = it->next) {
+		n += it->kind == WSC_FRAME_PING || it->kind == WSC_FRAME_PONG ||
+			((it->kind == WSC_FRAME_TEXT || it->kind ==
+			WSC_FRAME_BINARY) && it->last);
+	}
+	if (n) {
+		log_err("%zu typed line%s not sent (no connection)", n,
+			n == 1 ? " was" : "s were");
 	}
 }
 
@@ -402,6 +457,7 @@ void repl_finish(struct wsc *w)
 		return;
 	}
 	repl_stop(w);
+	say_unsent(w);
 	history_save(w);
 	log_set_sink(NULL, NULL);
 	w->out.sink = NULL;

@@ -1,6 +1,7 @@
 """The interactive REPL on a real terminal (tmux): pushes print above the
 prompt while the typed line survives, history, slash commands, Ctrl-C and
 Ctrl-D, terminal-safe output, the terminal restored on every exit."""
+import contextlib
 import os
 import re
 import socket
@@ -18,12 +19,15 @@ from wsproto import RawServer, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG
 
 
 class Recorder:
-    """Accept, then record every frame the client sends; answer Close. The
-    Ping wsc sends when input ends (Ctrl-D) is answered and kept apart, in
-    end_pings."""
+    """Accept, then record every frame the client sends; answer Close. A
+    Ping like the one wsc sends at the end of piped input is answered and
+    kept apart, in end_pings (the REPL sends none). With answer_pings every
+    Ping is answered and kept in pings instead of frames."""
 
-    def __init__(self, greeting=None, reply=None):
+    def __init__(self, greeting=None, reply=None, answer_pings=False):
         self.reply = reply      # reply(conn, data) after each data message
+        self.answer_pings = answer_pings
+        self.pings = []
         self.frames = []
         self.end_pings = []
         self.opened = threading.Event()
@@ -41,6 +45,10 @@ class Recorder:
             fin, op, data = conn.recv_frame()
             if op == OP_PING and data.startswith(b"wsc end "):
                 self.end_pings.append(len(self.frames))
+                conn.send_frame(OP_PONG, data)
+                continue
+            if op == OP_PING and self.answer_pings:
+                self.pings.append(data)
                 conn.send_frame(OP_PONG, data)
                 continue
             self.frames.append((op, data))
@@ -158,6 +166,10 @@ def test_slash_commands(state_dir):
         t.keys("Enter")
         assert t.exit_status() == 0
         screen = t.screen(history=True)
+    # /close says what it does; a /ping nobody answered says nothing
+    assert ('wsc: closing with 4000 "bye now"; Ctrl-C or Ctrl-D quits at '
+            'once') in screen, screen
+    assert "wsc: pong" not in screen, screen
     assert "odd number of hex digits" in screen
     assert "/close: code must be" in screen
     assert rec.frames == [
@@ -165,9 +177,10 @@ def test_slash_commands(state_dir):
         (OP_TEXT, b"/slash"), (OP_CLOSE, b"\x0f\xa0bye now")]
 
 
-def test_quit_prints_a_reply_still_on_its_way(state_dir):
-    """/quit ends the input as Ctrl-D does: the end-of-input Ping goes out
-    and a reply the server sends 50 ms after the message is printed."""
+def test_quit_closes_as_ctrl_d_does(state_dir):
+    """/quit is Ctrl-D: Close 1000 right after the line typed (no
+    end-of-input Ping), said in one line; a reply the server sends 50 ms
+    after the message, before it answers the Close, is printed."""
     def slow_reply(conn, data):
         threading.Event().wait(0.05)    # the server is slow to answer
         conn.send_frame(OP_TEXT, b"late reply")
@@ -184,7 +197,8 @@ def test_quit_prints_a_reply_still_on_its_way(state_dir):
         assert t.exit_status() == 0
         screen = t.screen(history=True)
     assert "< late reply" in screen, screen
-    assert rec.end_pings, rec.frames
+    assert CLOSING in screen, screen
+    assert rec.end_pings == [], rec.frames
     assert rec.frames == [(OP_TEXT, b"question"), (OP_CLOSE, b"\x03\xe8")]
 
 
@@ -261,30 +275,34 @@ def test_ctrl_c_on_a_recalled_entry_keeps_history(state_dir, steps):
     assert kept == ["first", "second", "third"]
 
 
+CLOSING = "wsc: closing with 1000; Ctrl-C or Ctrl-D quits at once"
+
+
 def test_ctrl_d_closes_1000(state_dir):
     rec = Recorder()
     with RawServer(rec) as srv, start(srv, state_dir) as t:
         t.wait_prompt()
         t.keys("C-d")
         assert t.exit_status() == 0
+        screen = t.screen(history=True)
     assert rec.frames == [(OP_CLOSE, b"\x03\xe8")]
-    # Ctrl-D ends input: the Ping that checks the server read it all first
-    assert rec.end_pings == [0]
+    # a person has seen the replies: no end-of-input Ping, no quiet spell
+    assert rec.end_pings == []
+    lines = [l.rstrip() for l in screen.split("\n")]
+    assert lines.count(CLOSING) == 1, screen
 
 
 def test_ctrl_d_keeps_a_late_reply(state_dir):
-    """A reply the server sends 50 ms after reading the line is still
-    printed: Ctrl-D does not close before the server is quiet."""
+    """A reply the server sends 50 ms after reading the line, before it
+    answers the Close that came right after the line, is still printed."""
     got = {}
 
     def handler(conn):
         conn.read_request().accept()
         op, data = conn.recv_message()
-        got["ping"] = conn.recv_frame()
-        conn.send_frame(OP_PONG, got["ping"][2])
+        got["close"] = conn.recv_frame()[1:]
         threading.Event().wait(0.05)
         conn.send_frame(OP_TEXT, b"late " + data)
-        got["close"] = conn.recv_message()
         conn.send_frame(OP_CLOSE, b"\x03\xe8")
 
     with RawServer(handler) as srv, start(srv, state_dir) as t:
@@ -294,9 +312,225 @@ def test_ctrl_d_keeps_a_late_reply(state_dir):
         t.keys("Enter", "C-d")
         assert t.exit_status() == 0
         screen = t.screen(history=True)
-    assert got["ping"][1] == OP_PING
     assert got["close"] == (OP_CLOSE, b"\x03\xe8")
     assert "< late question" in screen, screen
+
+
+def test_ctrl_d_closes_promptly_while_the_server_pushes(state_dir):
+    """A server that pushes a message every 50 ms never goes quiet: Ctrl-D
+    still sends its Close at once (the pushes go on until the server
+    answers it) and wsc exits on the answer; with -P no Pong of a Ping
+    the person never sent is shown."""
+    rec = Recorder()
+    stop = threading.Event()
+    pushed = []
+    closed_at = []
+
+    def handler(conn):
+        def pusher():
+            i = 0
+            while not stop.wait(0.05):
+                conn.send_frame(OP_TEXT, "push %d" % i)
+                pushed.append(i)
+                i += 1
+        conn.read_request().accept()
+        t = threading.Thread(target=pusher, daemon=True)
+        t.start()
+        while True:
+            fin, op, data = conn.recv_frame()
+            rec.frames.append((op, data))
+            if op == OP_PING:
+                conn.send_frame(OP_PONG, data)
+            if op == OP_CLOSE:
+                closed_at.append(len(pushed))
+                stop.set()
+                t.join()
+                conn.send_frame(OP_CLOSE, data[:2])
+                return
+
+    with RawServer(handler) as srv, start(srv, state_dir, "-P") as t:
+        t.wait_text("< push 2")
+        t.keys("C-d")
+        t.wait_text(CLOSING)
+        # the old end-of-input rule waited up to 10 s for a quiet spell
+        assert t.exit_status(timeout=5) == 0
+        screen = t.screen(history=True)
+    assert rec.frames == [(OP_CLOSE, b"\x03\xe8")]
+    assert "wsc: pong" not in screen, screen
+    assert closed_at and closed_at[0] >= 3
+
+
+@contextlib.contextmanager
+def _stalled(state_dir, accept, *args):
+    """wsc on a terminal against a server that (accepts, reads one
+    message, sets heard, then) says nothing more while the test runs."""
+    release = threading.Event()
+    heard = threading.Event()
+
+    def handler(conn):
+        conn.read_request()
+        if accept:
+            conn.accept()
+            conn.recv_message()
+            heard.set()
+        release.wait(30)
+
+    try:
+        with RawServer(handler) as srv, start(srv, state_dir, *args) as t:
+            t.heard = heard
+            yield t
+    finally:
+        release.set()
+
+
+def test_ctrl_d_exits_soon_after_the_answer(state_dir):
+    """The server answers the Close but keeps TCP open: at the prompt wsc
+    does not wait --close-timeout (60 s here) for it, about a second of
+    silence after the answer ends it, with status 0."""
+    release = threading.Event()
+
+    def handler(conn):
+        conn.read_request().accept()
+        op, data = conn.recv_message()
+        conn.send_frame(OP_CLOSE, data[:2])
+        release.wait(30)
+
+    try:
+        with RawServer(handler) as srv, \
+                start(srv, state_dir, "--close-timeout", "60") as t:
+            t.wait_prompt()
+            t.wait_text("connected;")
+            t.keys("C-d")
+            assert t.exit_status(timeout=10) == 0
+    finally:
+        release.set()
+
+
+def test_second_ctrl_d_quits_at_once(state_dir):
+    """The server never answers the Close: a line typed meanwhile is said
+    not sent, and a second Ctrl-D does not wait for --close-timeout (60 s
+    here), it quits at once as Ctrl-C does."""
+    with _stalled(state_dir, True, "--close-timeout", "60") as t:
+        t.wait_prompt()
+        t.wait_text("connected;")
+        t.keys("C-d")
+        t.wait_text(CLOSING)
+        assert t.heard.wait(10)
+        t.type("too late")
+        t.keys("Enter")
+        t.wait_text("wsc: closing: that line is not sent; Ctrl-C or Ctrl-D "
+                    "quits at once")
+        t.keys("C-d")
+        # as Ctrl-C: the Close was never answered, so not clean
+        assert t.exit_status(timeout=5) == 1
+
+
+def test_close_timeout_ends_the_wait_for_the_answer(state_dir):
+    """No answer to Ctrl-D's Close and nothing else heard: wsc exits after
+    --close-timeout of silence and says so."""
+    with _stalled(state_dir, True, "--close-timeout", "0.5") as t:
+        t.wait_prompt()
+        t.wait_text("connected;")
+        t.keys("C-d")
+        assert t.exit_status() == 1
+        screen = t.screen(history=True)
+    assert "no Close from the server within 0.5 s" in screen, screen
+
+
+@pytest.mark.parametrize("code,reason,said", [
+    (1000, b"bye", "wsc: server closed the connection: 1000 (normal "
+     "closure): bye"),
+    (1001, b"", "wsc: server closed the connection: 1001 (going away)"),
+], ids=["1000", "1001"])
+def test_server_clean_close_is_said(state_dir, code, reason, said):
+    """The prompt goes away because the server closed: one line says so,
+    and the status is 0."""
+    def handler(conn):
+        conn.read_request().accept()
+        assert conn.recv_message() == (OP_TEXT, b"go")
+        conn.send_close(code, reason)
+        conn.recv_message()
+
+    with RawServer(handler) as srv, start(srv, state_dir) as t:
+        t.wait_prompt()
+        t.wait_text("connected;")
+        t.type("go")
+        t.keys("Enter")
+        assert t.exit_status() == 0
+        screen = t.screen(history=True)
+    lines = [l.rstrip() for l in screen.split("\n")]
+    assert lines.count(said) == 1, screen
+
+
+def test_reconnect_is_said_and_the_line_typed_meanwhile_sent(state_dir):
+    """The first connection drops: after "reconnecting in" one line says
+    the connection is back, and a line typed while it was down goes out
+    on the new one."""
+    conns = []
+    again = threading.Event()
+    rec = Recorder()
+
+    def handler(conn):
+        conns.append(conn)
+        if len(conns) == 1:
+            conn.read_request().accept()
+            conn.recv_message()     # "drop": then the drop
+            return
+        again.wait(10)
+        rec(conn)
+
+    with RawServer(handler) as srv, \
+            start(srv, state_dir, "--reconnect") as t:
+        t.wait_prompt()
+        t.wait_text("connected;")
+        t.type("drop")
+        t.keys("Enter")
+        t.wait_text("reconnecting in")
+        t.type("meanwhile")
+        t.keys("Enter")
+        t.wait(lambda s: len(conns) == 2, what="the second connection")
+        again.set()
+        t.wait_text("wsc: connected again (attempt 1)")
+        assert rec.opened.wait(10)
+        t.keys("C-d")
+        assert t.exit_status() == 0
+    assert rec.data() == [(OP_TEXT, b"meanwhile")]
+
+
+def test_line_typed_while_connecting_is_said_not_sent(state_dir):
+    """The handshake is never answered: --connect-timeout ends wsc, and
+    the line typed meanwhile is said not sent, not dropped silently."""
+    with _stalled(state_dir, False, "--connect-timeout", "1") as t:
+        t.wait_prompt()
+        t.type("early")
+        t.keys("Enter")
+        assert t.exit_status() == 1
+        screen = t.screen(history=True)
+    assert "timed out" in screen, screen
+    assert "wsc: 1 typed line was not sent (no connection)" in screen, screen
+
+
+def test_typed_ping_shows_its_round_trip(state_dir):
+    """Without -P, the Pong of a /ping the person typed is shown with its
+    round trip; the --ping-interval Pings' Pongs are not."""
+    rec = Recorder(answer_pings=True)
+    pings = rec.pings
+
+    with RawServer(rec) as srv, \
+            start(srv, state_dir, "--ping-interval", "0.05") as t:
+        t.wait_prompt()
+        t.wait_text("connected;")
+        t.wait(lambda s: len(pings) >= 2, what="keep-alive Pings")
+        t.type("/ping hello")
+        t.keys("Enter")
+        t.wait_text("wsc: pong (5 bytes), round trip")
+        n = len(pings)
+        t.wait(lambda s: len(pings) >= n + 2, what="more keep-alive Pings")
+        t.keys("C-d")
+        assert t.exit_status() == 0
+        screen = t.screen(history=True)
+    assert b"hello" in pings
+    assert screen.count("wsc: pong (") == 1, screen
 
 
 def test_server_cannot_drive_the_terminal(state_dir):
