@@ -32,14 +32,41 @@ static bool wanted(const struct wsc_opts *opts, const struct ccase *cs)
 	return cs->offer == OFFER_NONE || opts->deflate;
 }
 
-static size_t count_wanted(const struct wsc_opts *opts)
+/* How many cases from the i-th on run (only those needing an echo: echo). */
+static size_t count_wanted(const struct wsc_opts *opts, size_t i, bool echo)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < check_ncases; i++) {
-		n += wanted(opts, &check_cases[i]);
+	for (; i < check_ncases; i++) {
+		n += wanted(opts, &check_cases[i]) &&
+			(!echo || check_cases[i].kind->echo);
 	}
 	return n;
+}
+
+/*
+ * The first case that needs an echo heard no message back in
+ * CHECK_CASE_LIMIT_MS: the server does not echo (a chat room, a script
+ * that never answers). The other cases that need one are not run, rather
+ * than each waiting out the same silence; say so once. (A later case
+ * that is not echoed is that case's failure: the server did echo.)
+ */
+static void echo_heard(struct checker *k, size_t i, const struct run *r)
+{
+	const struct ccase *cs = &check_cases[i];
+
+	if (k->echo_tried || !cs->kind->echo) {
+		return;
+	}
+	k->echo_tried = true;
+	if (!r->silence || r->messages) {
+		return;
+	}
+	k->no_echo = true;
+	log_err("the server does not echo: no message came back in case %s "
+		"in %d s; the %zu other cases that need an echo are not run",
+		cs->id, CHECK_CASE_LIMIT_MS / 1000,
+		count_wanted(k->opts, i + 1, true));
 }
 
 /*
@@ -103,10 +130,11 @@ static int battery(struct checker *k)
 		}
 		if (first) {
 			report_begin(&rep, k->opts->url_text,
-				count_wanted(k->opts));
+				count_wanted(k->opts, 0, false));
 			first = false;
 		}
 		report_run(&rep, k->opts, cs, r);
+		echo_heard(k, i, r);
 		run_free(r);
 	}
 	report_end(&rep, (double)(lws_now_usecs() - t0) / 1e6);

@@ -5,10 +5,11 @@
  *
  * A kind (checkkinds.c) is what a family of cases shares: how it prepares
  * its frames once the handshake is done, how it judges each observation,
- * and whether it sees the response head itself. Kinds are few and rows
- * are many, so the rows reference the kinds rather than each carrying
- * its own judge: twenty-two close cases share one judge and differ only
- * in the code sent.
+ * whether it sees the response head itself, and whether it needs a
+ * server that echoes. Kinds are few (17) and rows many (83), so the rows
+ * reference the kinds, which live together in checkkinds.c and
+ * checkinfo.c, rather than each row carrying its own judge: the thirteen
+ * valid-Close cases share one judge and differ only in what they send.
  */
 #ifndef WSC_CHECKCASE_H
 #define WSC_CHECKCASE_H
@@ -21,7 +22,7 @@ struct obs;
 
 /* How the response head reaches the case. */
 enum case_head {
-	HEAD_RUNNER,    // the runner wants 101 and a valid extension answer
+	HEAD_RUNNER,    // (unless set) 101 and a valid extension answer wanted
 	HEAD_JUDGE,     // the judge sees every head (the handshake cases)
 	HEAD_EXT,       // 101 wanted; the judge sees an invalid extension
 };
@@ -32,6 +33,7 @@ struct case_kind {
 	// the connection has room to write again (NULL: not wanted)
 	void (*room)(struct run *r);
 	enum case_head head;
+	bool echo;      // needs a server that echoes every message
 };
 
 /* How the Upgrade request differs from the client's. */
@@ -100,7 +102,7 @@ struct ccase {
 extern const struct ccase check_cases[];
 extern const size_t check_ncases;
 
-/* The kinds (checkkinds.c). */
+/* The kinds (checkkinds.c, checkinfo.c). */
 extern const struct case_kind kind_accept, kind_upgrade, kind_protocol,
 	kind_refusal, kind_no_ext, kind_echo, kind_utf8_split, kind_ping,
 	kind_ping_between, kind_unsolicited_pong, kind_fail, kind_close_ok,

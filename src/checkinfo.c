@@ -115,6 +115,7 @@ static void j_tput(struct run *r, const struct obs *o)
 	not_an_echo(r, o);
 }
 
-const struct case_kind kind_rtt = { p_rtt, j_rtt, NULL, HEAD_RUNNER };
-const struct case_kind kind_tput = { p_tput, j_tput, tput_fill,
-	HEAD_RUNNER };
+const struct case_kind kind_rtt = { .prep = p_rtt, .judge = j_rtt,
+	.echo = true };
+const struct case_kind kind_tput = { .prep = p_tput, .judge = j_tput,
+	.room = tput_fill, .echo = true };

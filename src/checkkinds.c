@@ -593,26 +593,31 @@ static void p_negotiate(struct run *r)
 
 /* --- the kinds --- */
 
-const struct case_kind kind_accept = { NULL, j_accept, NULL, HEAD_JUDGE };
-const struct case_kind kind_upgrade = { NULL, j_upgrade, NULL, HEAD_JUDGE };
-const struct case_kind kind_protocol = { NULL, j_protocol, NULL,
-	HEAD_JUDGE };
-const struct case_kind kind_refusal = { NULL, j_refusal, NULL, HEAD_JUDGE };
-const struct case_kind kind_no_ext = { NULL, j_no_ext, NULL, HEAD_JUDGE };
-const struct case_kind kind_echo = { p_echo, j_echo, NULL, HEAD_RUNNER };
-const struct case_kind kind_utf8_split = { p_utf8_split, j_echo, NULL,
-	HEAD_RUNNER };
-const struct case_kind kind_ping = { p_ping, j_echo, NULL, HEAD_RUNNER };
-const struct case_kind kind_ping_between = { p_ping_between, j_echo, NULL,
-	HEAD_RUNNER };
-const struct case_kind kind_unsolicited_pong = { p_unsolicited_pong, j_echo,
-	NULL, HEAD_RUNNER };
-const struct case_kind kind_fail = { p_bad, j_fail, NULL, HEAD_RUNNER };
-const struct case_kind kind_close_ok = { p_close, j_close_ok, NULL,
-	HEAD_RUNNER };
-const struct case_kind kind_close_bad = { p_close, j_close_bad, NULL,
-	HEAD_RUNNER };
-const struct case_kind kind_close_info = { p_close, j_close_info, NULL,
-	HEAD_RUNNER };
-const struct case_kind kind_negotiate = { p_negotiate, j_negotiate, NULL,
-	HEAD_EXT };
+const struct case_kind kind_accept = { .judge = j_accept,
+	.head = HEAD_JUDGE };
+const struct case_kind kind_upgrade = { .judge = j_upgrade,
+	.head = HEAD_JUDGE };
+const struct case_kind kind_protocol = { .judge = j_protocol,
+	.head = HEAD_JUDGE };
+const struct case_kind kind_refusal = { .judge = j_refusal,
+	.head = HEAD_JUDGE };
+const struct case_kind kind_no_ext = { .judge = j_no_ext,
+	.head = HEAD_JUDGE };
+const struct case_kind kind_echo = { .prep = p_echo, .judge = j_echo,
+	.echo = true };
+const struct case_kind kind_utf8_split = { .prep = p_utf8_split,
+	.judge = j_echo, .echo = true };
+const struct case_kind kind_ping = { .prep = p_ping, .judge = j_echo };
+const struct case_kind kind_ping_between = { .prep = p_ping_between,
+	.judge = j_echo, .echo = true };
+const struct case_kind kind_unsolicited_pong = { .prep = p_unsolicited_pong,
+	.judge = j_echo, .echo = true };
+const struct case_kind kind_fail = { .prep = p_bad, .judge = j_fail };
+const struct case_kind kind_close_ok = { .prep = p_close,
+	.judge = j_close_ok };
+const struct case_kind kind_close_bad = { .prep = p_close,
+	.judge = j_close_bad };
+const struct case_kind kind_close_info = { .prep = p_close,
+	.judge = j_close_info };
+const struct case_kind kind_negotiate = { .prep = p_negotiate,
+	.judge = j_negotiate, .head = HEAD_EXT };

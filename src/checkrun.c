@@ -260,6 +260,7 @@ static bool on_message(void *arg, const struct msg_event *ev)
 		msg_append(r, ev->data, ev->len);
 		return true;
 	case MSG_EV_END:
+		r->messages++;
 		o.type = O_MSG;
 		o.opcode = r->msg_op;
 		o.data = r->msg;
@@ -436,6 +437,7 @@ static void on_closed(void *user, const char *why)
 	}
 	if (why && !strncmp(why, "timeout", 7)) {
 		o.type = O_TIMEOUT;
+		r->silence = true;
 		if (!r->heard) {
 			r->k->mute_cases++;
 		}
@@ -516,6 +518,8 @@ static bool skipped(struct run *r)
 		verdict(r, CHECK_FAIL, "not run: the server stopped answering "
 			"(two connections in a row without a byte in %d s)",
 			CHECK_CASE_LIMIT_MS / 1000);
+	} else if (k->no_echo && r->cs->kind->echo) {
+		verdict(r, CHECK_FAIL, "not run: the server does not echo");
 	}
 	return r->done;
 }

@@ -51,6 +51,8 @@ struct checker {
 	struct wsc_httphead *head;      // each case's response: the trace's
 	int conn_failures;              // in a row
 	int mute_cases;                 // in a row: timed out, no byte read
+	bool echo_tried;                // a case that needs an echo ran
+	bool no_echo;                   // ... and none came: those are not run
 	char last_fail[300];
 	// the first case's connection: the causes of a failure to make it
 	struct wsc_trace *trace;
@@ -69,6 +71,8 @@ struct run {
 	struct rawconn *rc;
 	bool opened, head_done, done;
 	bool heard;                     // a byte came from the server
+	bool silence;                   // ended by CHECK_CASE_LIMIT_MS of it
+	unsigned messages;              // messages that came back
 	bool first;                     // the first case: k->trace records it
 	int64_t t0;
 	char key[HANDSHAKE_KEY_LEN + 1];
