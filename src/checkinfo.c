@@ -30,16 +30,12 @@ static void not_an_echo(struct run *r, const struct obs *o)
 	common(r, o, t);
 }
 
+/* One round trip: the next message of 16 bytes, timed. */
 static void rtt_next(struct run *r)
 {
 	put_frame(r, FRAME_FIN | FRAME_TEXT, "wsc-check-rtt-16", 16, true);
 	r->t_sent = lws_now_usecs();
 	pump(r);
-}
-
-static void p_rtt(struct run *r)
-{
-	rtt_next(r);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -70,8 +66,9 @@ static void j_rtt(struct run *r, const struct obs *o)
 
 static void tput_fill(struct run *r)
 {
-	while (r->sent_n < CHECK_TPUT_N && r->sent_n - r->iter <
-			CHECK_TPUT_WINDOW && tx_pending(r) < 2 * CHECK_TPUT_SIZE) {
+	while (r->sent_n < CHECK_TPUT_N &&
+			r->sent_n - r->iter < CHECK_TPUT_WINDOW &&
+			tx_pending(r) < 2 * CHECK_TPUT_SIZE) {
 		put_frame(r, FRAME_FIN | FRAME_BINARY, r->block,
 			CHECK_TPUT_SIZE, true);
 		r->sent_n++;
@@ -96,8 +93,8 @@ static void j_tput(struct run *r, const struct obs *o)
 	if (o->type == O_MSG) {
 		if (r->msg_total != CHECK_TPUT_SIZE ||
 				o->opcode != FRAME_BINARY) {
-			verdict(r, CHECK_FAIL, "echo %d: %s of %llu bytes", r->iter,
-				op_name(o->opcode),
+			verdict(r, CHECK_FAIL, "echo %d: %s of %llu bytes",
+				r->iter, op_name(o->opcode),
 				(unsigned long long)r->msg_total);
 			return;
 		}
@@ -106,7 +103,8 @@ static void j_tput(struct run *r, const struct obs *o)
 
 			verdict(r, CHECK_INFO, "%d echoes of 64 KiB in %.2f s: "
 				"%.1f MiB/s each way", CHECK_TPUT_N, s,
-				CHECK_TPUT_N * (CHECK_TPUT_SIZE / 1048576.0) / s);
+				CHECK_TPUT_N * (CHECK_TPUT_SIZE / 1048576.0) /
+				s);
 			return;
 		}
 		tput_fill(r);
@@ -115,7 +113,7 @@ static void j_tput(struct run *r, const struct obs *o)
 	not_an_echo(r, o);
 }
 
-const struct case_kind kind_rtt = { .prep = p_rtt, .judge = j_rtt,
+const struct case_kind kind_rtt = { .prep = rtt_next, .judge = j_rtt,
 	.echo = true };
 const struct case_kind kind_tput = { .prep = p_tput, .judge = j_tput,
 	.room = tput_fill, .echo = true };
