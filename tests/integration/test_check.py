@@ -213,7 +213,8 @@ def test_server_bytes_are_escaped():
 
 
 def test_connection_options_reach_every_request():
-    """-s, -H, -o and --auth are in each case's request."""
+    """-s, -H, -o and --auth are in each case's request, and the Host is
+    the client's: the URL's host and port."""
     seen = []
 
     def handler(conn):
@@ -230,6 +231,7 @@ def test_connection_options_reach_every_request():
     assert r.returncode == 1
     assert len(seen) == 75
     for h in seen:
+        assert h["host"] == "127.0.0.1:%d" % srv.port
         assert h["x-check"] == "1" and h["origin"] == "http://o.example"
         assert h["authorization"] == "Basic dTpw"
     # -s is offered except where the case offers none (1.4)
