@@ -19,6 +19,7 @@
 #include "dump.h"
 #include "events.h"
 #include "log.h"
+#include "target.h"
 #include "tls.h"
 #include "trace.h"
 
@@ -539,7 +540,6 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 {
 	const struct lws_protocols own[] = { rawconn_protocol };
 	struct lws_context_creation_info info;
-	struct tls_opts to = { 0 };
 	struct wsc_client c;
 	struct wsc w;
 	enum wsc_exit ret;
@@ -560,12 +560,7 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 	// until the handshake writes it
 	c.trace = calloc(1, sizeof(*c.trace));
 	c.keys = malloc(sizeof(*c.keys));
-	// the OpenSSL context is built by the first wss:// connection only
-	to.ca = opts->ca;
-	to.cert = opts->cert;
-	to.key = opts->key;
-	to.insecure = opts->insecure;
-	c.tls = tls_ctx_new(&to);
+	c.tls = target_tls_new(opts);
 	if (!c.trace || !c.keys || !c.tls) {
 		log_err("out of memory");
 		free(c.trace);
@@ -575,16 +570,7 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 		return WSC_EXIT_FAILURE;
 	}
 	mask_init(c.keys);
-	// Only --proxy chooses a proxy: lws would read http_proxy itself.
-	unsetenv("http_proxy");
-	unsetenv("https_proxy");
-
-	memset(&info, 0, sizeof(info));
-	info.port = CONTEXT_PORT_NO_LISTEN;
-	// read the socket in large chunks (lws's default is 4 KiB)
-	info.pt_serv_buf_size = 256 * 1024;
-	info.fd_limit_per_thread = 64;
-	info.timeout_secs = (unsigned)(opts->connect_timeout_ms / 1000) + 5;
+	target_context_info(&info, opts);
 	if (!wsc_run(&w, &info, own, 1, sigfd)) {
 		c.st.failed = true;
 	}

@@ -4,6 +4,7 @@ deliberately broken variants (exactly the expected cases fail), against
 independent servers (python3-websockets, aiohttp, tornado, node ws,
 websocketd with cat, wsc --listen --echo), and the report's own contract:
 -j objects, exit status, escaping, a server that dies mid-report."""
+import contextlib
 import json
 import os
 import socket
@@ -212,7 +213,8 @@ def test_server_bytes_are_escaped():
 
 
 def test_connection_options_reach_every_request():
-    """-s, -H, -o and --auth are in each case's request."""
+    """-s, -H, -o and --auth are in each case's request, and the Host is
+    the client's: the URL's host and port."""
     seen = []
 
     def handler(conn):
@@ -229,6 +231,7 @@ def test_connection_options_reach_every_request():
     assert r.returncode == 1
     assert len(seen) == 75
     for h in seen:
+        assert h["host"] == "127.0.0.1:%d" % srv.port
         assert h["x-check"] == "1" and h["origin"] == "http://o.example"
         assert h["authorization"] == "Basic dTpw"
     # -s is offered except where the case offers none (1.4)
@@ -359,22 +362,74 @@ def test_websocketd_cat(request, tmp_path):
     assert rc == 1
 
 
-@pytest.mark.parametrize("deflate", [False, True])
-def test_wsc_listen_echo(tmp_path, deflate):
-    """wsc's own server, on the codec: every case passes."""
+# the cases that need a server that echoes every message
+ECHO_CASES = {"2.%d" % i for i in range(1, 16)} | {"3.3", "3.4", "8.1", "8.2"}
+DEFLATE_ECHO_CASES = {"7.4", "7.5", "7.6", "7.7"}
+
+
+def assert_echo_noticed_missing(rc, cases, stderr, deflate):
+    """The first echo case waits out its silence; the other cases that need
+    an echo are not run, said in one line; the rest run as usual."""
+    echo = ECHO_CASES | (DEFLATE_ECHO_CASES if deflate else set())
+    lines = stderr.decode().splitlines()
+    assert lines == ["wsc: the server does not echo: no message came back "
+                     "in case 2.1 in 5 s; the %d other cases that need an "
+                     "echo are not run" % (len(echo) - 1)], stderr
+    assert cases["2.1"]["observed"] == "nothing for 5 s (0 of 1 echoes)"
+    not_run = {c for c, o in cases.items()
+               if o["observed"] == "not run: the server does not echo"}
+    assert not_run == echo - {"2.1"}
+    assert echo <= results(cases, "fail")
+    # only that one case waited for silence; the others ran
+    assert [c for c, o in cases.items()
+            if o["observed"].startswith("nothing for")] == ["2.1"]
+    assert {"1.1", "3.1", "3.2", "4.1", "6.1"} <= results(cases, "pass")
+    assert rc == 1
+
+
+@contextlib.contextmanager
+def wsc_listen(*flags):
+    """wsc --listen on a free port, with these flags; yields the port."""
     port = free_port()
     proc = subprocess.Popen([os.environ.get("WSC", "wsc"), "-l",
-                             "127.0.0.1:%d" % port, "--echo"] +
-                            (["--deflate"] if deflate else []),
+                             "127.0.0.1:%d" % port] + list(flags),
                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
         assert wait_listening(proc, port, what="wsc -l")
-        rc, cases, summary, _ = check("ws://127.0.0.1:%d/" % port,
-                                        *(["--deflate"] if deflate else []))
-        assert summary["summary"]["cases"] == (83 if deflate else 75)
-        assert results(cases, "fail") == set()
-        assert results(cases, "non-strict") == set()
-        assert rc == 0
+        yield port
     finally:
         finish(proc)
+
+
+@pytest.mark.parametrize("deflate", [False, True])
+def test_room_that_does_not_echo_is_noticed(deflate):
+    """wsc --listen without --echo is a room: a message goes to the other
+    clients, none back to its sender."""
+    flags = ["--deflate"] if deflate else []
+    with wsc_listen(*flags) as port:
+        rc, cases, _, stderr = check("ws://127.0.0.1:%d/" % port, *flags)
+    assert_echo_noticed_missing(rc, cases, stderr, deflate)
+    assert results(cases, "fail") == ECHO_CASES | \
+        (DEFLATE_ECHO_CASES if deflate else set())
+
+
+def test_script_that_never_answers_is_noticed(request, tmp_path):
+    """websocketd with a script that reads every message and writes none."""
+    port = server_on_free_port(request, "websocketd", lambda p: [
+        "websocketd", "--port=%d" % p, "--address=127.0.0.1",
+        "--loglevel=error", "sh", "-c", "cat >/dev/null"], cwd=tmp_path)
+    rc, cases, _, stderr = check("ws://127.0.0.1:%d/" % port)
+    assert_echo_noticed_missing(rc, cases, stderr, False)
+
+
+@pytest.mark.parametrize("deflate", [False, True])
+def test_wsc_listen_echo(tmp_path, deflate):
+    """wsc's own server, on the codec: every case passes."""
+    flags = ["--deflate"] if deflate else []
+    with wsc_listen("--echo", *flags) as port:
+        rc, cases, summary, _ = check("ws://127.0.0.1:%d/" % port, *flags)
+    assert summary["summary"]["cases"] == (83 if deflate else 75)
+    assert results(cases, "fail") == set()
+    assert results(cases, "non-strict") == set()
+    assert rc == 0
