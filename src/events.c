@@ -7,22 +7,34 @@
 #include "client.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "jsonl.h"
 #include "log.h"
 #include "trace.h"
 
-#define LINE_MAX_BYTES (WSC_TRACE_MAX * 2 + 512)
+#define QUOTED_MAX (WSC_TRACE_MAX + 16)
+#define LINE_MAX_BYTES (QUOTED_MAX * 2 + 64)
 
+// Events are few (state changes, Pings, the handshake): one allocation
+// each keeps a 64 KiB handshake off the stack.
 static void emit(struct wsc *w, const char *fmt_body)
 {
 	char ts[48];
-	static char line[LINE_MAX_BYTES];  // one event at a time, one thread
+	size_t size;
+	char *line;
 
 	jsonl_timestamp(ts, sizeof(ts));
-	snprintf(line, sizeof(line), "{%s,%s}", ts, fmt_body);
+	size = strlen(ts) + strlen(fmt_body) + 4;
+	line = malloc(size);
+	if (!line) {
+		log_err("out of memory");
+		return;
+	}
+	snprintf(line, size, "{%s,%s}", ts, fmt_body);
 	output_event(&w->out, line);
+	free(line);
 }
 
 static void on_state(void *ctx, enum wsc_ready to, const char *why)
@@ -132,16 +144,26 @@ void events_ping(struct wsc_client *c, const void *data, size_t len)
 void events_handshake(struct wsc_client *c)
 {
 	const struct wsc_trace *t = c->trace;
-	static char body[LINE_MAX_BYTES - 64];
-	static char req[WSC_TRACE_MAX + 16], resp[WSC_TRACE_MAX + 16];
 	size_t head = t->resp_head;
+	char *body, *req, *resp;
 
 	if (!c->opts->jsonl || !c->opts->dump) {
 		return;
 	}
-	jsonl_quote(t->req, t->req_len, req, sizeof(req));
-	jsonl_quote(t->resp, head ? head : t->resp_len, resp, sizeof(resp));
-	snprintf(body, sizeof(body), "\"event\":\"handshake\",\"request\":%s,"
-		"\"response\":%s", req, resp);
-	emit(c->w, body);
+	body = malloc(LINE_MAX_BYTES);
+	req = malloc(QUOTED_MAX);
+	resp = malloc(QUOTED_MAX);
+	if (body && req && resp) {
+		jsonl_quote(t->req, t->req_len, req, QUOTED_MAX);
+		jsonl_quote(t->resp, head ? head : t->resp_len, resp,
+			QUOTED_MAX);
+		snprintf(body, LINE_MAX_BYTES, "\"event\":\"handshake\","
+			"\"request\":%s,\"response\":%s", req, resp);
+		emit(c->w, body);
+	} else {
+		log_err("out of memory");
+	}
+	free(body);
+	free(req);
+	free(resp);
 }

@@ -189,14 +189,14 @@ static void on_line(char *line)
 
 static char *command_generator(const char *text, int state)
 {
-	static size_t i;    // readline's generator protocol keeps state here
+	size_t *i = &repl_wsc->complete_next;   // the generator's state
 	size_t n = strlen(text);
 	const char *name;
 
 	if (!state) {
-		i = 0;
+		*i = 0;
 	}
-	while ((name = commands_name(i++))) {
+	while ((name = commands_name((*i)++))) {
 		if (!strncmp(name, text, n)) {
 			return strdup(name);
 		}

@@ -37,7 +37,7 @@ void report_begin(struct check_report *r, const char *url, size_t ncases)
 
 static void json_field(const char *name, const char *value, bool comma)
 {
-	static char q[4096];
+	char q[4096];
 
 	jsonl_quote(value, strlen(value), q, sizeof(q));
 	printf("%s\"%s\":%s", comma ? "," : "", name, q);

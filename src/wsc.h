@@ -41,6 +41,7 @@ struct wsc {
 	bool repl_started;      // readline installed (terminal to restore)
 	bool repl_active;       // taking typed input, prompt on screen
 	bool hinted;            // the REPL's how-to-leave line was shown
+	size_t complete_next;   // the REPL's command completion: next to try
 
 	struct wsc_endpoint ep; // where input goes: the connection or the room
 };
