@@ -1,5 +1,5 @@
 /*
- * sendq.c - a FIFO of frames ready for lws_write(). Pure: allocates and
+ * sendq.c - a FIFO of frames ready for the socket. Pure: allocates and
  * copies, never touches a socket.
  */
 #include "sendq.h"
@@ -7,11 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-void sendq_init(struct wsc_sendq *q, size_t budget, size_t headroom)
+void sendq_init(struct wsc_sendq *q, size_t budget)
 {
 	memset(q, 0, sizeof(*q));
 	q->budget = budget;
-	q->headroom = headroom;
 }
 
 void sendq_finish(struct wsc_sendq *q)
@@ -27,7 +26,7 @@ void sendq_finish(struct wsc_sendq *q)
 bool sendq_push(struct wsc_sendq *q, enum wsc_frame kind, bool first,
 		bool last, const void *data, size_t len)
 {
-	struct wsc_sendq_item *it = malloc(sizeof(*it) + q->headroom + len);
+	struct wsc_sendq_item *it = malloc(sizeof(*it) + len);
 
 	if (!it) {
 		return false;
@@ -39,7 +38,7 @@ bool sendq_push(struct wsc_sendq *q, enum wsc_frame kind, bool first,
 	it->rsv1 = false;
 	it->len = len;
 	if (len) {
-		memcpy(it->buf + q->headroom, data, len);
+		memcpy(it->buf, data, len);
 	}
 	if (q->tail) {
 		q->tail->next = it;

@@ -1,8 +1,7 @@
 /*
- * sendq.h - the outgoing queue between input and the socket. Each item
- * is one frame, with optional headroom before its payload (the --listen
- * room writes the frame header there; the client's encoder copies).
- * Pure: no I/O. The byte budget is a soft limit the reader obeys.
+ * sendq.h - the outgoing queue between input and the client's socket.
+ * Each item is one frame's payload; the client's encoder frames it as it
+ * copies it out. Pure: no I/O. The byte budget is a soft limit the reader obeys.
  */
 #ifndef WSC_SENDQ_H
 #define WSC_SENDQ_H
@@ -25,10 +24,10 @@ struct wsc_sendq_item {
 	bool last;      // final frame of a message (data frames only)
 	bool rsv1;      // compressed (permessage-deflate); false when pushed
 	size_t len;
-	unsigned char buf[];   // headroom, then len bytes of payload
+	unsigned char buf[];   // len bytes of payload
 };
 
-// What one queued frame costs beyond its payload (item, headroom, malloc),
+// What one queued frame costs beyond its payload (item, malloc),
 // so a flood of tiny messages is bounded too.
 #define WSC_SENDQ_OVERHEAD 64
 
@@ -38,10 +37,9 @@ struct wsc_sendq {
 	size_t cost;           // bytes + WSC_SENDQ_OVERHEAD per frame
 	size_t items;
 	size_t budget;         // sendq_full() above this
-	size_t headroom;       // bytes before each payload
 };
 
-void sendq_init(struct wsc_sendq *q, size_t budget, size_t headroom);
+void sendq_init(struct wsc_sendq *q, size_t budget);
 void sendq_finish(struct wsc_sendq *q);
 
 /* Queue one frame; data is copied. False on allocation failure. */
@@ -51,7 +49,7 @@ bool sendq_push(struct wsc_sendq *q, enum wsc_frame kind, bool first,
 /* Queue a Close frame with code (0: no code) and reason (may be NULL). */
 bool sendq_push_close(struct wsc_sendq *q, unsigned code, const char *reason);
 
-/* The oldest frame or NULL; its payload is at item->buf + headroom. */
+/* The oldest frame or NULL; its payload is at item->buf. */
 struct wsc_sendq_item *sendq_peek(const struct wsc_sendq *q);
 
 /* Drop the oldest frame. */
@@ -60,7 +58,8 @@ void sendq_pop(struct wsc_sendq *q);
 static inline unsigned char *sendq_payload(const struct wsc_sendq *q,
 		struct wsc_sendq_item *it)
 {
-	return it->buf + q->headroom;
+	(void)q;
+	return it->buf;
 }
 
 static inline bool sendq_full(const struct wsc_sendq *q)

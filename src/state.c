@@ -7,23 +7,15 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
+#include <libwebsockets.h>
 
 #include "log.h"
-
-static int64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 void state_init(struct wsc_state *s, bool show)
 {
 	memset(s, 0, sizeof(*s));
 	s->show = show;
-	s->t0_us = now_us();
+	s->t0_us = lws_now_usecs();
 	s->ready = WSC_CONNECTING;
 }
 
@@ -67,7 +59,7 @@ void state_set(struct wsc_state *s, enum wsc_ready to, const char *why_fmt,
 	if (s->hook) {
 		s->hook(s->hook_ctx, to, why);
 	}
-	log_note("[+%.3fs] %s (%d)%s%s", (double)(now_us() - s->t0_us) / 1e6,
+	log_note("[+%.3fs] %s (%d)%s%s", (double)(lws_now_usecs() - s->t0_us) / 1e6,
 		ready_names[to], (int)to, *why ? ": " : "", why);
 }
 

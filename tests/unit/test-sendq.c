@@ -1,14 +1,12 @@
 /*
  * test-sendq.c - the outgoing frame queue: FIFO order, byte accounting,
- * the budget, Close payloads, and the LWS_PRE-style headroom.
+ * the budget and Close payloads.
  */
 #include <stdbool.h>
 #include <string.h>
 
 #include "sendq.h"
 #include "tap.h"
-
-#define HEADROOM 16
 
 static const struct push_row {
 	enum wsc_frame kind;
@@ -48,7 +46,7 @@ static void test_fifo(void)
 	struct wsc_sendq q;
 	size_t bytes = 0;
 
-	sendq_init(&q, 1 << 20, HEADROOM);
+	sendq_init(&q, 1 << 20);
 	ok(sendq_empty(&q) && !sendq_full(&q) && !sendq_peek(&q) &&
 		q.bytes == 0 && q.items == 0, "new queue is empty");
 	sendq_pop(&q);
@@ -75,12 +73,8 @@ static void test_fifo(void)
 		is_int(it->first, r->first, "row %zu: first", i);
 		is_int(it->last, r->last, "row %zu: last", i);
 		is_int(it->len, r->len, "row %zu: len", i);
-		is_int(sendq_payload(&q, it) - it->buf, HEADROOM,
-			"row %zu: payload after the headroom", i);
-		// the headroom is ours to scribble on (lws_write() does)
-		memset(it->buf, 0xa5, HEADROOM);
 		is_mem(sendq_payload(&q, it), it->len, r->data, r->len,
-			"row %zu: payload intact after writing the headroom", i);
+			"row %zu: payload", i);
 		sendq_pop(&q);
 		bytes -= r->len;
 		is_int(q.bytes, bytes, "bytes after pop of row %zu", i);
@@ -109,7 +103,7 @@ static void test_budget(void)
 	const size_t o = WSC_SENDQ_OVERHEAD;
 
 	// each frame costs its payload plus WSC_SENDQ_OVERHEAD
-	sendq_init(&q, 10 + 3 * o, 0);
+	sendq_init(&q, 10 + 3 * o);
 	ok(!sendq_full(&q), "budget 10+3o: empty queue not full");
 	sendq_push(&q, WSC_FRAME_TEXT, true, true, "123456789", 9);
 	ok(!sendq_full(&q), "budget 10+3o: 9 bytes not full");
@@ -126,7 +120,7 @@ static void test_budget(void)
 		"budget 10+3o: pop of 9 bytes unfills");
 	sendq_finish(&q);
 
-	sendq_init(&q, 10 * o, 0);
+	sendq_init(&q, 10 * o);
 	for (int i = 0; i < 9; i++) {
 		sendq_push(&q, WSC_FRAME_TEXT, true, true, "", 0);
 	}
@@ -142,7 +136,7 @@ static void test_close(const struct close_row *r)
 	struct wsc_sendq_item *it;
 	const char *reason = tap_esc(r->reason);
 
-	sendq_init(&q, 1 << 20, HEADROOM);
+	sendq_init(&q, 1 << 20);
 	ok(sendq_push_close(&q, r->code, r->reason), "close %u \"%s\": push",
 		r->code, reason);
 	it = sendq_peek(&q);
@@ -170,7 +164,7 @@ static void test_close_long(void)
 	want[0] = 0x03;
 	want[1] = (char)0xe8;
 	memset(want + 2, 'r', 123);
-	sendq_init(&q, 1 << 20, HEADROOM);
+	sendq_init(&q, 1 << 20);
 	sendq_push_close(&q, 1000, reason);
 	it = sendq_peek(&q);
 	if (ok(it, "close with a 200-byte reason: pushed")) {
