@@ -1,8 +1,10 @@
 /*
  * diagnose.c - turning how a connection failed or ended into one clear
  * line: HTTP statuses, handshake faults, DNS, connect and TLS errors
- * (in the connection's trace), timeouts and close codes.
+ * (in the connection's trace), timeouts and close codes, with the advice
+ * that fits (--auth, -L, --ca or -k, wss:// for ws:// and back).
  */
+#define _GNU_SOURCE  // memmem
 #include "diagnose.h"
 
 #include <ctype.h>
@@ -15,16 +17,59 @@
 #include "httphead.h"
 #include "log.h"
 #include "trace.h"
+#include "url.h"
+
+/* The URL with the other scheme (wss:// for ws://, ws:// for wss://) and
+ * the same port, for a server that speaks the other one: into to_wss for
+ * a ws:// url_text, into to_ws for a wss:// one; the other stays "". */
+static void other_scheme(const char *url_text, char *to_wss, char *to_ws,
+		size_t size)
+{
+	struct wsc_url u;
+	const char *why;
+
+	*to_wss = *to_ws = '\0';
+	if (url_parse(url_text, &u, &why)) {
+		u.tls = !u.tls;
+		url_format(&u, u.tls ? to_wss : to_ws, (unsigned)size);
+	}
+}
+
+/* Whether the server answered a plain request in TLS: a TLS record, an
+ * alert (21) or a handshake (22) of version 3.x (TLS 1.0 to 1.3). */
+static bool answered_in_tls(const struct wsc_trace *t)
+{
+	const unsigned char *p = (const unsigned char *)t->resp + t->resp_server;
+
+	return t->resp_len - t->resp_server >= 2 && (p[0] == 21 || p[0] == 22) &&
+		p[1] == 3;
+}
+
+/* Whether a 400 says that the port expects TLS, as web servers word it:
+ * nginx "The plain HTTP request was sent to HTTPS port", Go "Client sent
+ * an HTTP request to an HTTPS server", Apache "You're speaking plain HTTP
+ * to an SSL-enabled server port". */
+static bool refused_as_not_tls(const struct wsc_trace *t, int status)
+{
+	const char *body = t->resp + t->resp_head;
+	size_t len = t->resp_head ? t->resp_len - t->resp_head : 0;
+
+	return status == 400 && (memmem(body, len, "HTTPS", 5) ||
+		memmem(body, len, "SSL", 3));
+}
 
 void diagnose_cause(const struct wsc_trace *t, const struct wsc_opts *o,
 		const char *url_text, const char *cce, bool timed_out,
 		int status, char *out, size_t size)
 {
 	const char *auth = httphead_get(&t->head, "WWW-Authenticate");
+	char to_wss[WSC_URL_HOST_MAX + WSC_URL_PATH_MAX + 32];
+	char to_ws[sizeof(to_wss)];
 
 	if (!auth) {
 		auth = "";
 	}
+	other_scheme(url_text, to_wss, to_ws, sizeof(to_wss));
 	if (timed_out) {
 		bool tried = !t->req_len && *t->attempts;
 
@@ -42,6 +87,9 @@ void diagnose_cause(const struct wsc_trace *t, const struct wsc_opts *o,
 		snprintf(out, size, "handshake rejected: HTTP 401 Unauthorized%s%s%s",
 			*auth ? " (WWW-Authenticate: " : "", auth, *auth ?
 			"; try --auth)" : "");
+	} else if (*to_wss && refused_as_not_tls(t, status)) {
+		snprintf(out, size, "handshake rejected: HTTP 400 Bad Request (the "
+			"server expects TLS on this port; try %s)", to_wss);
 	} else if (status >= 200 && status < 300) {
 		snprintf(out, size, "handshake rejected: HTTP %d %s: not upgraded "
 			"(is this a WebSocket endpoint?)", status,
@@ -49,6 +97,9 @@ void diagnose_cause(const struct wsc_trace *t, const struct wsc_opts *o,
 	} else if (status && status != 101) {
 		snprintf(out, size, "handshake rejected: HTTP %d%s%s", status,
 			*httphead_reason(status) ? " " : "", httphead_reason(status));
+	} else if (!status && *to_wss && answered_in_tls(t)) {
+		snprintf(out, size, "%s: the server speaks TLS on this port (try "
+			"%s)", url_text, to_wss);
 	} else if (!strncmp(cce, "handshake failed: ", 18)) {
 		snprintf(out, size, "%s", cce);
 	} else if (*t->resolve_error) {
@@ -59,15 +110,23 @@ void diagnose_cause(const struct wsc_trace *t, const struct wsc_opts *o,
 		snprintf(out, size, "%s: connect failed: %s", o->unix_socket ?
 			o->unix_socket : url_text, *t->attempts ?
 			t->attempts : strerror(t->connect_errno));
+	} else if (*t->tls_error && t->tls_fault == TLS_FAULT_PLAIN_HTTP &&
+			*to_ws) {
+		snprintf(out, size, "%s: TLS handshake failed: %s; try %s",
+			url_text, t->tls_error, to_ws);
 	} else if (*t->tls_error) {
+		// only a chain not trusted is one that --ca or -k can help
 		snprintf(out, size, "%s: TLS handshake failed: %s%s",
-			url_text, t->tls_error, o->insecure || o->ca ? "" :
-			" (use --ca FILE to trust it, or -k to skip verification)");
+			url_text, t->tls_error, t->tls_fault != TLS_FAULT_TRUST ||
+			o->insecure || o->ca ? "" : " (use --ca FILE to trust "
+			"it, or -k to skip verification)");
 	} else if (t->t_tls_start && !t->t_tls_done) {
 		snprintf(out, size, "%s: TLS handshake failed", url_text);
 	} else if (t->req_len && !t->head.len) {
 		snprintf(out, size, "%s: the server closed the connection during "
-			"the handshake", url_text);
+			"the handshake%s%s%s", url_text, *to_wss ? " (if it "
+			"expects TLS on this port, try " : "", to_wss,
+			*to_wss ? ")" : "");
 	} else if (t->req_len) {
 		snprintf(out, size, "%s: incomplete handshake response",
 			url_text);

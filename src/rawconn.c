@@ -274,6 +274,7 @@ static void tls_failed(struct rawconn *c)
 	if (c->trace) {
 		snprintf(c->trace->tls_error, sizeof(c->trace->tls_error),
 			"%s", tls_error(c->tls));
+		c->trace->tls_fault = tls_fault(c->tls);
 	}
 	fail(c, "TLS handshake failed: %s", tls_error(c->tls));
 }

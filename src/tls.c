@@ -35,6 +35,8 @@ struct tls_conn {
 	size_t fed;
 	size_t retry;		// a record tls_write must offer again
 	bool done, failed, eof, closed, notified, cert_requested;
+	enum tls_fault fault;
+	char names[200];	// client: the names of a certificate for others
 	char why[320];
 };
 
@@ -108,7 +110,8 @@ static int verify_cb(int ok, X509_STORE_CTX *store)
 	if (!c) {
 		return ok;
 	}
-	return tlsconf_verify_host(store, ok, c->host) ? 0 : ok;
+	return tlsconf_verify_host(store, ok, c->host, c->names,
+		sizeof(c->names)) ? 0 : ok;
 }
 
 // called only when the server asks for a certificate and we have none
@@ -397,9 +400,16 @@ static int fail(struct tls_conn *c, int sslerr)
 	int r = ERR_GET_REASON(e);
 
 	c->failed = true;
+	c->fault = TLS_FAULT_OTHER;
 	if (!c->ctx->o.server && !c->ctx->o.insecure && v != X509_V_OK) {
-		snprintf(c->why, sizeof(c->why), "%s",
-			X509_verify_cert_error_string(v));
+		bool host = v == X509_V_ERR_HOSTNAME_MISMATCH ||
+			v == X509_V_ERR_IP_ADDRESS_MISMATCH;
+
+		c->fault = host ? TLS_FAULT_HOST : TLS_FAULT_TRUST;
+		snprintf(c->why, sizeof(c->why), "%s%s%s%s",
+			X509_verify_cert_error_string(v), host && *c->names ?
+			" (the certificate is for " : "", host ? c->names : "",
+			host && *c->names ? ")" : "");
 	} else if (c->ctx->o.server && c->ctx->o.client_ca && v != X509_V_OK) {
 		snprintf(c->why, sizeof(c->why), "client certificate: %s",
 			X509_verify_cert_error_string(v));
@@ -422,9 +432,11 @@ static int fail(struct tls_conn *c, int sslerr)
 		}
 	} else if (!c->done && c->fed && (c->first < 20 || c->first > 23)) {
 		// not a TLS record at all (change_cipher_spec .. application)
+		c->fault = (c->ctx->o.server ? c->first == 'G' ||
+			c->first == 'P' || c->first == 'H' : c->first == 'H') ?
+			TLS_FAULT_PLAIN_HTTP : TLS_FAULT_NOT_TLS;
 		snprintf(c->why, sizeof(c->why), "%s does not speak TLS%s", peer,
-			(c->ctx->o.server ? c->first == 'G' || c->first == 'P' ||
-			c->first == 'H' : c->first == 'H') ?
+			c->fault == TLS_FAULT_PLAIN_HTTP ?
 			" (it speaks plain HTTP)" : "");
 	} else if (c->eof && (sslerr == SSL_ERROR_SYSCALL || sslerr ==
 			SSL_ERROR_ZERO_RETURN || r == SSL_R_UNEXPECTED_EOF_WHILE_READING)) {
@@ -575,6 +587,11 @@ int tls_close(struct tls_conn *c)
 const char *tls_error(const struct tls_conn *c)
 {
 	return c->why;
+}
+
+enum tls_fault tls_fault(const struct tls_conn *c)
+{
+	return c->failed ? c->fault : TLS_FAULT_OTHER;
 }
 
 bool tls_close_notify_seen(const struct tls_conn *c)

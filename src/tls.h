@@ -19,7 +19,9 @@
  * names only (RFC 6066: never for literals); -k verifies nothing. Every
  * failure leaves one cause in tls_error(), worded as wsc words it after
  * "TLS handshake failed: " (OpenSSL's verify strings: "self-signed
- * certificate", "certificate has expired", "hostname mismatch", ...).
+ * certificate", "certificate has expired", "hostname mismatch", ...; a
+ * host mismatch also lists the names the certificate holds), and its kind
+ * in tls_fault().
  * A server mode (certificate, key, optional client CA) lets the unit
  * tests run both ends of a TLS handshake in memory; --listen serves plain
  * ws:// and does not use it.
@@ -102,6 +104,16 @@ int tls_close(struct tls_conn *conn);
 
 /* The cause of the last failure ("" if none). */
 const char *tls_error(const struct tls_conn *conn);
+
+/* What kind of failure that cause is, for the advice that goes with it. */
+enum tls_fault {
+	TLS_FAULT_OTHER,	// none, or one no option of wsc's changes
+	TLS_FAULT_TRUST,	// the chain is not trusted (--ca, -k)
+	TLS_FAULT_HOST,		// the certificate is for other names
+	TLS_FAULT_NOT_TLS,	// the peer answered with something else
+	TLS_FAULT_PLAIN_HTTP,	// the peer answered in plain HTTP
+};
+enum tls_fault tls_fault(const struct tls_conn *conn);
 /* Whether the peer's close_notify came (TLS_EOF clean, not truncated). */
 bool tls_close_notify_seen(const struct tls_conn *conn);
 /* Server side: the SNI host name the client sent, NULL if none. */

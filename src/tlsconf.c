@@ -258,8 +258,70 @@ bool tlsconf_host_name(const char *host, char *out, size_t size, bool *ip)
 	return true;
 }
 
+#define NAMES_SHOWN 4
+
+// One subjectAltName entry as text, other bytes than printable ASCII as
+// '?' (the certificate is the server's to write); false: not a name.
+static bool san_text(const GENERAL_NAME *g, char *out, size_t size)
+{
+	const unsigned char *p;
+	int n;
+
+	if (g->type == GEN_DNS) {
+		p = ASN1_STRING_get0_data(g->d.dNSName);
+		n = ASN1_STRING_length(g->d.dNSName);
+		snprintf(out, size, "%.*s", n, (const char *)p);
+		for (char *q = out; *q; q++) {
+			*q = *q > ' ' && *q < 127 ? *q : '?';
+		}
+		return true;
+	}
+	if (g->type != GEN_IPADD) {
+		return false;
+	}
+	p = ASN1_STRING_get0_data(g->d.iPAddress);
+	n = ASN1_STRING_length(g->d.iPAddress);
+	return (n == 4 || n == 16) && inet_ntop(n == 4 ? AF_INET : AF_INET6,
+		p, out, (socklen_t)size);
+}
+
+/* The DNS and IP names the certificate holds, for the mismatch's line:
+ * the first NAMES_SHOWN that fit in size, then "and N more" for the rest
+ * ("" when it holds none). */
+static void cert_names(X509 *x, char *out, size_t size)
+{
+	GENERAL_NAMES *sans = X509_get_ext_d2i(x, NID_subject_alt_name, NULL,
+		NULL);
+	size_t len = 0, shown = 0, more = 0;
+	char name[256];
+
+	*out = '\0';
+	for (int i = 0; i < sk_GENERAL_NAME_num(sans); i++) {
+		size_t n;
+
+		if (!san_text(sk_GENERAL_NAME_value(sans, i), name,
+				sizeof(name))) {
+			continue;
+		}
+		n = strlen(name);
+		// room kept for ", " and " and N more"
+		if (shown == NAMES_SHOWN || len + n + 2 + 20 >= size) {
+			more++;
+			continue;
+		}
+		len += (size_t)snprintf(out + len, size - len, "%s%s",
+			shown ? ", " : "", name);
+		shown++;
+	}
+	GENERAL_NAMES_free(sans);
+	if (more) {
+		snprintf(out + len, size - len, "%sand %zu more", shown ? " " :
+			"", more);
+	}
+}
+
 int tlsconf_verify_host(void *x509_store_ctx, int preverify_ok,
-	const char *host)
+	const char *host, char *names, size_t size)
 {
 	X509_STORE_CTX *ctx = x509_store_ctx;
 	X509 *leaf = X509_STORE_CTX_get0_cert(ctx);
@@ -289,5 +351,8 @@ int tlsconf_verify_host(void *x509_store_ctx, int preverify_ok,
 	}
 	X509_STORE_CTX_set_error(ctx, ip ? X509_V_ERR_IP_ADDRESS_MISMATCH :
 		X509_V_ERR_HOSTNAME_MISMATCH);
+	if (names && size) {
+		cert_names(leaf, names, size);
+	}
 	return 1;
 }

@@ -30,8 +30,10 @@ bool tlsconf_host_name(const char *host, char *out, size_t size, bool *ip);
  * it checks an IPv6 literal as the name "["; this check replaces its
  * verdict on the host, and only on the host. Returns what the callback
  * returns: 0 to go on, 1 to fail the handshake with the error set. Also
- * the host check of tls.c's own verify callback. */
+ * the host check of tls.c's own verify callback. On a mismatch, names
+ * (unless NULL) gets the DNS and IP names the certificate holds, the
+ * first few and then "and N more" ("localhost, 127.0.0.1"). */
 int tlsconf_verify_host(void *x509_store_ctx, int preverify_ok,
-	const char *host);
+	const char *host, char *names, size_t size);
 
 #endif

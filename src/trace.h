@@ -25,6 +25,7 @@
 
 #include "handshake.h"
 #include "httphead.h"
+#include "tls.h"
 
 #define WSC_TRACE_MAX (32 * 1024)
 
@@ -50,6 +51,7 @@ struct wsc_trace {
 	int64_t t_response;     // the response head was complete
 
 	char tls_error[256];    // why the TLS handshake failed
+	enum tls_fault tls_fault;       // and what kind of failure that is
 	int connect_errno;      // why connect() failed
 	char resolve_error[128];  // why the name did not resolve
 	char resolve_host[256];   // that name (the proxy's with --proxy)
@@ -71,6 +73,7 @@ static inline void trace_reset(struct wsc_trace *t, int64_t now_us)
 	t->tls_error[0] = t->resolve_error[0] = t->attempts[0] = '\0';
 	t->resolve_host[0] = '\0';
 	t->connect_errno = 0;
+	t->tls_fault = TLS_FAULT_OTHER;
 	t->t_start = now_us;
 }
 

@@ -576,8 +576,10 @@ def test_server_closes_mid_handshake():
     with RawServer(handler) as srv:
         r = run([srv.url], input="")
         rd = run(["-D", srv.url], input="")
+    # a TLS server closes so on a request in plain text: hence the advice
     cause = "wsc: %s: the server closed the connection during the " \
-        "handshake" % srv.url
+        "handshake (if it expects TLS on this port, try %s)" % (
+            srv.url, srv.url.replace("ws:", "wss:"))
     assert cause_only(r) == cause
     assert r.stderr.decode() == cause + "\n"
     assert cause_only(rd) == cause

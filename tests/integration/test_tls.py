@@ -1,12 +1,13 @@
 """TLS (wss://): certificates and host names are verified by default; -k
 turns that off; --ca, --cert and --key. Every certificate is made at test
 time with the openssl command into a temporary directory; the servers are
-python3-websockets echo servers wrapped in ssl (servers/websockets_echo.py --tls)."""
+python3-websockets echo servers wrapped in ssl (servers/websockets_echo.py --tls),
+and, where what a kind of server answers matters, openssl s_server and nginx."""
 import subprocess
 
 import pytest
 
-from harness import WSC, run, python_server
+from harness import WSC, run, python_server, server_on_free_port
 from wsproto import RawServer
 from test_redirect_proxy_unix import ConnectProxy, ipv6_loopback, redirector
 
@@ -40,7 +41,8 @@ def pki(tmp_path_factory):
     wrong.pem for another name signed by the CA; ip.pem for the addresses
     ::1 and 127.0.0.1 only (IP SANs, no DNS name) and bracket.pem for the
     DNS name "[" (what libwebsockets 4.1 checked for "[::1]"), both signed
-    by the CA; self.pem self-signed for localhost and 127.0.0.1;
+    by the CA; many.pem for four DNS names and two addresses, none of them
+    a loopback one, signed by the CA; self.pem self-signed for localhost and 127.0.0.1;
     client.pem, a client certificate from the CA."""
     d = tmp_path_factory.mktemp("pki")
     openssl("req", "-x509", "-newkey", "ec", "-pkeyopt",
@@ -59,6 +61,10 @@ def pki(tmp_path_factory):
          "basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
     make_key_csr(d, "bracket", "wsc test bracket")
     sign(d, "bracket", "subjectAltName=DNS:[\n"
+         "basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
+    make_key_csr(d, "many", "wsc test many")
+    sign(d, "many", "subjectAltName=DNS:a.example,DNS:b.example,"
+         "IP:10.0.0.1,DNS:c.example,DNS:d.example,IP:::2\n"
          "basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
     make_key_csr(d, "client", "wsc test client")
     sign(d, "client", "basicConstraints=CA:FALSE\n"
@@ -204,19 +210,47 @@ def test_ipv4_literal_matches_ip_san(pki, ip_only):
 
 def test_ipv6_literal_against_dns_san_fails(pki, v6_wrong_host):
     r = echo(["--ca", str(pki / "ca.pem")], v6_wrong_host, "[::1]")
-    assert_tls_cause(r, v6_wrong_host, "[::1]", "IP address mismatch")
+    assert_tls_cause(r, v6_wrong_host, "[::1]", "IP address mismatch (the "
+                     "certificate is for wrong.example)")
 
 
 def test_ipv6_literal_not_checked_as_the_name_bracket(pki, v6_bracket):
     """A trusted certificate for the DNS name "[" is not one for [::1]."""
     r = echo(["--ca", str(pki / "ca.pem")], v6_bracket, "[::1]")
-    assert_tls_cause(r, v6_bracket, "[::1]", "IP address mismatch")
+    assert_tls_cause(r, v6_bracket, "[::1]", "IP address mismatch (the "
+                     "certificate is for [)")
 
 
 def test_name_not_matched_by_ip_san(pki, ip_only):
     """localhost resolves to 127.0.0.1, but the certificate names no host."""
     r = echo(["--ca", str(pki / "ca.pem")], ip_only, "localhost")
-    assert_tls_cause(r, ip_only, "localhost", "hostname mismatch")
+    assert_tls_cause(r, ip_only, "localhost", "hostname mismatch (the "
+                     "certificate is for ::1, 127.0.0.1)")
+
+
+# --- a mismatch names the names the certificate holds ---
+
+@pytest.fixture(scope="module")
+def many_names(request, pki):
+    return tls_server(request, pki, "many")
+
+
+def test_host_mismatch_lists_the_certificates_names(pki, wrong_host):
+    """No --ca or -k advice either: the name is what is wrong."""
+    r = echo(["--ca", str(pki / "ca.pem")], wrong_host)
+    assert_tls_cause(r, wrong_host, "127.0.0.1", "IP address mismatch (the "
+                     "certificate is for wrong.example)")
+
+
+@pytest.mark.parametrize("host,what", [("localhost", "hostname"),
+                                       ("127.0.0.1", "IP address")])
+def test_host_mismatch_lists_the_first_names_then_how_many_more(
+        pki, many_names, host, what):
+    """DNS and IP names in the certificate's order, the first four."""
+    r = echo(["--ca", str(pki / "ca.pem")], many_names, host)
+    assert_tls_cause(r, many_names, host, "%s mismatch (the certificate is "
+                     "for a.example, b.example, 10.0.0.1, c.example and 2 "
+                     "more)" % what)
 
 
 def test_ipv6_literal_wrong_host_accepted_with_insecure(v6_wrong_host):
@@ -382,3 +416,130 @@ def test_redirect_ws_to_wss_self_signed_fails(self_signed):
 
 def test_redirect_ws_to_wss_self_signed_with_insecure(self_signed):
     assert_echoed(redirect_to(self_signed, ["-k"]))
+
+
+# --- wss:// to a server that does not speak TLS: no certificate advice ---
+
+@pytest.fixture(scope="module")
+def plain(request):
+    s = python_server("websockets_echo.py")
+    request.addfinalizer(s.close)
+    return s
+
+
+def test_wss_to_plain_http_server_suggests_ws(plain):
+    """--ca or -k cannot help a server that speaks no TLS; it answered in
+    HTTP, so ws:// on the same port is what to try."""
+    r = echo([], plain)
+    assert_tls_cause(r, plain, "127.0.0.1", "the server does not speak TLS "
+                     "(it speaks plain HTTP); try ws://127.0.0.1:%d/"
+                     % plain.port)
+
+
+def test_wss_to_server_speaking_neither_tls_nor_http_suggests_nothing():
+    """An SSH server's banner: neither certificates nor ws:// would help."""
+    def banner(conn):
+        conn.sock.recv(4096)                    # the ClientHello
+        conn.sock.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+        while conn.sock.recv(4096):             # until wsc closes
+            pass
+
+    with RawServer(banner) as rs:
+        r = run([rs.url.replace("ws:", "wss:")], input=MSG)
+    assert_tls_cause(r, rs, "127.0.0.1", "the server does not speak TLS")
+
+
+# --- ws:// to a server that speaks TLS: try wss:// ---
+
+def s_server(request, pki):
+    """openssl s_server on a free port with server.pem; its port."""
+    return server_on_free_port(request, "openssl s_server", lambda port: [
+        "openssl", "s_server", "-quiet", "-www", "-accept",
+        "127.0.0.1:%d" % port, "-cert", str(pki / "server.pem"),
+        "-key", str(pki / "server.key")])
+
+
+NGINX_CONF = """daemon off;
+master_process off;
+pid %(dir)s/nginx.pid;
+error_log %(dir)s/error.log;
+events {}
+http {
+    access_log off;
+    client_body_temp_path %(dir)s;
+    proxy_temp_path %(dir)s;
+    fastcgi_temp_path %(dir)s;
+    uwsgi_temp_path %(dir)s;
+    scgi_temp_path %(dir)s;
+    server {
+        listen 127.0.0.1:%(port)d ssl;
+        ssl_certificate %(pki)s/server.pem;
+        ssl_certificate_key %(pki)s/server.key;
+        location / { return 200 "hello"; }
+    }
+}
+"""
+
+
+def nginx(request, tmp_path, pki):
+    """nginx with TLS on a free port; its port."""
+    conf = tmp_path / "nginx.conf"
+
+    def argv(port):
+        conf.write_text(NGINX_CONF % dict(dir=tmp_path, port=port, pki=pki))
+        return ["nginx", "-c", str(conf), "-e", str(tmp_path / "error.log")]
+    return server_on_free_port(request, "nginx", argv)
+
+
+@pytest.mark.parametrize("peer", ["websockets", "s_server"])
+def test_ws_to_tls_server_that_closes_suggests_wss(request, pki, ca_signed,
+                                                    peer):
+    """Python's ssl and OpenSSL's s_server close at once, without a byte,
+    on a request in plain text; so may a plain server, hence the "if"."""
+    port = ca_signed.port if peer == "websockets" else s_server(request, pki)
+    r = run(["ws://127.0.0.1:%d/" % port], input=MSG)
+    assert_one_error_line(r)
+    assert r.stderr.decode() == "wsc: ws://127.0.0.1:%d/: the server closed " \
+        "the connection during the handshake (if it expects TLS on this " \
+        "port, try wss://127.0.0.1:%d/)\n" % (port, port)
+
+
+def test_ws_to_nginx_tls_port_suggests_wss(request, tmp_path, pki):
+    """nginx answers 400 "The plain HTTP request was sent to HTTPS port"."""
+    port = nginx(request, tmp_path, pki)
+    r = run(["ws://127.0.0.1:%d/" % port], input=MSG)
+    assert r.returncode == 1, r.stderr
+    lines = r.stderr.decode().splitlines()
+    assert lines[-1] == "wsc: handshake rejected: HTTP 400 Bad Request (the " \
+        "server expects TLS on this port; try wss://127.0.0.1:%d/)" % port
+    assert any("HTTPS port" in l for l in lines[:-1]), r.stderr
+
+
+def test_plain_400_gets_no_tls_advice():
+    """The advice comes from what the 400 says, not from its status."""
+    def refuse(conn):
+        conn.read_request()
+        conn.reject("400 Bad Request", body=b"missing Sec-WebSocket-Key")
+
+    with RawServer(refuse) as rs:
+        r = run([rs.url], input=MSG)
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.decode().splitlines()[-1] == \
+        "wsc: handshake rejected: HTTP 400 Bad Request"
+
+
+@pytest.mark.parametrize("record", [b"\x15\x03\x01\x00\x02\x02\x46",
+                                    b"\x16\x03\x03\x00\x01\x00"],
+                         ids=["alert", "handshake"])
+def test_ws_answered_with_a_tls_record_suggests_wss(record):
+    """A TLS stack that answers plain text with a record (an alert or a
+    handshake one, version 3.x) is known to speak TLS: no "if"."""
+    def answer(conn):
+        conn.read_request()
+        conn.send_raw(record)
+
+    with RawServer(answer) as rs:
+        r = run([rs.url], input=MSG)
+    assert_one_error_line(r)
+    assert r.stderr.decode() == "wsc: %s: the server speaks TLS on this " \
+        "port (try wss://127.0.0.1:%d/)\n" % (rs.url, rs.port)

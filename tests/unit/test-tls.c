@@ -44,7 +44,7 @@ static const char *path(const char *name)
 }
 
 static const char *const files[] = { "ca", "ca2", "server", "wrong", "ip",
-	"expired", "self", "other", "client", "client2" };
+	"expired", "self", "other", "client", "client2", "long" };
 #define NFILES (sizeof(files) / sizeof(files[0]))
 
 // dir/name.pem or dir/name.key, for a name in files[] (stable pointers)
@@ -133,6 +133,10 @@ static X509 *make(const char *name, const char *cn, const char *san,
 	return x;
 }
 
+// a DNS name of 68 characters
+#define LONG_NAME(c) c c c c c c c c c c c c c c c c c c c c c c c c c c c c \
+	c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c ".example"
+
 static void make_pki(void)
 {
 	const long day = 86400;
@@ -165,6 +169,10 @@ static void make_pki(void)
 			"clientAuth", NULL),
 		make("client2", "another client", NULL, ca2_cert, ca2_key, 0,
 			day, "clientAuth", NULL),
+		// three long names: more than a mismatch's line has room for
+		make("long", "long names", "DNS:" LONG_NAME("a") ",DNS:"
+			LONG_NAME("b") ",DNS:" LONG_NAME("c"), ca_cert, ca_key,
+			0, day, "serverAuth", NULL),
 	};
 	for (size_t i = 0; i < sizeof(x) / sizeof(x[0]); i++) {
 		X509_free(x[i]);
@@ -331,14 +339,27 @@ static void test_causes(void)
 {
 	struct tls_opts co = { .ca = pem("ca") };
 	struct pair p;
-	static const struct { const char *host, *cert, *why; } rows[] = {
-		{ "localhost", "self", "self-signed certificate" },
-		{ "localhost", "expired", "certificate has expired" },
-		{ "localhost", "wrong", "hostname mismatch" },
-		{ "localhost", "ip", "hostname mismatch" },
-		{ "127.0.0.1", "wrong", "IP address mismatch" },
-		{ "[::1]", "wrong", "IP address mismatch" },
-		{ "localhost", "other", "unable to get local issuer certificate" },
+	static const struct {
+		const char *host, *cert, *why;
+		enum tls_fault fault;
+	} rows[] = {
+		{ "localhost", "self", "self-signed certificate",
+			TLS_FAULT_TRUST },
+		{ "localhost", "expired", "certificate has expired",
+			TLS_FAULT_TRUST },
+		{ "localhost", "wrong", "hostname mismatch (the certificate is "
+			"for wrong.example)", TLS_FAULT_HOST },
+		{ "localhost", "ip", "hostname mismatch (the certificate is for "
+			"127.0.0.1, ::1)", TLS_FAULT_HOST },
+		{ "127.0.0.1", "wrong", "IP address mismatch (the certificate is "
+			"for wrong.example)", TLS_FAULT_HOST },
+		{ "[::1]", "wrong", "IP address mismatch (the certificate is for "
+			"wrong.example)", TLS_FAULT_HOST },
+		{ "localhost", "long", "hostname mismatch (the certificate is for "
+			LONG_NAME("a") ", " LONG_NAME("b") " and 1 more)",
+			TLS_FAULT_HOST },
+		{ "localhost", "other", "unable to get local issuer certificate",
+			TLS_FAULT_TRUST },
 	};
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -346,6 +367,8 @@ static void test_causes(void)
 			-1, "%s with %s.pem: refused", rows[i].host,
 			rows[i].cert);
 		is_str(p.why, rows[i].why, "  cause: %s", rows[i].why);
+		is_int(p.c ? (int)tls_fault(p.c) : -1, (int)rows[i].fault,
+			"  its kind: %d", (int)rows[i].fault);
 		pair_free(&p);
 	}
 	// -k accepts every one of them
@@ -409,13 +432,19 @@ static void test_alerts_and_not_tls(void)
 	struct tls_opts co = { .ca = pem("ca") };
 	struct pair p;
 	char buf[64];
-	static const struct { bool server; const char *bytes, *why; } rows[] = {
+	static const struct {
+		bool server;
+		const char *bytes, *why;
+		enum tls_fault fault;
+	} rows[] = {
 		{ false, "HTTP/1.1 400 Bad Request\r\n\r\n",
-			"the server does not speak TLS (it speaks plain HTTP)" },
+			"the server does not speak TLS (it speaks plain HTTP)",
+			TLS_FAULT_PLAIN_HTTP },
 		{ false, "SSH-2.0-OpenSSH_9.2\r\n",
-			"the server does not speak TLS" },
+			"the server does not speak TLS", TLS_FAULT_NOT_TLS },
 		{ true, "GET / HTTP/1.1\r\nHost: x\r\n\r\n",
-			"the client does not speak TLS (it speaks plain HTTP)" },
+			"the client does not speak TLS (it speaks plain HTTP)",
+			TLS_FAULT_PLAIN_HTTP },
 	};
 
 	pair_open(&p, co, "localhost", "server", NULL);
@@ -437,6 +466,8 @@ static void test_alerts_and_not_tls(void)
 		is_int(tls_handshake(c), TLS_ERROR, "%s",
 			tap_esc(rows[i].bytes));
 		is_str(tls_error(c), rows[i].why, "  cause: %s", rows[i].why);
+		is_int((int)tls_fault(c), (int)rows[i].fault, "  its kind: %d",
+			(int)rows[i].fault);
 		is_int(tls_read(c, buf, sizeof(buf)), TLS_ERROR,
 			"  and reads fail after");
 		pair_free(&p);
