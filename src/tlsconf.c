@@ -37,9 +37,8 @@ static const char *reason(const char *fallback)
  * at most DEVICE_MAX bytes, so that one that never ends cannot hang wsc. */
 static BIO *read_device(const char *path, char *why, size_t size)
 {
-	static char buf[DEVICE_MAX + 1];
-	size_t len = 0;
-	ssize_t n = 1;
+	char chunk[16 * 1024];
+	size_t len = 0, n;
 	FILE *f = fopen(path, "r");
 	BIO *b;
 
@@ -47,20 +46,23 @@ static BIO *read_device(const char *path, char *why, size_t size)
 		snprintf(why, size, "%s", strerror(errno));
 		return NULL;
 	}
-	while (len < sizeof(buf) && (n = (ssize_t)fread(buf + len, 1,
-			sizeof(buf) - len, f)) > 0) {
-		len += (size_t)n;
+	b = BIO_new(BIO_s_mem());
+	while (b && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		len += n;
+		if (len > DEVICE_MAX) {
+			fclose(f);
+			BIO_free(b);
+			snprintf(why, size, "larger than %d KiB", DEVICE_MAX / 1024);
+			return NULL;
+		}
+		if (BIO_write(b, chunk, (int)n) != (int)n) {
+			BIO_free(b);
+			b = NULL;
+		}
 	}
 	fclose(f);
-	if (len > DEVICE_MAX) {
-		snprintf(why, size, "larger than %d KiB", DEVICE_MAX / 1024);
-		return NULL;
-	}
-	b = BIO_new(BIO_s_mem());
-	if (!b || BIO_write(b, buf, (int)len) != (int)len) {
-		BIO_free(b);
+	if (!b) {
 		snprintf(why, size, "out of memory");
-		return NULL;
 	}
 	return b;
 }
