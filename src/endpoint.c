@@ -3,6 +3,20 @@
  */
 #include "endpoint.h"
 
+void endpoint_start(const struct wsc_endpoint *ep)
+{
+	if (ep->ops->start) {
+		ep->ops->start(ep->ctx);
+	}
+}
+
+void endpoint_stop(const struct wsc_endpoint *ep)
+{
+	if (ep->ops->stop) {
+		ep->ops->stop(ep->ctx);
+	}
+}
+
 bool endpoint_send(const struct wsc_endpoint *ep, enum wsc_frame kind,
 	const void *data, size_t len, bool first, bool last)
 {

@@ -1,7 +1,7 @@
 /*
  * endpoint.h - what the session's input talks to, and what it may ask of
  * the session in turn: the client connection (client.c) or the room of
- * --listen (server.c). The stdin reader (input.c), the REPL (repl.c) and
+ * --listen (room.c). The stdin reader (input.c), the REPL (repl.c) and
  * /send (sendfile.c) call only the ops, so they know neither the
  * connection nor the room; an endpoint calls back only through the
  * wsc_input_calls it is given at set-up, so it knows neither stdin nor
@@ -41,9 +41,10 @@ struct wsc_endpoint_ops {
 	 * input is adopted on. NULL after saying why. */
 	struct lws_vhost *(*attach)(void *ctx, struct lws_context *lc,
 		struct lws_context_creation_info *info);
-	/* Input is started: begin (connect). */
+	/* Input is started: begin (connect). NULL: nothing to begin. */
 	void (*start)(void *ctx);
-	/* The loop is over: end what is left, before the context goes. */
+	/* The loop is over: end what is left, before the context goes.
+	 * NULL: nothing to end. */
 	void (*stop)(void *ctx);
 	/* Take a piece of a message (first, last: its ends; a control frame
 	 * is one whole piece). False after saying why (out of memory). */
@@ -77,6 +78,8 @@ struct wsc_endpoint {
 };
 
 /* The calls, on an endpoint. */
+void endpoint_start(const struct wsc_endpoint *ep);
+void endpoint_stop(const struct wsc_endpoint *ep);
 bool endpoint_send(const struct wsc_endpoint *ep, enum wsc_frame kind,
 	const void *data, size_t len, bool first, bool last);
 void endpoint_wake(const struct wsc_endpoint *ep);

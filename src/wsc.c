@@ -102,7 +102,7 @@ bool wsc_run(struct wsc *w, struct lws_context_creation_info *info,
 		ok = input_start(w, vh, sigfd);
 	}
 	if (ok) {
-		w->ep.ops->start(w->ep.ctx);
+		endpoint_start(&w->ep);
 		while (!w->done) {
 			if (lws_service(w->ctx, 0) < 0) {
 				break;
@@ -110,7 +110,7 @@ bool wsc_run(struct wsc *w, struct lws_context_creation_info *info,
 		}
 	}
 	if (vh) {
-		w->ep.ops->stop(w->ep.ctx);
+		endpoint_stop(&w->ep);
 		output_flush(&w->out);
 		repl_finish(w);
 	}
