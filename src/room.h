@@ -30,6 +30,8 @@
 #include "roomz.h"
 #include "wsc.h"
 
+struct listening;               // the listening addresses (server.c)
+
 enum peer_state {
 	PEER_HEAD,              // reading the request head
 	PEER_ANSWER,            // writing an HTTP answer, then linger
@@ -92,6 +94,7 @@ struct room {
 	lws_sorted_usec_list_t sul_close;   // --close-timeout
 	char host[128];         // the HOST of --listen, for the Origin rule
 	int port;               // and its PORT
+	struct listening *listening;    // its addresses (server.c)
 	struct admit_limits lim;
 	unsigned long conns;    // connections counted against max_clients
 	unsigned long surplus;  // connections being answered 503

@@ -164,6 +164,14 @@ struct listen_addr {
 	char numeric[INET6_ADDRSTRLEN];
 };
 
+// What the listening vhosts point to (lws keeps pointers to each vhost's
+// name and interface): it lives as long as the room, on server_run()'s
+// stack.
+struct listening {
+	struct listen_addr a[LISTEN_MAX];
+	char vname[LISTEN_MAX][24];
+};
+
 static const char *resolve(const char *host, struct listen_addr *a,
 		size_t *n)
 {
@@ -239,12 +247,11 @@ static bool is_literal(const char *host)
  * Create one vhost per address of host (all on one port: port 0 takes the
  * first one's); print "listening on" for each, or one error and false.
  */
-static bool listen_all(struct lws_context *ctx, const char *host, int port,
+static bool listen_all(struct lws_context *ctx, struct listening *l,
+		const char *host, int port,
 		struct lws_context_creation_info *info, struct lws_vhost **first)
 {
-	// lws keeps pointers to the vhost's name and iface
-	static struct listen_addr a[LISTEN_MAX];
-	static char vname[LISTEN_MAX][24];
+	struct listen_addr *a = l->a;
 	struct lws_vhost *vhs[LISTEN_MAX];
 	const bool v6host = strchr(host, ':') != NULL;
 	size_t n = 0, bound = 0, idx[LISTEN_MAX];
@@ -264,8 +271,8 @@ static bool listen_all(struct lws_context *ctx, const char *host, int port,
 			why = strerror(e);
 			break;
 		}
-		snprintf(vname[i], sizeof(vname[i]), "wsc%zu", i);
-		info->vhost_name = vname[i];
+		snprintf(l->vname[i], sizeof(l->vname[i]), "wsc%zu", i);
+		info->vhost_name = l->vname[i];
 		info->iface = a[i].numeric;
 		info->port = port;
 		// every accepted socket is a raw one, bound to the room
@@ -359,7 +366,8 @@ struct lws_vhost *server_listen(void *ctx, struct lws_context *lc,
 	struct room *r = ctx;
 	struct lws_vhost *vh = NULL;
 
-	return listen_all(lc, r->host, r->port, info, &vh) ? vh : NULL;
+	return listen_all(lc, r->listening, r->host, r->port, info, &vh) ?
+		vh : NULL;
 }
 
 enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
@@ -371,11 +379,13 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 	};
 	struct lws_context_creation_info info;
 	enum wsc_exit rc;
+	struct listening where;
 	struct room room;
 	struct wsc w;
 
 	memset(&room, 0, sizeof(room));
 	room.w = &w;
+	room.listening = &where;
 	room.opts = opts;
 	snprintf(room.host, sizeof(room.host), "%s", opts->listen_host);
 	room.port = opts->listen_port;
