@@ -59,7 +59,8 @@ const char *state_name(enum wsc_ready r);
 /* Name of a close code ("normal closure", ...), "" when unknown. */
 const char *state_close_name(unsigned code);
 
-/* The exit status for the way the session ended (CLI.md table). */
+/* The exit status for the way the session ended (the man page's EXIT
+ * STATUS table). */
 enum wsc_exit state_exit_status(const struct wsc_state *s);
 
 #endif

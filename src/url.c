@@ -1,6 +1,7 @@
 /*
  * url.c - URL parsing for ws/wss/http/https. Pure: no I/O, never prints.
- * Anything outside what CLI.md allows is rejected with a reason.
+ * Anything outside what the man page's DESCRIPTION allows is rejected with
+ * a reason.
  */
 #include "url.h"
 

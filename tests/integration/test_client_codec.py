@@ -4,7 +4,7 @@ Each test is one adversarial server (wsproto.RawServer) and the built wsc
 in pipe mode. The server records every frame wsc sends, so the tests check
 the Close wsc SENDS (its exact code, and that there is only one), the Pongs
 it sends, what reaches stdout, the one stderr line and the exit status of
-CLI.md:
+the man page:
 
 - a protocol violation by the server: wsc sends Close 1002 (1007 for
   invalid UTF-8, 1009 over --max-size), prints one line naming the cause

@@ -1,4 +1,4 @@
-"""Exit status: one test per row of the CLI.md exit-status table.
+"""Exit status: one test per row of the exit-status table of the man page.
 
 0  the connection opened and closed cleanly (1000, 1001, 1005)
 1  runtime failure (connect, handshake, timeout, protocol, 1006)

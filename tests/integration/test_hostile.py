@@ -1,7 +1,7 @@
 """Hostile servers: one test per misbehaviour, the server emitting exact
 bytes (wsproto.RawServer). Every case must end with
 
-- the documented exit status (CLI.md): 1 for a protocol error or an
+- the documented exit status (man page): 1 for a protocol error or an
   abnormal closure, 3 when the server closed with a valid code other than
   1000/1001/1005, 0 for a clean close;
 - one clear diagnostic line on stderr starting 'wsc: ' (a protocol error
