@@ -53,7 +53,10 @@ void closing_start(struct wsc_client *c, unsigned code, const char *reason)
 	if (c->st.ready != WSC_OPEN) {
 		// still connecting: what is queued goes first, then this Close
 		k->code = code;
-		snprintf(k->reason, sizeof(k->reason), "%s", reason ? reason : "");
+		if (reason != k->reason) {      // closing_opened() passes it back
+			snprintf(k->reason, sizeof(k->reason), "%s",
+				reason ? reason : "");
+		}
 		return;
 	}
 	if (!sendq_push_close(&c->w->q, code, reason)) {
