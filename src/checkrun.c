@@ -215,25 +215,10 @@ static void msg_append(struct run *r, const unsigned char *p, size_t n)
 	if (r->nostore) {
 		return;
 	}
-	if (r->msg_len + n > MSG_STORE_MAX) {
-		n = MSG_STORE_MAX - r->msg_len;
+	if (r->msg.len + n > MSG_STORE_MAX) {
+		n = MSG_STORE_MAX - r->msg.len;
 	}
-	if (r->msg_len + n > r->msg_cap) {
-		size_t cap = r->msg_cap ? r->msg_cap : 4096;
-		unsigned char *m;
-
-		while (cap < r->msg_len + n) {
-			cap *= 2;
-		}
-		m = realloc(r->msg, cap);
-		if (!m) {
-			return;
-		}
-		r->msg = m;
-		r->msg_cap = cap;
-	}
-	memcpy(r->msg + r->msg_len, p, n);
-	r->msg_len += n;
+	(void)buf_append(&r->msg, p, n, MSG_STORE_MAX);  // kept: what fits
 }
 
 static void observe(struct run *r, const struct obs *o)
@@ -253,7 +238,7 @@ static bool on_message(void *arg, const struct msg_event *ev)
 	case MSG_EV_START:
 		r->msg_op = ev->binary ? FRAME_BINARY : FRAME_TEXT;
 		r->msg_rsv1 = ev->compressed;
-		r->msg_len = 0;
+		buf_clear(&r->msg);
 		r->msg_total = 0;
 		return true;
 	case MSG_EV_DATA:
@@ -263,8 +248,8 @@ static bool on_message(void *arg, const struct msg_event *ev)
 		r->messages++;
 		o.type = O_MSG;
 		o.opcode = r->msg_op;
-		o.data = r->msg;
-		o.len = r->msg_len;
+		o.data = r->msg.p;
+		o.len = r->msg.len;
 		o.code = r->msg_rsv1;
 		break;
 	case MSG_EV_PING:
@@ -594,6 +579,6 @@ void run_free(struct run *r)
 	free(r->pong);
 	free(r->block);
 	buf_free(&r->tx);
-	free(r->msg);
+	buf_free(&r->msg);
 	free(r);
 }

@@ -82,9 +82,8 @@ struct run {
 	struct msg_reader in;           // what comes back, as messages
 	struct wsc_buf tx;              // frames to send, sent up to tx_off
 	size_t tx_off;
-	// the message being received
-	unsigned char *msg;
-	size_t msg_len, msg_cap;
+	struct wsc_buf msg;             // the message being received, its
+					// first 2 MiB (what judges compare)
 	uint64_t msg_total;
 	unsigned msg_op;
 	bool msg_rsv1, nostore;
