@@ -116,18 +116,8 @@ void put_close(struct run *r, unsigned code, const char *reason,
 
 void pump(struct run *r)
 {
-	while (r->rc && r->tx_off < r->tx.len) {
-		size_t n = rawconn_write(r->rc, r->tx.p + r->tx_off,
-			r->tx.len - r->tx_off);
-
-		if (!n) {
-			return;
-		}
-		r->tx_off += n;
-	}
-	if (r->tx_off == r->tx.len) {
-		r->tx_off = 0;
-		buf_clear(&r->tx);
+	if (r->rc) {
+		rawconn_write_buf(r->rc, &r->tx, &r->tx_off);
 	}
 }
 

@@ -229,19 +229,7 @@ void conn_flush(struct wsc_conn *c)
 		return;
 	}
 	put_pong(c);
-	while (c->tx_off < c->tx.len) {
-		size_t n = rawconn_write(c->rc, c->tx.p + c->tx_off,
-			c->tx.len - c->tx_off);
-
-		if (!n) {
-			break;
-		}
-		c->tx_off += n;
-	}
-	if (c->tx_off == c->tx.len) {
-		c->tx_off = 0;
-		buf_clear(&c->tx);
-	}
+	rawconn_write_buf(c->rc, &c->tx, &c->tx_off);
 }
 
 bool conn_tx_empty(const struct wsc_conn *c)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "buf.h"
 #include "dial.h"
 #include "httphead.h"
 #include "tls.h"
@@ -249,6 +250,21 @@ size_t rawconn_write(struct rawconn *c, const void *buf, size_t len)
 	}
 	flush(c);
 	return direct + n;
+}
+
+bool rawconn_write_buf(struct rawconn *c, struct wsc_buf *b, size_t *off)
+{
+	while (*off < b->len) {
+		size_t n = rawconn_write(c, b->p + *off, b->len - *off);
+
+		if (!n) {
+			return false;
+		}
+		*off += n;
+	}
+	*off = 0;
+	buf_clear(b);
+	return true;
 }
 
 void rawconn_set_idle(struct rawconn *c, long ms)

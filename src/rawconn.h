@@ -64,6 +64,11 @@ struct rawconn *rawconn_open(struct lws_context *ctx,
  * wait for writable()). */
 size_t rawconn_write(struct rawconn *c, const void *buf, size_t len);
 
+/* Queue what b holds past *off, as much as is taken (*off moves on); b
+ * is emptied once all of it was taken. True then. */
+struct wsc_buf;
+bool rawconn_write_buf(struct rawconn *c, struct wsc_buf *b, size_t *off);
+
 /* Bytes queued and not yet handed to the kernel. */
 size_t rawconn_pending(const struct rawconn *c);
 
