@@ -248,6 +248,7 @@ static void attempt_start(struct wsc_client *c)
 static void attempt_finish(struct wsc_client *c)
 {
 	lws_sul_cancel(&c->at.sul_connect);
+	script_conn_over(c);
 	closing_stop(c);
 	keepalive_stop(c);
 }
@@ -255,7 +256,6 @@ static void attempt_finish(struct wsc_client *c)
 static void reconnect_cb(lws_sorted_usec_list_t *sul)
 {
 	struct wsc_client *c = CLIENT_OF(sul, sul_reconnect);
-	const struct wsc_opts *o = c->opts;
 	struct wsc_sendq_item *it;
 
 	// a new connection: a new attempt (connection_over() finished the
@@ -265,11 +265,7 @@ static void reconnect_cb(lws_sorted_usec_list_t *sul)
 	while ((it = sendq_peek(&c->w->q)) && !it->first) {
 		sendq_pop(&c->w->q);
 	}
-	for (size_t i = 0; i < o->n_execute; i++) {
-		client_send(c, o->binary ? WSC_FRAME_BINARY : WSC_FRAME_TEXT,
-			o->execute[i], strlen(o->execute[i]));
-	}
-	connect_client(c);
+	connect_client(c);  // opened, it runs the script (-x) again
 }
 
 // The connection is gone: try again (--reconnect) or leave the loop.
@@ -410,6 +406,7 @@ static void on_open(void *u)
 	c->reconnects = 0;
 	c->tx_open = false;     // a message cut by a lost connection is not resumed
 	keepalive_start(c);
+	script_opened(c);
 	closing_opened(c);
 	client_wake(c);
 }
@@ -552,7 +549,8 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 		wsc_finish(&w);
 		return WSC_EXIT_FAILURE;
 	}
-	if (!clientreq_init(&c.rq, opts)) {
+	if (!clientreq_init(&c.rq, opts) || !script_init(&c.script, opts)) {
+		script_finish(&c.script);
 		wsc_finish(&w);
 		return WSC_EXIT_USAGE;
 	}
@@ -566,6 +564,7 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 		free(c.trace);
 		free(c.keys);
 		tls_ctx_free(c.tls);
+		script_finish(&c.script);
 		wsc_finish(&w);
 		return WSC_EXIT_FAILURE;
 	}
@@ -574,7 +573,8 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 	if (!wsc_run(&w, &info, own, 1, sigfd)) {
 		c.st.failed = true;
 	}
-	ret = state_exit_status(&c.st);
+	ret = c.script.unmet ? WSC_EXIT_EXPECT : state_exit_status(&c.st);
+	script_finish(&c.script);
 	tls_ctx_free(c.tls);
 	mask_finish(c.keys);
 	free(c.keys);

@@ -78,6 +78,7 @@ void clientrx_on_begin(void *u, bool binary)
 	struct wsc_client *c = u;
 
 	closing_alive(c);
+	script_rx_begin(c);
 	// nobody is reading any more, or -n is reached
 	c->at.rx_skip = c->at.rx_failed || (c->at.close.closing &&
 		c->st.quiet_exit) || count_reached(c);
@@ -91,6 +92,7 @@ void clientrx_on_data(void *u, const void *p, size_t n)
 	struct wsc_client *c = u;
 
 	closing_alive(c);
+	script_rx_data(c, p, n);
 	if (!c->at.rx_skip) {
 		output_data(&c->w->out, p, n);
 	}
@@ -110,6 +112,7 @@ void clientrx_on_end(void *u)
 		return;
 	}
 	schedule_flush(c);
+	script_rx_end(c);
 	if (count_reached(c)) {
 		closing_start(c, 1000, "");
 	}

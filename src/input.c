@@ -164,15 +164,9 @@ bool input_start(struct wsc *w, struct lws_vhost *vh, int sigfd)
 			return false;
 		}
 	}
-	if (w->opts->n_execute) {
-		for (size_t i = 0; i < w->opts->n_execute; i++) {
-			const char *m = w->opts->execute[i];
-
-			if (!emit(w, m, strlen(m), true, true)) {
-				return false;
-			}
-		}
-		w->input_done = true;
+	if (w->opts->n_steps) {
+		// the script (-x, --send-file, -e) is the input: the client
+		// runs it on each connection and ends input when it is over
 		return true;
 	}
 	w->vh = vh;

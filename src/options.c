@@ -32,6 +32,29 @@ static bool looks_like_value(const char *s)
 	return n && !s[n];
 }
 
+// The script's next step (-x, --send-file, -e), in command-line order.
+static bool add_step(struct wsc_opts *o, int kind, const char *arg,
+		const char *opt)
+{
+	if (o->n_steps >= WSC_MAX_LIST) {
+		return options_usage("%s: the script has too many steps", opt,
+			NULL);
+	}
+	o->steps[o->n_steps].kind = kind;
+	o->steps[o->n_steps++].arg = arg;
+	return true;
+}
+
+static bool has_expect(const struct wsc_opts *o)
+{
+	for (size_t i = 0; i < o->n_steps; i++) {
+		if (o->steps[i].kind == WSC_STEP_EXPECT) {
+			return true;
+		}
+	}
+	return false;
+}
+
 // One option; false after printing a usage error.
 static bool apply(struct wsc_opts *o, int id, const char *arg,
 		const char *name)
@@ -96,7 +119,14 @@ static bool apply(struct wsc_opts *o, int id, const char *arg,
 		o->key = arg;
 		return true;
 	case 'x':
-		return options_add_list(o->execute, &o->n_execute, "--execute", arg);
+		return add_step(o, WSC_STEP_SEND, arg, "--execute");
+	case OPT_SEND_FILE:
+		return add_step(o, WSC_STEP_FILE, arg, "--send-file");
+	case 'e':
+		return add_step(o, WSC_STEP_EXPECT, arg, "--expect");
+	case OPT_EXPECT_TIMEOUT:
+		return options_set_secs("--expect-timeout", arg, false, false,
+			&o->expect_timeout_ms);
 	case 'w':
 		o->wait_given = true;
 		return options_set_secs("--wait", arg, true, true, &o->wait_ms);
@@ -259,6 +289,7 @@ enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *o)
 	o->max_redirects = 10;
 	o->connect_timeout_ms = 10000;
 	o->close_timeout_ms = 5000;
+	o->expect_timeout_ms = 10000;
 	o->idle_timeout_ms = 60000;
 	o->delim = '\n';
 
@@ -382,6 +413,11 @@ enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *o)
 	o->url_text = argv[optind];
 	if (!url_parse(o->url_text, &o->url, &why)) {
 		options_usage("%s: %s", o->url_text, why);
+		return WSC_PARSE_USAGE;
+	}
+	if (o->reconnect && has_expect(o)) {
+		options_usage("--expect cannot be used with --reconnect: a "
+			"conversation is not resumed on a new connection", NULL, NULL);
 		return WSC_PARSE_USAGE;
 	}
 	if (o->ping_timeout_ms && !o->ping_interval_ms) {

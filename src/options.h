@@ -15,6 +15,13 @@
 #define WSC_PROTOCOLS_MAX 1024
 #define WSC_LISTEN_HOST_MAX 128
 
+/* One step of the script: a message to send (-x), a file to send as one
+ * (--send-file), or a reply to wait for (-e). */
+struct wsc_step {
+	enum { WSC_STEP_SEND, WSC_STEP_FILE, WSC_STEP_EXPECT } kind;
+	const char *arg;
+};
+
 struct wsc_opts {
 	struct wsc_url url;
 	const char *url_text;
@@ -35,8 +42,9 @@ struct wsc_opts {
 	const char *ca, *cert, *key;
 
 	// messages
-	const char *execute[WSC_MAX_LIST];
-	size_t n_execute;
+	struct wsc_step steps[WSC_MAX_LIST];  // -x, --send-file, -e in order
+	size_t n_steps;
+	long expect_timeout_ms;             // --expect-timeout
 	long wait_ms;                       // -1: forever; 0: none
 	bool wait_given;                    // -w: no end-of-input check
 	unsigned long count;                // 0: unlimited

@@ -1,7 +1,7 @@
 /*
  * optiontable.c - the option table: every option's names, argument, help
  * line and category, and which of them only a client uses.
- * Short letters in use: 0 D H L P S V b h j k l n o q s t v w x
+ * Short letters in use: 0 D H L P S V b e h j k l n o q s t v w x
  */
 #include "optiontable.h"
 
@@ -43,6 +43,14 @@ const struct wsc_option options_table[] = {
 	{ "execute", 'x', "MSG", "send MSG after connecting (repeatable), "
 		"then close as at end of input; stdin is not read",
 		CAT_MESSAGES },
+	{ "send-file", OPT_SEND_FILE, "FILE", "send FILE as one message, in "
+		"order with -x and -e (text: UTF-8 only; with -b: binary)",
+		CAT_MESSAGES },
+	{ "expect", 'e', "PATTERN", "wait for a received message matching "
+		"PATTERN (extended regex) before the next -x or --send-file; "
+		"unmet: exit 4", CAT_MESSAGES },
+	{ "expect-timeout", OPT_EXPECT_TIMEOUT, "SECS", "how long each -e "
+		"waits. Default: 10", CAT_MESSAGES },
 	{ "wait", 'w', "SECS", "after input ends, keep receiving SECS before "
 		"closing ('inf': until the server closes)", CAT_MESSAGES },
 	{ "count", 'n', "N", "close and exit after N received messages",
@@ -120,7 +128,8 @@ _Static_assert(sizeof(options_table) / sizeof(options_table[0]) <=
 static const int client_only[] = {
 	'H', 'o', OPT_AUTH, 'L', OPT_MAX_REDIRECTS, OPT_PROXY, OPT_UNIX_SOCKET,
 	OPT_CONNECT_TIMEOUT, OPT_RECONNECT, 'k', OPT_CA, OPT_CERT, OPT_KEY,
-	'x', 'w', 'n', OPT_PING_INTERVAL, OPT_PING_TIMEOUT, 'P', 'D', 'S', 'v',
+	'x', OPT_SEND_FILE, 'e', OPT_EXPECT_TIMEOUT, 'w', 'n',
+	OPT_PING_INTERVAL, OPT_PING_TIMEOUT, 'P', 'D', 'S', 'v',
 };
 
 bool options_client_only(int id)

@@ -44,6 +44,8 @@ enum opt_id {
 	OPT_MAX_CLIENTS,
 	OPT_ALLOW_ORIGIN,
 	OPT_IDLE_TIMEOUT,
+	OPT_SEND_FILE,
+	OPT_EXPECT_TIMEOUT,
 };
 
 struct wsc_option {

@@ -14,6 +14,7 @@ enum wsc_exit {
 	WSC_EXIT_FAILURE = 1,
 	WSC_EXIT_USAGE = 2,
 	WSC_EXIT_PEER_CLOSE = 3,
+	WSC_EXIT_EXPECT = 4,    // an -e expectation was not met
 };
 
 enum wsc_ready {

@@ -1410,6 +1410,7 @@ CLIENT_ONLY = {
     "unix-socket": ["/tmp/none"], "connect-timeout": ["3"],
     "reconnect": None, "insecure": [], "ca": ["/etc/hostname"],
     "cert": ["/etc/hostname"], "key": ["/etc/hostname"], "execute": ["hi"],
+    "send-file": ["/etc/hostname"], "expect": ["x"], "expect-timeout": ["5"],
     "wait": ["1"], "count": ["1"], "ping-interval": ["1"],
     "ping-timeout": ["1"], "show-ping-pong": [], "dump-handshake": [],
     "show-state": [], "verbose": [],
