@@ -16,7 +16,7 @@ function need(name) {
   }
 }
 const { buildSchema } = need('graphql');
-const { useServer } = need('graphql-ws/use/ws');
+const { useServer } = need('graphql-ws/lib/use/ws');
 const { WebSocketServer } = require('ws');
 
 const schema = buildSchema(`
