@@ -40,7 +40,7 @@ static void verdicts(const struct wsc_httphead *h)
 		struct wsc_handshake_offer offer;
 		int st = handshake_check_request(h, &offer, why, sizeof(why));
 
-		assert(st == 0 || st == 101 || st == 400 || st == 426);
+		assert(st == 0 || st == 101 || st == 400 || st == 405 || st == 426);
 		if (st == 101) {
 			char proto[64];
 			bool have = handshake_choose_protocol(h, "chat,x",
