@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libwebsockets.h>
 
@@ -112,7 +113,8 @@ static int battery(struct checker *k)
 	int64_t t0 = lws_now_usecs();
 	bool first = true;
 
-	report_init(&rep, k->opts->jsonl);
+	report_init(&rep, k->opts->jsonl,
+		k->opts->color_out && isatty(STDOUT_FILENO));
 	for (size_t i = 0; i < check_ncases; i++) {
 		const struct ccase *cs = &check_cases[i];
 		struct run *r;

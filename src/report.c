@@ -10,16 +10,19 @@
 #include "output.h"
 
 static const char *const names[] = { "pass", "non-strict", "fail", "info" };
+static const char *const colors[] = { "\033[32m", "\033[33m", "\033[1;31m",
+	NULL };
 
 const char *report_verdict_name(enum check_verdict v)
 {
 	return names[v];
 }
 
-void report_init(struct check_report *r, bool json)
+void report_init(struct check_report *r, bool json, bool color)
 {
 	memset(r, 0, sizeof(*r));
 	r->json = json;
+	r->color = color && !json;
 }
 
 void report_begin(struct check_report *r, const char *url, size_t ncases)
@@ -61,8 +64,12 @@ void report_case(struct check_report *r, const char *id, const char *group,
 		if (!r->group || strcmp(r->group, group)) {
 			printf("%s\n", group);
 		}
-		printf("  %-6s %-10s %s; expected %s; observed %s\n", id,
-			names[v], sent, expected, observed);
+		bool c = r->color && colors[v];
+
+		/* the padding outside the colour, so that columns line up */
+		printf("  %-6s %s%s%s%*s %s; expected %s; observed %s\n", id,
+			c ? colors[v] : "", names[v], c ? "\033[0m" : "",
+			10 - (int)strlen(names[v]), "", sent, expected, observed);
 	}
 	r->group = group;
 	fflush(stdout);

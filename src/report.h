@@ -2,7 +2,9 @@
  * report.h - the --check report: one line per case (text) or one JSON
  * object per case (-j), then a summary. Server bytes quoted in a report
  * go through report_quote() first, so nothing the server sent reaches a
- * terminal raw (the escaping of output.c).
+ * terminal raw (the escaping of output.c). With colour on, the verdict
+ * words of the text report are coloured: pass green, non-strict yellow,
+ * fail red, info plain.
  */
 #ifndef WSC_REPORT_H
 #define WSC_REPORT_H
@@ -14,11 +16,12 @@ enum check_verdict { CHECK_PASS, CHECK_NONSTRICT, CHECK_FAIL, CHECK_INFO };
 
 struct check_report {
 	bool json;
+	bool color;             // colour the verdict words (text only)
 	const char *group;      // the group of the last case printed
 	unsigned count[4];      // per verdict
 };
 
-void report_init(struct check_report *r, bool json);
+void report_init(struct check_report *r, bool json, bool color);
 
 /* The first line (text only): the URL and how many cases. */
 void report_begin(struct check_report *r, const char *url, size_t ncases);

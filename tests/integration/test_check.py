@@ -7,12 +7,13 @@ websocketd with cat, wsc --listen --echo), and the report's own contract:
 import contextlib
 import json
 import os
+import select
 import socket
 import subprocess
 
 import pytest
 
-from harness import run, python_server, node_server, free_port, \
+from harness import WSC, run, python_server, node_server, free_port, \
     server_on_free_port, wait_listening, finish
 from wsproto import RawServer
 from test_redirect_proxy_unix import ConnectProxy
@@ -119,6 +120,78 @@ def test_text_report_and_summary(strict):
     line = [l for l in out if l.startswith("  1.3 ")][0]
     assert "fail" in line and "Sec-WebSocket-Protocol 'bogus', never " \
         "offered" in line, line
+
+
+GREEN, RED, RESET = "\033[32m", "\033[1;31m", "\033[0m"
+
+
+def terminal_text(url, *args, env=None):
+    """wsc --check with standard output a terminal; its lines. The timeout
+    counts silence. (tests/integration/tty.py hides the pty module, and
+    pexpect with it: os.openpty instead.)"""
+    e = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    e.update({"TERM": "xterm-256color"}, **(env or {}))
+    master, slave = os.openpty()
+    p = subprocess.Popen([WSC] + list(args) + ["--check", url], env=e,
+                         stdin=subprocess.DEVNULL, stdout=slave,
+                         stderr=subprocess.PIPE)
+    os.close(slave)
+    out = b""
+    try:
+        while True:
+            ready, _, _ = select.select([master], [], [], 30)
+            assert ready, "30 s of silence: %r" % out[-500:]
+            try:
+                d = os.read(master, 4096)
+            except OSError:     # EIO: the last writer closed the terminal
+                break
+            if not d:
+                break
+            out += d
+    finally:
+        os.close(master)
+    assert p.wait(timeout=30) == 1, (p.returncode, p.stderr.read())
+    p.stderr.close()
+    return out.decode().replace("\r\n", "\n").split("\n")
+
+
+@pytest.mark.parametrize("args, env, coloured", [
+    ([], {}, True),
+    ([], {"NO_COLOR": "1"}, False),
+    (["--color=always"], {"NO_COLOR": "1"}, True),
+    (["--color=never"], {}, False),
+    (["--no-color"], {}, False),
+    (["-j", "--color=always"], {}, False),
+], ids=["auto", "NO_COLOR", "always-beats-NO_COLOR", "never", "no-color",
+        "json"])
+def test_verdicts_coloured_on_a_terminal(strict, args, env, coloured):
+    """On a terminal the verdict words are coloured (pass green, fail red,
+    info plain) as the rest of wsc colours: --color, NO_COLOR; never in
+    -j objects. The columns after the verdict still line up."""
+    lines = terminal_text(strict("bogus-protocol"), *args, env=env)
+    text = "\n".join(lines)
+    if not coloured:
+        assert "\033" not in text, text[:2000]
+        if "-j" in args:
+            assert json.loads(lines[-2])["summary"]["fail"] == 2
+        return
+    fail = [l for l in lines if l.startswith("  1.3 ")][0]
+    assert fail.startswith("  1.3    %sfail%s       subprotocols " % (RED, RESET)), \
+        repr(fail)
+    ok = [l for l in lines if l.startswith("  1.1 ")][0]
+    assert ok.startswith("  1.1    %spass%s       " % (GREEN, RESET)), repr(ok)
+    info = [l for l in lines if l.startswith("  8.1 ")][0]
+    assert info.startswith("  8.1    info       "), repr(info)
+    # the rest of each line is plain
+    assert text.count("\033") == 2 * (68 + 2), text[:2000]
+
+
+def test_verdicts_not_coloured_when_piped(strict):
+    r = run(["--check", "--color=always", strict("bogus-protocol")],
+            timeout=100)
+    assert r.returncode == 1
+    assert b"\033" not in r.stdout
+    assert b"  1.3    fail       subprotocols " in r.stdout, r.stdout[:2000]
 
 
 def test_server_that_dies_is_reported_not_fatal(strict):
