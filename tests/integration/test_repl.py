@@ -907,6 +907,9 @@ def test_listen_repl_commands_reach_every_client(state_dir, tmp_path):
     with Tmux(["-l", "127.0.0.1:%d" % port],
               env={"XDG_STATE_HOME": state_dir}) as t:
         t.wait_prompt()
+        t.wait_text("wsc: the chat page: http://127.0.0.1:%d/" % port)
+        t.wait_text("wsc: type a line to send it to every client; Ctrl-D "
+                    "or /quit closes the room")
         a, _ = raw_connect(port)
         b, _ = raw_connect(port)
         t.wait_text("client #2 joined")
