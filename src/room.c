@@ -268,7 +268,7 @@ static void room_describe(void *ctx)
 		n++;
 	}
 	log_note("listening on %s, %u client%s, %lu message%s received",
-		r->opts->listen, n, n == 1 ? "" : "s", r->received,
+		server_where(r->listening), n, n == 1 ? "" : "s", r->received,
 		r->received == 1 ? "" : "s");
 }
 

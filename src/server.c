@@ -170,6 +170,7 @@ struct listen_addr {
 struct listening {
 	struct listen_addr a[LISTEN_MAX];
 	char vname[LISTEN_MAX][24];
+	char where[LISTEN_MAX * (INET6_ADDRSTRLEN + 16)];   // server_where()
 };
 
 static const char *resolve(const char *host, struct listen_addr *a,
@@ -320,16 +321,26 @@ static bool listen_all(struct lws_context *ctx, struct listening *l,
 			v6host ? "]" : "", port, why);
 		return false;
 	}
+	l->where[0] = '\0';
 	for (size_t i = 0; i < bound; i++) {
 		const struct listen_addr *x = &a[idx[i]];
 		const bool v6 = x->sa.ss_family == AF_INET6;
+		size_t at = strlen(l->where);
 
 		log_note("listening on %s%s%s:%d", v6 ? "[" : "", x->numeric,
 			v6 ? "]" : "", port);
+		snprintf(l->where + at, sizeof(l->where) - at, "%s%s%s%s:%d",
+			i ? " and " : "", v6 ? "[" : "", x->numeric, v6 ? "]" : "",
+			port);
 	}
 	announce_page(&a[idx[0]], port);
 	*first = vhs[0];
 	return true;
+}
+
+const char *server_where(const struct listening *l)
+{
+	return l->where;
 }
 
 /* Descriptors open now (those inherited, stdio, the signalfd, ...). */

@@ -904,7 +904,8 @@ def test_listen_repl_commands_reach_every_client(state_dir, tmp_path):
     doc = tmp_path / "doc.txt"
     body = b"".join(b"line %06d of the file\n" % i for i in range(8000))
     doc.write_bytes(body)   # 184 000 bytes: several pieces read as it goes
-    with Tmux(["-l", "127.0.0.1:%d" % port],
+    # a bare port: /state names the address bound, not what was typed
+    with Tmux(["-l", str(port)],
               env={"XDG_STATE_HOME": state_dir}) as t:
         t.wait_prompt()
         t.wait_text("wsc: the chat page: http://127.0.0.1:%d/" % port)
@@ -929,7 +930,7 @@ def test_listen_repl_commands_reach_every_client(state_dir, tmp_path):
             assert c.recv_message() == (OP_TEXT, body)
         t.type("/state")
         t.keys("Enter")
-        t.wait_text("listening on 127.0.0.1:%d, 2 clients, 1 message "
+        t.wait_text("wsc: listening on 127.0.0.1:%d, 2 clients, 1 message "
                     "received" % port)
         t.wait_prompt()
         t.keys("C-c")
