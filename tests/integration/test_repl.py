@@ -899,7 +899,8 @@ def test_no_hint_in_pipe_mode():
 def test_listen_repl_commands_reach_every_client(state_dir, tmp_path):
     """Typed lines, /ping, /send and /state go through the room (the
     session's endpoint); Ctrl-C on an empty line closes each client with
-    1000 and the room exits 0 once they have answered."""
+    1001 (going away, as SIGINT does) and the room exits 0 once they have
+    answered."""
     port = free_port()
     doc = tmp_path / "doc.txt"
     body = b"".join(b"line %06d of the file\n" % i for i in range(8000))
@@ -935,6 +936,6 @@ def test_listen_repl_commands_reach_every_client(state_dir, tmp_path):
         t.wait_prompt()
         t.keys("C-c")
         for c in (a, b):
-            assert c.recv_message() == (OP_CLOSE, b"\x03\xe8")
+            assert c.recv_message() == (OP_CLOSE, b"\x03\xe9")
             send_close(c)
         assert t.exit_status() == 0
