@@ -59,6 +59,15 @@ void endpoint_signal(const struct wsc_endpoint *ep, int signo)
 	ep->ops->signal(ep->ctx, signo);
 }
 
+void endpoint_interrupt(const struct wsc_endpoint *ep)
+{
+	if (ep->ops->interrupt) {
+		ep->ops->interrupt(ep->ctx);
+	} else {
+		ep->ops->close(ep->ctx, 1000, "");
+	}
+}
+
 void endpoint_describe(const struct wsc_endpoint *ep)
 {
 	ep->ops->describe(ep->ctx);

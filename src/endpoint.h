@@ -68,6 +68,9 @@ struct wsc_endpoint_ops {
 	void (*end_input)(void *ctx);
 	/* SIGINT or SIGTERM not taken by the REPL. */
 	void (*signal)(void *ctx, int signo);
+	/* Ctrl-C on an empty prompt line: close and leave. NULL: close with
+	 * 1000, the person at the prompt is done. */
+	void (*interrupt)(void *ctx);
 	/* One line for /status. */
 	void (*describe)(void *ctx);
 };
@@ -90,6 +93,7 @@ void endpoint_close(const struct wsc_endpoint *ep, unsigned code,
 void endpoint_end_input(const struct wsc_endpoint *ep);
 bool endpoint_connecting(const struct wsc_endpoint *ep);
 void endpoint_signal(const struct wsc_endpoint *ep, int signo);
+void endpoint_interrupt(const struct wsc_endpoint *ep);
 void endpoint_describe(const struct wsc_endpoint *ep);
 
 /* A whole message or control frame (the REPL's lines), sent at once. */

@@ -498,5 +498,5 @@ void repl_signal(struct wsc *w, int signo)
 		rl_redisplay();
 		return;
 	}
-	endpoint_close(&w->ep, 1000, "");
+	endpoint_interrupt(&w->ep);
 }

@@ -12,6 +12,7 @@
  */
 #include "room.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,6 +253,12 @@ static void room_signal(void *ctx, int signo)
 	room_close(ctx, 1001, "");
 }
 
+// Ctrl-C at the prompt: the server is going away, as on SIGINT.
+static void room_interrupt(void *ctx)
+{
+	room_signal(ctx, SIGINT);
+}
+
 // The room is there from the start: never connecting.
 static bool room_connecting(void *ctx)
 {
@@ -268,7 +275,7 @@ static void room_describe(void *ctx)
 		n++;
 	}
 	log_note("listening on %s, %u client%s, %lu message%s received",
-		r->opts->listen, n, n == 1 ? "" : "s", r->received,
+		server_where(r->listening), n, n == 1 ? "" : "s", r->received,
 		r->received == 1 ? "" : "s");
 }
 
@@ -279,7 +286,8 @@ const struct wsc_endpoint_ops room_endpoint = {
 	.send = room_send, .wake = room_wake, .flow = room_flow,
 	.connection = room_connection, .connecting = room_connecting,
 	.close = room_close, .end_input = room_end_input,
-	.signal = room_signal, .describe = room_describe,
+	.signal = room_signal, .interrupt = room_interrupt,
+	.describe = room_describe,
 };
 
 /* --- idle clients: a Ping, then closed (--idle-timeout) --- */

@@ -198,6 +198,9 @@ int roomhttp_answer(struct wsc_peer *p, const char *head, const char *body,
 struct lws_vhost *server_listen(void *ctx, struct lws_context *lc,
 	struct lws_context_creation_info *info);
 
+/* The addresses listened on, "127.0.0.1:8081 and [::1]:8081". */
+const char *server_where(const struct listening *l);
+
 /* p leaves: its place among max_clients (or the spare) is free again. */
 void server_release(struct room *r, struct wsc_peer *p);
 

@@ -170,6 +170,7 @@ struct listen_addr {
 struct listening {
 	struct listen_addr a[LISTEN_MAX];
 	char vname[LISTEN_MAX][24];
+	char where[LISTEN_MAX * (INET6_ADDRSTRLEN + 16)];   // server_where()
 };
 
 static const char *resolve(const char *host, struct listen_addr *a,
@@ -244,8 +245,28 @@ static bool is_literal(const char *host)
 }
 
 /*
+ * Where a browser finds the chat page: the first address listened on (every
+ * address serves the same room), or for every interface the loopback one
+ * of its family, the address that surely reaches this machine.
+ */
+static void announce_page(const struct listen_addr *x, int port)
+{
+	const bool v6 = x->sa.ss_family == AF_INET6;
+	const char *host = x->numeric;
+
+	if (!strcmp(host, "0.0.0.0")) {
+		host = "127.0.0.1";
+	} else if (!strcmp(host, "::")) {
+		host = "::1";
+	}
+	log_info("the chat page: http://%s%s%s:%d/", v6 ? "[" : "", host,
+		v6 ? "]" : "", port);
+}
+
+/*
  * Create one vhost per address of host (all on one port: port 0 takes the
- * first one's); print "listening on" for each, or one error and false.
+ * first one's); print "listening on" for each and where the page is, or
+ * one error and false.
  */
 static bool listen_all(struct lws_context *ctx, struct listening *l,
 		const char *host, int port,
@@ -300,15 +321,26 @@ static bool listen_all(struct lws_context *ctx, struct listening *l,
 			v6host ? "]" : "", port, why);
 		return false;
 	}
+	l->where[0] = '\0';
 	for (size_t i = 0; i < bound; i++) {
 		const struct listen_addr *x = &a[idx[i]];
 		const bool v6 = x->sa.ss_family == AF_INET6;
+		size_t at = strlen(l->where);
 
 		log_note("listening on %s%s%s:%d", v6 ? "[" : "", x->numeric,
-			v6 ? "]" : "", lws_get_vhost_listen_port(vhs[i]));
+			v6 ? "]" : "", port);
+		snprintf(l->where + at, sizeof(l->where) - at, "%s%s%s%s:%d",
+			i ? " and " : "", v6 ? "[" : "", x->numeric, v6 ? "]" : "",
+			port);
 	}
+	announce_page(&a[idx[0]], port);
 	*first = vhs[0];
 	return true;
+}
+
+const char *server_where(const struct listening *l)
+{
+	return l->where;
 }
 
 /* Descriptors open now (those inherited, stdio, the signalfd, ...). */
@@ -366,8 +398,14 @@ struct lws_vhost *server_listen(void *ctx, struct lws_context *lc,
 	struct room *r = ctx;
 	struct lws_vhost *vh = NULL;
 
-	return listen_all(lc, r->listening, r->host, r->port, info, &vh) ?
-		vh : NULL;
+	if (!listen_all(lc, r->listening, r->host, r->port, info, &vh)) {
+		return NULL;
+	}
+	if (r->w->interactive) {
+		log_info("type a line to send it to every client; Ctrl-D or /quit "
+			"closes the room");
+	}
+	return vh;
 }
 
 enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)

@@ -42,6 +42,9 @@ async function listen(t, args = []) {
   const first = await serverErr(10000, 'the listening line');
   const m = /^wsc: listening on 127\.0\.0\.1:(\d+)$/.exec(first);
   assert.ok(m, 'unexpected first line: ' + first);
+  // then where the page is: the URL this test opens
+  assert.equal(await serverErr(10000, 'the page line'),
+    'wsc: the chat page: http://127.0.0.1:' + m[1] + '/');
   return { server, serverErr, port: m[1] };
 }
 

@@ -108,7 +108,8 @@ class _Lines:
 class Listener:
     """`wsc -l AT ARGS` (AT: 127.0.0.1:0 unless at= says otherwise) with
     stdin a pipe; first= is the regex its first line must match (group 1:
-    the port); other keywords go to subprocess.Popen."""
+    the port), and on 127.0.0.1 without -q the next one must give the chat
+    page's URL; other keywords go to subprocess.Popen."""
 
     def __init__(self, *args, at="127.0.0.1:0", first=LISTENING, **spawn_kw):
         self.proc = spawn(["-l", at] + list(args), **spawn_kw)
@@ -116,6 +117,10 @@ class Listener:
             line = read_line(self.proc.stderr, 10, what="wsc -l")
             m = first.fullmatch(line)
             assert m, "first stderr line: %r" % line
+            if first is LISTENING and "-q" not in args:
+                page = read_line(self.proc.stderr, 10, what="wsc -l")
+                assert page == "wsc: the chat page: http://127.0.0.1:%s/" \
+                    % m.group(1), "second stderr line: %r" % page
         except BaseException:
             self.close()
             raise
@@ -910,6 +915,11 @@ def http_get(family, host, port):
 def test_binds_exactly_the_address_it_prints(listen, at, shown):
     srv = listen(at=at, first=ANY_LISTENING)
     assert srv.first == "wsc: listening on %s:%d" % (shown, srv.port)
+    # the page is at an address a browser here reaches: every interface's
+    # is shown as the loopback one of its family
+    page = {"0.0.0.0": "127.0.0.1", "[::]": "[::1]"}.get(shown, shown)
+    assert srv.err.next_line().decode() == \
+        "wsc: the chat page: http://%s:%d/" % (page, srv.port)
     assert bound(srv.port) == ["%s:%d" % (shown, srv.port)]
     v4 = shown in ("127.0.0.1", "0.0.0.0")
     # the family it names answers, the other one is not listened on
@@ -921,6 +931,29 @@ def test_binds_exactly_the_address_it_prints(listen, at, shown):
         assert http_get(socket.AF_INET6, "::1", srv.port) == \
             b"HTTP/1.1 200 OK"
         refused_connect(socket.AF_INET, "127.0.0.1", srv.port)
+
+
+def test_the_page_line_names_where_the_page_is_served(listen):
+    """The line after the listening one is the chat page's URL, and that
+    URL serves it; the how-to-talk line is for a terminal only, so a piped
+    room says no more until a client comes."""
+    srv = listen()      # Listener has read the page line
+    head = http_get(socket.AF_INET, "127.0.0.1", srv.port)
+    assert head == b"HTTP/1.1 200 OK"
+    c, _ = raw_connect(srv.port)
+    assert re.fullmatch(JOINED, srv.err.next_line().decode())
+    c.close()
+
+
+def test_quiet_room_prints_only_the_listening_line(listen):
+    srv = listen("-q")
+    c, _ = raw_connect(srv.port)
+    send_text(c, b"hi")
+    assert srv.out.next_line() == b"hi"
+    c.close()
+    assert srv.stop() == 0
+    srv.err.wait_eof()
+    assert srv.err.text() == []
 
 
 def resolved(name):

@@ -899,14 +899,19 @@ def test_no_hint_in_pipe_mode():
 def test_listen_repl_commands_reach_every_client(state_dir, tmp_path):
     """Typed lines, /ping, /send and /state go through the room (the
     session's endpoint); Ctrl-C on an empty line closes each client with
-    1000 and the room exits 0 once they have answered."""
+    1001 (going away, as SIGINT does) and the room exits 0 once they have
+    answered."""
     port = free_port()
     doc = tmp_path / "doc.txt"
     body = b"".join(b"line %06d of the file\n" % i for i in range(8000))
     doc.write_bytes(body)   # 184 000 bytes: several pieces read as it goes
-    with Tmux(["-l", "127.0.0.1:%d" % port],
+    # a bare port: /state names the address bound, not what was typed
+    with Tmux(["-l", str(port)],
               env={"XDG_STATE_HOME": state_dir}) as t:
         t.wait_prompt()
+        t.wait_text("wsc: the chat page: http://127.0.0.1:%d/" % port)
+        t.wait_text("wsc: type a line to send it to every client; Ctrl-D "
+                    "or /quit closes the room")
         a, _ = raw_connect(port)
         b, _ = raw_connect(port)
         t.wait_text("client #2 joined")
@@ -926,11 +931,11 @@ def test_listen_repl_commands_reach_every_client(state_dir, tmp_path):
             assert c.recv_message() == (OP_TEXT, body)
         t.type("/state")
         t.keys("Enter")
-        t.wait_text("listening on 127.0.0.1:%d, 2 clients, 1 message "
+        t.wait_text("wsc: listening on 127.0.0.1:%d, 2 clients, 1 message "
                     "received" % port)
         t.wait_prompt()
         t.keys("C-c")
         for c in (a, b):
-            assert c.recv_message() == (OP_CLOSE, b"\x03\xe8")
+            assert c.recv_message() == (OP_CLOSE, b"\x03\xe9")
             send_close(c)
         assert t.exit_status() == 0
