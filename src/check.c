@@ -113,8 +113,7 @@ static int battery(struct checker *k)
 	int64_t t0 = lws_now_usecs();
 	bool first = true;
 
-	report_init(&rep, k->opts->jsonl,
-		k->opts->color_out && isatty(STDOUT_FILENO));
+	report_init(&rep, k->opts->jsonl, k->opts->color_out);
 	for (size_t i = 0; i < check_ncases; i++) {
 		const struct ccase *cs = &check_cases[i];
 		struct run *r;

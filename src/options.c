@@ -278,6 +278,13 @@ static bool want_color(int when, int fd)
 	return isatty(fd) && !(no && *no) && !(term && !strcmp(term, "dumb"));
 }
 
+/* Standard output is coloured only on a terminal, whatever --color says:
+ * messages and the --check report on a pipe stay plain bytes. */
+static bool stdout_color(int when)
+{
+	return want_color(when, STDOUT_FILENO) && isatty(STDOUT_FILENO);
+}
+
 enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *o)
 {
 	struct option longopts[OPTIONS_MAX + 1];
@@ -393,7 +400,7 @@ enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *o)
 				client_opt, NULL);
 			return WSC_PARSE_USAGE;
 		}
-		o->color_out = want_color(o->color, STDOUT_FILENO);
+		o->color_out = stdout_color(o->color);
 		o->color_err = want_color(o->color, STDERR_FILENO);
 		return WSC_PARSE_OK;
 	}
@@ -431,7 +438,7 @@ enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *o)
 	if (!check_files(o)) {
 		return WSC_PARSE_USAGE;
 	}
-	o->color_out = want_color(o->color, STDOUT_FILENO);
+	o->color_out = stdout_color(o->color);
 	o->color_err = want_color(o->color, STDERR_FILENO);
 	if (o->auth_user && !o->auth_pass) {
 		char prompt[300];
