@@ -120,6 +120,50 @@ def read_line(f, timeout, what="process"):
     return result[0].decode().strip()
 
 
+class TerminalOutput:
+    """A pseudo-terminal for a child's standard output (tty.py hides the
+    pty module, and pexpect with it: os.openpty instead), read on a thread
+    so that a full terminal never holds the child. Give `slave` to the
+    child, then call done(): it closes our copy of the slave, waits for the
+    last writer to close the terminal (counting silence, not a total) and
+    returns everything written."""
+
+    def __init__(self):
+        self.master, self.slave = os.openpty()
+        self.chunks = []
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        while True:
+            try:
+                d = os.read(self.master, 4096)
+            except OSError:     # EIO: the last writer closed the terminal
+                return
+            if not d:
+                return
+            self.chunks.append(d)
+
+    def close_slave(self):
+        if self.slave is not None:
+            os.close(self.slave)
+            self.slave = None
+
+    def done(self, silence=30):
+        self.close_slave()
+        try:
+            while self.thread.is_alive():
+                seen = len(self.chunks)
+                self.thread.join(silence)
+                assert not self.thread.is_alive() or \
+                    len(self.chunks) > seen, \
+                    "%d s of silence on the terminal: %r" % (
+                        silence, b"".join(self.chunks)[-500:])
+        finally:
+            os.close(self.master)
+        return b"".join(self.chunks)
+
+
 def wait_for(pred, timeout=10, what="condition"):
     """Poll a cheap predicate with a deadline (for state kept by threads)."""
     deadline = time.monotonic() + timeout

@@ -7,14 +7,13 @@ websocketd with cat, wsc --listen --echo), and the report's own contract:
 import contextlib
 import json
 import os
-import select
 import socket
 import subprocess
 
 import pytest
 
 from harness import WSC, run, python_server, node_server, free_port, \
-    server_on_free_port, wait_listening, finish
+    server_on_free_port, wait_listening, finish, TerminalOutput
 from wsproto import RawServer
 from test_redirect_proxy_unix import ConnectProxy
 from test_tls import pki  # noqa: F401 - the fixture
@@ -126,30 +125,17 @@ GREEN, RED, RESET = "\033[32m", "\033[1;31m", "\033[0m"
 
 
 def terminal_text(url, *args, env=None):
-    """wsc --check with standard output a terminal; its lines. The timeout
-    counts silence. (tests/integration/tty.py hides the pty module, and
-    pexpect with it: os.openpty instead.)"""
+    """wsc --check with standard output a terminal; its lines."""
     e = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     e.update({"TERM": "xterm-256color"}, **(env or {}))
-    master, slave = os.openpty()
-    p = subprocess.Popen([WSC] + list(args) + ["--check", url], env=e,
-                         stdin=subprocess.DEVNULL, stdout=slave,
-                         stderr=subprocess.PIPE)
-    os.close(slave)
-    out = b""
+    term = TerminalOutput()
     try:
-        while True:
-            ready, _, _ = select.select([master], [], [], 30)
-            assert ready, "30 s of silence: %r" % out[-500:]
-            try:
-                d = os.read(master, 4096)
-            except OSError:     # EIO: the last writer closed the terminal
-                break
-            if not d:
-                break
-            out += d
+        p = subprocess.Popen([WSC] + list(args) + ["--check", url], env=e,
+                             stdin=subprocess.DEVNULL, stdout=term.slave,
+                             stderr=subprocess.PIPE)
     finally:
-        os.close(master)
+        term.close_slave()
+    out = term.done()
     assert p.wait(timeout=30) == 1, (p.returncode, p.stderr.read())
     p.stderr.close()
     return out.decode().replace("\r\n", "\n").split("\n")

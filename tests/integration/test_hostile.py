@@ -45,7 +45,7 @@ import time
 
 import pytest
 
-from harness import WSC, finish
+from harness import WSC, finish, TerminalOutput
 from wsproto import (RawServer, accept_for, frame, OP_CONT, OP_TEXT, OP_BINARY,
                      OP_CLOSE, OP_PING, OP_PONG)
 
@@ -330,36 +330,16 @@ def test_valid_utf8_split_mid_code_point_jsonl():
 def test_valid_utf8_split_mid_code_point_on_a_terminal():
     """stdout a terminal: the escaping filter must not break a code point
     that arrives in two fragments."""
-    # (tests/integration/tty.py hides the pty module: os.openpty instead)
-    master, slave = os.openpty()
-    chunks = []
-
-    def reader():
-        while True:
-            try:
-                d = os.read(master, 4096)
-            except OSError:     # EIO: the last writer closed the terminal
-                return
-            if not d:
-                return
-            chunks.append(d)
-
-    t = threading.Thread(target=reader, daemon=True)
-    t.start()
+    term = TerminalOutput()
     try:
-        try:
-            r = against(split_then_close(5), stdout=slave,
-                        env=dict(os.environ, NO_COLOR="1", LC_ALL="C.UTF-8"))
-        finally:
-            os.close(slave)     # wsc has exited: the reader sees EIO
-        t.join(5)
-        assert not t.is_alive(), "terminal reader still busy"
+        r = against(split_then_close(5), stdout=term.slave,
+                    env=dict(os.environ, NO_COLOR="1", LC_ALL="C.UTF-8"))
     finally:
-        os.close(master)
+        out = term.done()   # wsc has exited: the reader sees EIO
     no_crash(r)
     assert r.rc == 0, r
     assert r.err == b"", r
-    assert b"".join(chunks) == b"< " + SPLIT_TEXT + b"\r\n", chunks
+    assert out == b"< " + SPLIT_TEXT + b"\r\n", out
 
 
 # --- Close frames -------------------------------------------------------------
