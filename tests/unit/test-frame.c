@@ -12,48 +12,14 @@
 #include <string.h>
 
 #include "frame.h"
+#include "render.h"
 #include "tap.h"
 #include "utf8.h"
 
 struct rec {
-	char *s;
-	size_t len, cap;
-	bool in_msg, ended, fin_seen, bad;
-	char bad_why[120];
+	struct render out;
+	bool in_msg, ended, fin_seen;
 };
-
-static void put(struct rec *r, const char *s, size_t n)
-{
-	if (r->len + n + 1 > r->cap) {
-		r->cap = (r->len + n + 1) * 2;
-		r->s = realloc(r->s, r->cap);
-	}
-	memcpy(r->s + r->len, s, n);
-	r->len += n;
-	r->s[r->len] = '\0';
-}
-
-static void put_esc(struct rec *r, const unsigned char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		char b[8];
-
-		if (p[i] < 0x20 || p[i] >= 0x7f || p[i] == '\\') {
-			snprintf(b, sizeof(b), "\\x%02x", p[i]);
-			put(r, b, 4);
-		} else {
-			put(r, (const char *)p + i, 1);
-		}
-	}
-}
-
-static void invariant(struct rec *r, bool cond, const char *what)
-{
-	if (!cond && !r->bad) {
-		r->bad = true;
-		snprintf(r->bad_why, sizeof(r->bad_why), "%s", what);
-	}
-}
 
 static void record(struct rec *r, const struct wsc_frame_event *ev)
 {
@@ -63,43 +29,45 @@ static void record(struct rec *r, const struct wsc_frame_event *ev)
 	case FRAME_EV_MORE:
 		break;
 	case FRAME_EV_START:
-		invariant(r, !r->in_msg, "START inside a message");
+		render_invariant(&r->out, !r->in_msg, "START inside a message");
 		r->in_msg = true;
 		r->fin_seen = false;
-		put(r, ev->opcode == FRAME_TEXT ? "<t" : "<b", 2);
+		render_put(&r->out, ev->opcode == FRAME_TEXT ? "<t" : "<b", 2);
 		if (ev->rsv1) {
-			put(r, "z", 1);
+			render_put(&r->out, "z", 1);
 		}
 		break;
 	case FRAME_EV_DATA:
-		invariant(r, r->in_msg && !r->fin_seen, "DATA outside");
-		invariant(r, ev->len > 0, "empty DATA");
-		put_esc(r, ev->data, ev->len);
+		render_invariant(&r->out, r->in_msg && !r->fin_seen,
+			"DATA outside");
+		render_invariant(&r->out, ev->len > 0, "empty DATA");
+		render_esc(&r->out, ev->data, ev->len);
 		if (ev->fin) {
 			r->fin_seen = true;
-			put(r, "$", 1);
+			render_put(&r->out, "$", 1);
 		}
 		break;
 	case FRAME_EV_END:
-		invariant(r, r->in_msg, "END outside a message");
+		render_invariant(&r->out, r->in_msg, "END outside a message");
 		r->in_msg = false;
-		put(r, ">", 1);
+		render_put(&r->out, ">", 1);
 		break;
 	case FRAME_EV_PING:
 	case FRAME_EV_PONG:
-		put(r, ev->type == FRAME_EV_PING ? "ping(" : "pong(", 5);
-		put_esc(r, ev->data, ev->len);
-		put(r, ")", 1);
+		render_put(&r->out,
+			ev->type == FRAME_EV_PING ? "ping(" : "pong(", 5);
+		render_esc(&r->out, ev->data, ev->len);
+		render_put(&r->out, ")", 1);
 		break;
 	case FRAME_EV_CLOSE:
 		snprintf(b, sizeof(b), "close(%u,", ev->code);
-		put(r, b, strlen(b));
-		put_esc(r, ev->data, ev->len);
-		put(r, ")", 1);
+		render_put(&r->out, b, strlen(b));
+		render_esc(&r->out, ev->data, ev->len);
+		render_put(&r->out, ")", 1);
 		break;
 	case FRAME_EV_ERROR:
 		snprintf(b, sizeof(b), "error(%u:%s)", ev->code, ev->why);
-		put(r, b, strlen(b));
+		render_put(&r->out, b, strlen(b));
 		r->ended = true;
 		break;
 	}
@@ -127,17 +95,19 @@ static void feed(struct wsc_frame_decoder *d, const unsigned char *in,
 				piece - off, &ev);
 
 			off += used;
-			invariant(r, off <= piece, "used more than given");
+			render_invariant(&r->out, off <= piece,
+				"used more than given");
 			record(r, &ev);
 			if (ev.type == FRAME_EV_MORE) {
-				invariant(r, off == piece, "MORE with bytes left");
+				render_invariant(&r->out, off == piece,
+					"MORE with bytes left");
 				break;
 			}
 			if (ev.type == FRAME_EV_ERROR) {
 				// dead: the same error again, nothing used
 				used = frame_decode(d, buf + at + off,
 					piece - off, &ev);
-				invariant(r, used == 0 && ev.type ==
+				render_invariant(&r->out, used == 0 && ev.type ==
 					FRAME_EV_ERROR, "error not sticky");
 				break;
 			}
@@ -155,12 +125,12 @@ static char *render(enum wsc_frame_role role, bool rsv1, uint64_t max,
 	struct rec r = { 0 };
 
 	frame_decoder_init(&d, role, rsv1, max);
-	put(&r, "", 0);
+	render_put(&r.out, "", 0);
 	feed(&d, in, n, cut, chunk, &r);
-	if (r.bad && bad && !*bad) {
-		snprintf(bad, badsize, "%s", r.bad_why);
+	if (r.out.bad && bad && !*bad) {
+		snprintf(bad, badsize, "%s", r.out.bad_why);
 	}
-	return r.s;
+	return r.out.s;
 }
 
 static size_t unhex(const char *h, unsigned char *out)
@@ -499,7 +469,7 @@ static void test_round_trip(void)
 		char *want, *got;
 		struct rec r = { 0 };
 
-		put(&r, "", 0);
+		render_put(&r.out, "", 0);
 		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 			size_t w = frame_write(buf + n, FRAME_FIN |
 				(i & 1 ? FRAME_TEXT : FRAME_BINARY), pay,
@@ -509,16 +479,17 @@ static void test_round_trip(void)
 				"%s writes %zu bytes", server ? "server" :
 				"client", sizes[i]);
 			n += w;
-			put(&r, i & 1 ? "<t" : "<b", 2);
-			put_esc(&r, pay, sizes[i]);
-			put(&r, sizes[i] ? "$>" : ">", sizes[i] ? 2 : 1);
+			render_put(&r.out, i & 1 ? "<t" : "<b", 2);
+			render_esc(&r.out, pay, sizes[i]);
+			render_put(&r.out, sizes[i] ? "$>" : ">",
+				sizes[i] ? 2 : 1);
 		}
 		n += frame_write(buf + n, FRAME_TEXT, "ab", 2, k);
 		n += frame_write(buf + n, FRAME_FIN | FRAME_PING, "hi", 2, k);
 		n += frame_write(buf + n, FRAME_FIN | FRAME_CONT, "c", 1, k);
 		n += frame_write_close(buf + n, 1001, "bye", 3, k);
-		put(&r, "<tabping(hi)c$>close(1001,bye)", 30);
-		want = r.s;
+		render_put(&r.out, "<tabping(hi)c$>close(1001,bye)", 30);
+		want = r.out.s;
 		got = render(server ? C : S, false, 0, buf, n, 0, 0, NULL, 0);
 		ok(!strcmp(got, want), "%s frames decode in the other role",
 			server ? "server" : "client");

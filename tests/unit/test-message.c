@@ -16,6 +16,7 @@
 
 #include "deflate.h"
 #include "message.h"
+#include "render.h"
 #include "tap.h"
 
 /* --- building streams --- */
@@ -79,47 +80,12 @@ static void z(struct stream *s, unsigned op, const void *p, size_t n,
 /* --- rendering --- */
 
 struct rec {
-	char s[16384];
-	size_t len, msg_at;     // where the open message's rendering starts
-	bool in_msg, bad;
+	struct render out;
+	size_t msg_at;          // where the open message's rendering starts
+	bool in_msg;
 	unsigned datas;         // DATA events of the open message
 	bool hold;
-	char bad_why[120];
 };
-
-static void put(struct rec *r, const char *s, size_t n)
-{
-	if (r->len + n + 1 > sizeof(r->s)) {
-		n = sizeof(r->s) - 1 - r->len;
-	}
-	memcpy(r->s + r->len, s, n);
-	r->len += n;
-	r->s[r->len] = '\0';
-}
-
-static void put_esc(struct rec *r, const void *v, size_t n)
-{
-	const unsigned char *p = v;
-
-	for (size_t i = 0; i < n; i++) {
-		char b[8];
-
-		if (p[i] < 0x20 || p[i] >= 0x7f || p[i] == '\\') {
-			snprintf(b, sizeof(b), "\\x%02x", p[i]);
-			put(r, b, 4);
-		} else {
-			put(r, (const char *)p + i, 1);
-		}
-	}
-}
-
-static void invariant(struct rec *r, bool cond, const char *what)
-{
-	if (!cond && !r->bad) {
-		r->bad = true;
-		snprintf(r->bad_why, sizeof(r->bad_why), "%s", what);
-	}
-}
 
 static bool record(void *arg, const struct msg_event *ev)
 {
@@ -128,52 +94,57 @@ static bool record(void *arg, const struct msg_event *ev)
 
 	switch (ev->type) {
 	case MSG_EV_START:
-		invariant(r, !r->in_msg, "START inside a message");
+		render_invariant(&r->out, !r->in_msg, "START inside a message");
 		r->in_msg = true;
-		r->msg_at = r->len;
+		r->msg_at = r->out.len;
 		r->datas = 0;
-		put(r, ev->binary ? "<b" : "<t", 2);
+		render_put(&r->out, ev->binary ? "<b" : "<t", 2);
 		if (ev->compressed) {
-			put(r, "z", 1);
+			render_put(&r->out, "z", 1);
 		}
 		break;
 	case MSG_EV_DATA:
-		invariant(r, r->in_msg, "DATA outside a message");
-		invariant(r, ev->len > 0, "empty DATA");
-		invariant(r, !r->hold || !r->datas, "held, yet two DATA");
+		render_invariant(&r->out, r->in_msg, "DATA outside a message");
+		render_invariant(&r->out, ev->len > 0, "empty DATA");
+		render_invariant(&r->out, !r->hold || !r->datas,
+			"held, yet two DATA");
 		r->datas++;
-		put_esc(r, ev->data, ev->len);
+		render_esc(&r->out, ev->data, ev->len);
 		break;
 	case MSG_EV_END:
-		invariant(r, r->in_msg, "END outside a message");
+		render_invariant(&r->out, r->in_msg, "END outside a message");
 		r->in_msg = false;
-		put(r, ">", 1);
+		render_put(&r->out, ">", 1);
 		break;
 	case MSG_EV_PING:
 	case MSG_EV_PONG:
-		invariant(r, !r->hold || !r->in_msg, "held, yet a Ping inside");
-		put(r, ev->type == MSG_EV_PING ? "ping(" : "pong(", 5);
-		put_esc(r, ev->data, ev->len);
-		put(r, ")", 1);
+		render_invariant(&r->out, !r->hold || !r->in_msg,
+			"held, yet a Ping inside");
+		render_put(&r->out, ev->type == MSG_EV_PING ? "ping(" : "pong(",
+			5);
+		render_esc(&r->out, ev->data, ev->len);
+		render_put(&r->out, ")", 1);
 		break;
 	case MSG_EV_CLOSE:
 		snprintf(b, sizeof(b), "close(%u,", ev->code);
-		put(r, b, strlen(b));
-		put_esc(r, ev->reason, ev->rlen);
+		render_put(&r->out, b, strlen(b));
+		render_esc(&r->out, ev->reason, ev->rlen);
 		if (ev->fault) {
 			snprintf(b, sizeof(b), "!%u", ev->fault);
-			put(r, b, strlen(b));
-			invariant(r, ev->why && *ev->why, "a fault without why");
+			render_put(&r->out, b, strlen(b));
+			render_invariant(&r->out, ev->why && *ev->why,
+				"a fault without why");
 		}
-		put(r, ")", 1);
+		render_put(&r->out, ")", 1);
 		break;
 	case MSG_EV_ERROR:
 		if (r->in_msg) {
-			r->len = r->msg_at;     // the failed message is not shown
+			r->out.len = r->msg_at;
+			r->out.s[r->out.len] = '\0';     // the failed message is not shown
 			r->in_msg = false;
 		}
 		snprintf(b, sizeof(b), "error(%u:%s)", ev->code, ev->why);
-		put(r, b, strlen(b));
+		render_put(&r->out, b, strlen(b));
 		break;
 	}
 	return true;
@@ -201,7 +172,9 @@ static void render(const struct row *w, enum wsc_frame_role role,
 	size_t at = 0;
 	bool more = true;
 
+	free(r->out.s);
 	memset(r, 0, sizeof(*r));
+	render_put(&r->out, "", 0);
 	r->hold = hold;
 	msg_init(&m, &(struct msg_params){ .role = role,
 		.pmd = w->pmd ? &dp : NULL, .max_size = w->max, .hold = hold });
@@ -216,7 +189,7 @@ static void render(const struct row *w, enum wsc_frame_role role,
 		at += piece;
 	}
 	// once over, nothing more is read
-	invariant(r, more || !msg_read(&m, buf, in->n, record, r),
+	render_invariant(&r->out, more || !msg_read(&m, buf, in->n, record, r),
 		"read after the end");
 	msg_finish(&m);
 	free(buf);
@@ -241,20 +214,20 @@ static void check_row(const struct row *w)
 			size_t where = 0;
 
 			render(w, role, hold, &s, 0, 0, &whole);
-			is_str(whole.s, want, "%s (%s, %s)", w->name,
+			is_str(whole.out.s, want, "%s (%s, %s)", w->name,
 				role ? "server" : "client", hold ? "held" : "streamed");
 			for (size_t cut = 0; cut < s.n && !*how; cut++) {
 				render(w, role, hold, &s, cut, cut ? 0 : 1, &r);
-				if (strcmp(r.s, whole.s) || r.bad) {
-					how = r.bad ? r.bad_why : cut ? "split" :
+				if (strcmp(r.out.s, whole.out.s) || r.out.bad) {
+					how = r.out.bad ? r.out.bad_why : cut ? "split" :
 						"byte at a time";
 					where = cut;
-					diag("got %s", r.s);
+					diag("got %s", r.out.s);
 				}
 			}
-			ok(!*how && !whole.bad, "%s (%s, %s): every feeding the "
+			ok(!*how && !whole.out.bad, "%s (%s, %s): every feeding the "
 				"same %s %zu %s", w->name, role ? "server" : "client",
-				hold ? "held" : "streamed", how, where, whole.bad_why);
+				hold ? "held" : "streamed", how, where, whole.out.bad_why);
 		}
 	}
 }
@@ -502,13 +475,13 @@ int main(void)
 		noise[i] = (unsigned char)x;
 	}
 	// the incompressible message, rendered
-	put(&noisy, "<bz", 3);
-	put_esc(&noisy, noise, 256);
-	put(&noisy, ">", 1);
+	render_put(&noisy.out, "<bz", 3);
+	render_esc(&noisy.out, noise, 256);
+	render_put(&noisy.out, ">", 1);
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct row w = rows[i];
 
-		w.want = w.want ? w.want : noisy.s;
+		w.want = w.want ? w.want : noisy.out.s;
 		check_row(&w);
 	}
 	// masking: what each role expects
@@ -519,7 +492,7 @@ int main(void)
 
 		b_mask_wrong(&s);
 		render(&w, role, false, &s, 0, 0, &r);
-		is_str(r.s, role ? "error(1002:unmasked frame from the client)" :
+		is_str(r.out.s, role ? "error(1002:unmasked frame from the client)" :
 			"error(1002:masked frame from the server)",
 			"the wrong masking (%s)", role ? "server" : "client");
 	}
