@@ -348,6 +348,7 @@ const char *httphead_reason(int status)
 	case 405: return "Method Not Allowed";
 	case 426: return "Upgrade Required";
 	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
 	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";
