@@ -20,6 +20,7 @@
 #include "options.h"
 #include "script.h"
 #include "state.h"
+#include "stats.h"
 #include "wsc.h"
 
 struct wsc_conn;
@@ -66,6 +67,7 @@ struct wsc_client {
 	unsigned long sent;     // complete messages written
 	unsigned long received; // complete messages
 	unsigned reconnects;    // attempts made so far
+	struct wsc_stats stats; // the session's figures (--stats)
 	int signals;            // SIGINT/SIGTERM seen
 	bool flush_scheduled;
 	lws_sorted_usec_list_t sul_flush;       // stdout batch flush
