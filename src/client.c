@@ -554,14 +554,11 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 	c.w = &w;
 	c.opts = opts;
 	state_init(&c.st, opts->show_state);
-	clientstats_start(&c);
 	if (!wsc_init(&w, opts, &client_endpoint, &c, &c.input)) {
-		clientstats_report(&c, WSC_EXIT_FAILURE);
 		wsc_finish(&w);
 		return WSC_EXIT_FAILURE;
 	}
 	if (!clientreq_init(&c.rq, opts) || !script_init(&c.script, opts)) {
-		clientstats_report(&c, WSC_EXIT_USAGE);
 		script_finish(&c.script);
 		wsc_finish(&w);
 		return WSC_EXIT_USAGE;
@@ -576,13 +573,15 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 		free(c.trace);
 		free(c.keys);
 		tls_ctx_free(c.tls);
-		clientstats_report(&c, WSC_EXIT_FAILURE);
 		script_finish(&c.script);
 		wsc_finish(&w);
 		return WSC_EXIT_FAILURE;
 	}
 	mask_init(c.keys);
 	target_context_info(&info, opts);
+	// the session runs from here: what went before was reading the
+	// command line's files, whose errors are usage errors and say so alone
+	clientstats_start(&c);
 	if (!wsc_run(&w, &info, own, 1, sigfd)) {
 		c.st.failed = true;
 	}

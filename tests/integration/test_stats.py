@@ -8,6 +8,7 @@ import json
 import re
 
 from harness import python_server, run
+from tty import Tmux
 from wsproto import OP_CLOSE, RawServer, echo_handler
 
 
@@ -235,3 +236,35 @@ def test_stats_is_a_client_option():
     assert r.returncode == 2
     assert r.stderr.decode() == "wsc: --stats describes a session: --check " \
         "prints its own report\n"
+
+
+def test_an_error_before_the_session_is_its_one_line_alone(tmp_path):
+    r = run(["--stats", "--send-file", str(tmp_path / "missing"),
+             "ws://127.0.0.1:1/"])
+    assert r.returncode == 2
+    err = r.stderr.decode()
+    assert err.count("\n") == 1 and err.startswith("wsc: --send-file: "), err
+
+
+def test_at_the_prompt_typed_pings_count_and_the_block_follows_the_prompt():
+    with python_server("websockets_echo.py") as srv, \
+            Tmux(["--stats", "--no-history", url(srv)], width=200) as t:
+        t.wait_prompt()
+        t.type("/ping hi")
+        t.keys("Enter")
+        t.wait_text("wsc: pong (2 bytes), round trip")
+        t.type("hello")
+        t.keys("Enter")
+        t.wait_text("< hello")
+        t.keys("C-d")
+        assert t.exit_status() == 0
+        screen = t.screen(history=True)
+    lines = [re.sub(r"^wsc: +", "wsc: ", l.strip())
+             for l in screen.splitlines()]
+    assert "wsc: sent 1 message, 5 bytes; received 1 message, 5 bytes" \
+        in lines, screen
+    assert any(re.fullmatch(r"wsc: pings: 1 sent, answered 1, round trip "
+                            r"min [0-9.]+ ms, median [0-9.]+ ms, max "
+                            r"[0-9.]+ ms", l) for l in lines), screen
+    assert "wsc: ended: closed by wsc, 1000 (normal closure); the server " \
+        'answered 1000 ""; exit 0' in lines, screen
