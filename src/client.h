@@ -3,7 +3,8 @@
  * counterpart of the room), the session it runs in, and the calls its
  * parts share: client.c (connecting, --reconnect, sending, the endpoint
  * ops), clientreq.c (the request and -L redirects), clientrx.c (what is
- * received), clientclose.c (the close flow) and keepalive.c (Pings).
+ * received), clientclose.c (the close flow), keepalive.c (Pings) and
+ * clientstats.c (--stats: the figures in struct wsc_stats, said at exit).
  */
 #ifndef WSC_CLIENT_H
 #define WSC_CLIENT_H

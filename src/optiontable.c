@@ -68,7 +68,7 @@ const struct wsc_option options_table[] = {
 		CAT_MESSAGES },
 	{ "jsonl", 'j', NULL, "one JSON object per event on stdout (open, "
 		"message, close, error; state with -S, ping/pong with -P, "
-		"handshake with -D)", CAT_MESSAGES },
+		"handshake with -D, stats with --stats)", CAT_MESSAGES },
 	{ "ping-interval", OPT_PING_INTERVAL, "SECS", "send a Ping every SECS",
 		CAT_MESSAGES },
 	{ "ping-timeout", OPT_PING_TIMEOUT, "SECS", "fail the connection when "

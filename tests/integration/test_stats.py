@@ -175,6 +175,22 @@ def test_ended_by_the_server_with_an_error_code():
     assert s["exit"] == 3
 
 
+def test_ended_without_a_close():
+    def handler(conn):
+        conn.read_request().accept()
+        conn.recv_message()
+        # returning closes the socket: no Close frame
+    with RawServer(handler) as srv:
+        r = run(["--stats", "-j", "-x", "hi", "-w", "inf", srv.url])
+    assert r.returncode == 1, r.stderr
+    s = json.loads(r.stdout.decode().splitlines()[-1])
+    assert s["end"] == {"opened": True, "closed_by": None, "code": 1006,
+                        "reason": None, "sent_code": None,
+                        "error": "connection closed abnormally (1006)"}
+    assert s["exit"] == 1
+    assert s["sent"]["messages"] == 1 and s["received"]["messages"] == 0
+
+
 def test_connection_refused_still_says_what_is_known():
     with RawServer(echo_handler) as srv:
         port = srv.port
