@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "clientrx.h"
+#include "clientstats.h"
 #include "conn.h"
 #include "diagnose.h"
 #include "dump.h"
@@ -70,6 +71,7 @@ static bool queue_piece(struct wsc_client *c, enum wsc_frame kind,
 			CONN_TX_OK) {
 		c->tx_open = !last;
 		c->sent += last;
+		c->stats.sent.bytes += len;
 		return true;
 	}
 	if (!sendq_push(&c->w->q, kind, first, last, data, len)) {
@@ -289,6 +291,7 @@ static void connection_over(struct wsc_client *c, bool dropped)
 	delay = delay * 3 / 4 + (long)((unsigned long)random() %
 		(unsigned long)(delay / 2 + 1));
 	c->reconnects++;
+	c->stats.reconnects++;
 	if (o->reconnect_max) {
 		log_info("reconnecting in %.1f s (attempt %u of %lu)",
 			(double)delay / 1000, c->reconnects, o->reconnect_max);
@@ -368,6 +371,7 @@ void client_pump(struct wsc_client *c)
 		if (data) {
 			c->tx_open = !it->last;
 			c->sent += it->last;
+			c->stats.sent.bytes += it->len;
 		}
 		sendq_pop(&c->w->q);
 	}
@@ -397,6 +401,7 @@ static void on_open(void *u)
 	if (c->opts->verbose) {
 		dump_timing(c->trace);
 	}
+	stats_opened(&c->stats, lws_now_usecs());
 	report_open(c);
 	if (c->reconnects) {
 		log_info("connected again (attempt %u)", c->reconnects);
@@ -453,6 +458,7 @@ static void on_failed(void *u, const char *cause)
 void client_conn_ended(struct wsc_client *c)
 {
 	c->conn = NULL;
+	stats_closed(&c->stats, lws_now_usecs());
 	clientrx_flush(c);
 	diagnose_closed(c);
 	connection_over(c, !c->st.close_received && !c->at.close.closing &&
@@ -491,6 +497,8 @@ static bool connect_client(struct wsc_client *c)
 	struct wsc_conn_params p;
 
 	clientreq_params(&c->rq, c->tls, &p);
+	p.wire_rx = &c->stats.received.wire;
+	p.wire_tx = &c->stats.sent.wire;
 	state_set(&c->st, WSC_CONNECTING, "%s", c->rq.url_text);
 	client_schedule(c, &c->at.sul_connect, connect_timeout_cb,
 		c->opts->connect_timeout_ms);
@@ -521,6 +529,7 @@ static void ep_stop(void *ctx)
 
 	conn_abort(c->conn);
 	c->conn = NULL;
+	stats_closed(&c->stats, lws_now_usecs());
 	attempt_finish(c);
 	clientrx_flush(c);
 }
@@ -570,10 +579,14 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 	}
 	mask_init(c.keys);
 	target_context_info(&info, opts);
+	// the session runs from here: what went before was reading the
+	// command line's files, whose errors are usage errors and say so alone
+	clientstats_start(&c);
 	if (!wsc_run(&w, &info, own, 1, sigfd)) {
 		c.st.failed = true;
 	}
 	ret = c.script.unmet ? WSC_EXIT_EXPECT : state_exit_status(&c.st);
+	clientstats_report(&c, ret);
 	script_finish(&c.script);
 	tls_ctx_free(c.tls);
 	mask_finish(c.keys);

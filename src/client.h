@@ -3,7 +3,8 @@
  * counterpart of the room), the session it runs in, and the calls its
  * parts share: client.c (connecting, --reconnect, sending, the endpoint
  * ops), clientreq.c (the request and -L redirects), clientrx.c (what is
- * received), clientclose.c (the close flow) and keepalive.c (Pings).
+ * received), clientclose.c (the close flow), keepalive.c (Pings) and
+ * clientstats.c (--stats: the figures in struct wsc_stats, said at exit).
  */
 #ifndef WSC_CLIENT_H
 #define WSC_CLIENT_H
@@ -20,6 +21,7 @@
 #include "options.h"
 #include "script.h"
 #include "state.h"
+#include "stats.h"
 #include "wsc.h"
 
 struct wsc_conn;
@@ -66,6 +68,7 @@ struct wsc_client {
 	unsigned long sent;     // complete messages written
 	unsigned long received; // complete messages
 	unsigned reconnects;    // attempts made so far
+	struct wsc_stats stats; // the session's figures (--stats)
 	int signals;            // SIGINT/SIGTERM seen
 	bool flush_scheduled;
 	lws_sorted_usec_list_t sul_flush;       // stdout batch flush

@@ -92,6 +92,7 @@ void clientrx_on_data(void *u, const void *p, size_t n)
 	struct wsc_client *c = u;
 
 	closing_alive(c);
+	c->stats.received.bytes += n;
 	script_rx_data(c, p, n);
 	if (!c->at.rx_skip) {
 		output_data(&c->w->out, p, n);
@@ -102,6 +103,7 @@ void clientrx_on_end(void *u)
 {
 	struct wsc_client *c = u;
 
+	c->stats.received.messages++;
 	if (c->at.rx_skip) {
 		return;
 	}

@@ -225,11 +225,17 @@ enum conn_tx conn_frame(struct wsc_conn *c, enum wsc_frame kind, bool first,
 
 void conn_flush(struct wsc_conn *c)
 {
+	size_t pending;
+
 	if (c->dead || !c->rc || c->phase != PH_OPEN) {
 		return;
 	}
 	put_pong(c);
+	pending = c->tx.len - c->tx_off;
 	rawconn_write_buf(c->rc, &c->tx, &c->tx_off);
+	if (c->wire_tx) {
+		*c->wire_tx += pending - (c->tx.len - c->tx_off);
+	}
 }
 
 bool conn_tx_empty(const struct wsc_conn *c)
@@ -280,6 +286,10 @@ static bool on_message(void *arg, const struct msg_event *ev)
 
 static void frames(struct wsc_conn *c, unsigned char *buf, size_t len)
 {
+	c->rx_bytes += len;
+	if (c->wire_rx) {
+		*c->wire_rx += len;
+	}
 	if (!c->rx_over && !c->dead) {
 		msg_read(&c->rx, buf, len, on_message, c);
 	}
@@ -293,7 +303,6 @@ void conn_opened(struct wsc_conn *c, unsigned char *rest, size_t n)
 	c->phase = PH_OPEN;
 	c->cb.open(c->user);
 	if (!c->dead && n) {
-		c->rx_bytes += n;
 		frames(c, rest, n);
 	}
 }
@@ -319,7 +328,6 @@ static void on_data(void *user, unsigned char *buf, size_t len)
 		connhs_read(c, buf, len);
 		break;
 	case PH_OPEN:
-		c->rx_bytes += len;
 		frames(c, buf, len);
 		break;
 	default:
@@ -391,6 +399,8 @@ struct wsc_conn *conn_open(struct lws_context *ctx,
 	c->keys = keys;
 	c->trace = trace;
 	c->max_size = p->max_size;
+	c->wire_rx = p->wire_rx;
+	c->wire_tx = p->wire_tx;
 	c->deflate = p->deflate;
 	c->head = &trace->head;
 	if (!connhs_request(c, &p->rq)) {

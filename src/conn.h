@@ -47,6 +47,9 @@ struct wsc_conn_params {
 	struct wsc_handshake_request rq;  // the request (extensions: ours)
 	bool deflate;           // offer permessage-deflate
 	uint64_t max_size;      // largest message taken (0: any)
+	// the frames' bytes after the handshake, each way, added here as
+	// they are read and handed to the transport (NULL: not counted)
+	unsigned long long *wire_rx, *wire_tx;
 };
 
 struct wsc_conn_cb {

@@ -62,6 +62,7 @@ struct wsc_conn {
 	struct msg_reader rx;
 	uint64_t max_size;
 	unsigned long long rx_bytes;
+	unsigned long long *wire_rx, *wire_tx;  // the caller's totals
 
 	// permessage-deflate: negotiated by connhs.c, used by conn.c
 	bool deflate, pmd;

@@ -19,7 +19,7 @@
 
 // Events are few (state changes, Pings, the handshake): one allocation
 // each keeps a 64 KiB handshake off the stack.
-static void emit(struct wsc *w, const char *fmt_body)
+void events_emit(struct wsc *w, const char *fmt_body)
 {
 	char ts[48];
 	size_t size;
@@ -45,7 +45,7 @@ static void on_state(void *ctx, enum wsc_ready to, const char *why)
 	jsonl_quote(why, strlen(why), q, sizeof(q));
 	snprintf(body, sizeof(body), "\"event\":\"state\",\"state\":%d,"
 		"\"name\":\"%s\",\"cause\":%s", (int)to, state_name(to), q);
-	emit(c->w, body);
+	events_emit(c->w, body);
 }
 
 static void on_error(void *ctx, const char *msg)
@@ -55,7 +55,7 @@ static void on_error(void *ctx, const char *msg)
 
 	jsonl_quote(msg, strlen(msg), q, sizeof(q));
 	snprintf(body, sizeof(body), "\"event\":\"error\",\"message\":%s", q);
-	emit(w, body);
+	events_emit(w, body);
 }
 
 void events_init(struct wsc *w)
@@ -95,7 +95,7 @@ void events_open(struct wsc_client *c)
 	quote_or_null(c->at.extensions, ext, sizeof(ext));
 	snprintf(body, sizeof(body), "\"event\":\"open\",\"url\":%s,"
 		"\"protocol\":%s,\"extensions\":%s", url, proto, ext);
-	emit(c->w, body);
+	events_emit(c->w, body);
 }
 
 void events_close(struct wsc_client *c, const char *who, bool clean)
@@ -110,7 +110,7 @@ void events_close(struct wsc_client *c, const char *who, bool clean)
 		"\"reason\":%s,\"who\":\"%s\",\"clean\":%s",
 		c->st.close_received ? c->st.code : 1006, reason, who,
 		clean ? "true" : "false");
-	emit(c->w, body);
+	events_emit(c->w, body);
 }
 
 void events_pong(struct wsc_client *c, const void *data, size_t len, double rtt_ms)
@@ -126,7 +126,7 @@ void events_pong(struct wsc_client *c, const void *data, size_t len, double rtt_
 	}
 	snprintf(body, sizeof(body), "\"event\":\"pong\",\"data\":%s,"
 		"\"rtt_ms\":%s", q, rtt);
-	emit(c->w, body);
+	events_emit(c->w, body);
 }
 
 void events_ping(struct wsc_client *c, const void *data, size_t len)
@@ -138,7 +138,7 @@ void events_ping(struct wsc_client *c, const void *data, size_t len)
 	}
 	jsonl_quote(data, len, q, sizeof(q));
 	snprintf(body, sizeof(body), "\"event\":\"ping\",\"data\":%s", q);
-	emit(c->w, body);
+	events_emit(c->w, body);
 }
 
 void events_handshake(struct wsc_client *c)
@@ -159,7 +159,7 @@ void events_handshake(struct wsc_client *c)
 			QUOTED_MAX);
 		snprintf(body, LINE_MAX_BYTES, "\"event\":\"handshake\","
 			"\"request\":%s,\"response\":%s", req, resp);
-		emit(c->w, body);
+		events_emit(c->w, body);
 	} else {
 		log_err("out of memory");
 	}

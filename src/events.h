@@ -1,7 +1,8 @@
 /*
  * events.h - the -j event stream: open, close, error, state, pong, ping
  * and handshake objects, one line each on stdout, written through the output
- * layer so they never interleave with a message.
+ * layer so they never interleave with a message; and the stats event of
+ * --stats (clientstats.c) goes through the same door.
  */
 #ifndef WSC_EVENTS_H
 #define WSC_EVENTS_H
@@ -11,6 +12,9 @@
 #include "wsc.h"
 
 struct wsc_client;
+
+/* One event: body is the object's members after ts ("event":...). */
+void events_emit(struct wsc *w, const char *body);
 
 /* Hook error lines into the stream (no-op without -j). */
 void events_init(struct wsc *w);

@@ -77,17 +77,22 @@ void keepalive_sent(struct wsc_client *c, const void *p, size_t n)
 	memcpy(o->data, p, n);
 	o->len = n;
 	o->sent_us = lws_now_usecs();
+	c->stats.pings_sent++;
 }
 
-// The Pong answers o's Ping: its round trip (and o awaits no more).
-static bool answers(struct ping_out *o, const void *in, size_t len,
-		double *rtt_ms)
+// The Pong answers o's Ping: its round trip, counted for --stats (and
+// o awaits no more).
+static bool answers(struct wsc_client *c, struct ping_out *o,
+		const void *in, size_t len, double *rtt_ms)
 {
+	int64_t us = lws_now_usecs() - o->sent_us;
+
 	if (!o->sent_us || len != o->len || memcmp(in, o->data, len)) {
 		return false;
 	}
-	*rtt_ms = (double)(lws_now_usecs() - o->sent_us) / 1000.0;
+	*rtt_ms = (double)us / 1000.0;
 	o->sent_us = 0;
+	stats_sample(&c->stats.ping, us);
 	return true;
 }
 
@@ -107,10 +112,10 @@ void keepalive_on_pong(void *u, const void *in, size_t len)
 	closing_alive(c);
 	if (closing_drain_pong(c, in, len, &rtt)) {
 		// the end-of-input Ping's, timed there
-	} else if (answers(&ka->own, in, len, &rtt)) {
+	} else if (answers(c, &ka->own, in, len, &rtt)) {
 		lws_sul_cancel(&ka->sul_pong);
 	} else {
-		typed = answers(&ka->typed, in, len, &rtt);
+		typed = answers(c, &ka->typed, in, len, &rtt);
 	}
 	if (c->opts->show_ping || typed) {
 		if (rtt >= 0) {

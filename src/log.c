@@ -17,6 +17,8 @@ static void (*log_sink)(void *ctx, const char *line, size_t len);
 static void *log_sink_ctx;
 static void (*log_error_hook)(void *ctx, const char *msg);
 static void *log_error_ctx;
+static char *log_last;          // the last error line is kept here
+static size_t log_last_size;
 
 void log_init(bool quiet, bool color)
 {
@@ -28,6 +30,15 @@ void log_set_error_hook(void (*fn)(void *ctx, const char *msg), void *ctx)
 {
 	log_error_hook = fn;
 	log_error_ctx = ctx;
+}
+
+void log_keep_last_error(char *buf, size_t size)
+{
+	log_last = size ? buf : NULL;
+	log_last_size = size;
+	if (log_last) {
+		*log_last = '\0';
+	}
 }
 
 void log_set_sink(void (*fn)(void *ctx, const char *line, size_t len),
@@ -75,6 +86,11 @@ void log_err(const char *fmt, ...)
 	va_start(ap, fmt);
 	emit(true, fmt, ap);
 	va_end(ap);
+	if (log_last) {
+		va_start(ap, fmt);
+		vsnprintf(log_last, log_last_size, fmt, ap);
+		va_end(ap);
+	}
 	if (log_error_hook) {
 		char msg[2048];
 		void (*hook)(void *, const char *) = log_error_hook;

@@ -29,6 +29,10 @@ void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Also tell fn of every error line (its text after "wsc: "), for -j. */
 void log_set_error_hook(void (*fn)(void *ctx, const char *msg), void *ctx);
 
+/* Keep the text (after "wsc: ") of the last error line in buf, size
+ * bytes (--stats says it); NULL or 0 stops. */
+void log_keep_last_error(char *buf, size_t size);
+
 /* A line printed as is (dumps): no prefix, always printed. */
 void log_raw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

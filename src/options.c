@@ -127,6 +127,9 @@ static bool apply(struct wsc_opts *o, int id, const char *arg,
 	case OPT_EXPECT_TIMEOUT:
 		return options_set_secs("--expect-timeout", arg, false, false,
 			&o->expect_timeout_ms);
+	case OPT_STATS:
+		o->stats = true;
+		return true;
 	case 'w':
 		o->wait_given = true;
 		return options_set_secs("--wait", arg, true, true, &o->wait_ms);
@@ -388,6 +391,11 @@ enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *o)
 	if (o->listen && o->check) {
 		options_usage("--check runs against a server: it takes a URL, not "
 			"--listen", NULL, NULL);
+		return WSC_PARSE_USAGE;
+	}
+	if (o->check && o->stats) {
+		options_usage("--stats describes a session: --check prints its "
+			"own report", NULL, NULL);
 		return WSC_PARSE_USAGE;
 	}
 	if (o->listen) {

@@ -45,6 +45,7 @@ struct wsc_opts {
 	struct wsc_step steps[WSC_MAX_LIST];  // -x, --send-file, -e in order
 	size_t n_steps;
 	long expect_timeout_ms;             // --expect-timeout
+	bool stats;                         // --stats: the figures at exit
 	long wait_ms;                       // -1: forever; 0: none
 	bool wait_given;                    // -w: no end-of-input check
 	unsigned long count;                // 0: unlimited

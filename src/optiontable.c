@@ -51,6 +51,9 @@ const struct wsc_option options_table[] = {
 		"unmet: exit 4", CAT_MESSAGES },
 	{ "expect-timeout", OPT_EXPECT_TIMEOUT, "SECS", "how long each -e "
 		"waits. Default: 10", CAT_MESSAGES },
+	{ "stats", OPT_STATS, NULL, "at exit, print the session's figures: "
+		"messages and bytes each way, -e reply and Ping round trips, "
+		"how it ended (with -j: a stats event)", CAT_MESSAGES },
 	{ "wait", 'w', "SECS", "after input ends, keep receiving SECS before "
 		"closing ('inf': until the server closes)", CAT_MESSAGES },
 	{ "count", 'n', "N", "close and exit after N received messages",
@@ -65,7 +68,7 @@ const struct wsc_option options_table[] = {
 		CAT_MESSAGES },
 	{ "jsonl", 'j', NULL, "one JSON object per event on stdout (open, "
 		"message, close, error; state with -S, ping/pong with -P, "
-		"handshake with -D)", CAT_MESSAGES },
+		"handshake with -D, stats with --stats)", CAT_MESSAGES },
 	{ "ping-interval", OPT_PING_INTERVAL, "SECS", "send a Ping every SECS",
 		CAT_MESSAGES },
 	{ "ping-timeout", OPT_PING_TIMEOUT, "SECS", "fail the connection when "
@@ -128,7 +131,7 @@ _Static_assert(sizeof(options_table) / sizeof(options_table[0]) <=
 static const int client_only[] = {
 	'H', 'o', OPT_AUTH, 'L', OPT_MAX_REDIRECTS, OPT_PROXY, OPT_UNIX_SOCKET,
 	OPT_CONNECT_TIMEOUT, OPT_RECONNECT, 'k', OPT_CA, OPT_CERT, OPT_KEY,
-	'x', OPT_SEND_FILE, 'e', OPT_EXPECT_TIMEOUT, 'w', 'n',
+	'x', OPT_SEND_FILE, 'e', OPT_EXPECT_TIMEOUT, OPT_STATS, 'w', 'n',
 	OPT_PING_INTERVAL, OPT_PING_TIMEOUT, 'P', 'D', 'S', 'v',
 };
 

@@ -46,6 +46,7 @@ enum opt_id {
 	OPT_IDLE_TIMEOUT,
 	OPT_SEND_FILE,
 	OPT_EXPECT_TIMEOUT,
+	OPT_STATS,
 };
 
 struct wsc_option {

@@ -258,6 +258,7 @@ void script_rx_end(struct wsc_client *c)
 		remember(s);
 		return;
 	}
+	stats_sample(&c->stats.expect, lws_now_usecs() - s->since_us);
 	stop_waiting(c);
 	s->next++;
 	run(c);

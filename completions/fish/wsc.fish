@@ -24,6 +24,7 @@ complete -c wsc -s x -l execute -x -d 'Send MSG after connecting; stdin is not r
 complete -c wsc -l send-file -r -F -d 'Send FILE as one message, in order with -x and -e'
 complete -c wsc -s e -l expect -x -d 'Wait for a received message matching PATTERN (extended regex)'
 complete -c wsc -l expect-timeout -x -d 'How long each -e waits (default 10)'
+complete -c wsc -l stats -d 'At exit, print the figures of the session (with -j: a stats event)'
 complete -c wsc -s w -l wait -x -a inf -d 'After input ends, keep receiving SECS'
 complete -c wsc -s n -l count -x -d 'Close and exit after N received messages'
 complete -c wsc -s b -l binary -d 'Send input messages as binary frames'
