@@ -145,16 +145,6 @@ static void series_line(const char *what, struct stats_series *x,
 	}
 }
 
-static bool has_expect(const struct wsc_opts *o)
-{
-	for (size_t i = 0; i < o->n_steps; i++) {
-		if (o->steps[i].kind == WSC_STEP_EXPECT) {
-			return true;
-		}
-	}
-	return false;
-}
-
 // One line, whatever the error's text held.
 static void one_line(char *s)
 {
@@ -180,7 +170,7 @@ static void print_block(struct wsc_client *c, int64_t now, enum wsc_exit ret)
 	fmt_bytes(s->sent.wire, a, sizeof(a));
 	fmt_bytes(s->received.wire, b, sizeof(b));
 	log_note("  frames on the wire: sent %s, received %s", a, b);
-	if (has_expect(c->opts)) {
+	if (options_has_expect(c->opts)) {
 		series_line("replies (-e)", &s->expect, true);
 	}
 	if (s->rpc.count) {

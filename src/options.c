@@ -45,7 +45,7 @@ static bool add_step(struct wsc_opts *o, int kind, const char *arg,
 	return true;
 }
 
-static bool has_expect(const struct wsc_opts *o)
+bool options_has_expect(const struct wsc_opts *o)
 {
 	for (size_t i = 0; i < o->n_steps; i++) {
 		if (o->steps[i].kind == WSC_STEP_EXPECT) {
@@ -430,7 +430,7 @@ enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *o)
 		options_usage("%s: %s", o->url_text, why);
 		return WSC_PARSE_USAGE;
 	}
-	if (o->reconnect && has_expect(o)) {
+	if (o->reconnect && options_has_expect(o)) {
 		options_usage("--expect cannot be used with --reconnect: a "
 			"conversation is not resumed on a new connection", NULL, NULL);
 		return WSC_PARSE_USAGE;

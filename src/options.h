@@ -100,4 +100,7 @@ enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *opts);
 
 void options_finish(struct wsc_opts *opts);
 
+/* Does the script (-x, --send-file, -e) wait for a reply anywhere? */
+bool options_has_expect(const struct wsc_opts *opts);
+
 #endif
