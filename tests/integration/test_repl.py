@@ -678,6 +678,43 @@ def test_resize_redraws_the_line(state_dir):
     assert rec.data() == [(OP_TEXT, b"before resize after")]
 
 
+def _one_prompt(screen, line):
+    """The prompt and the typed line once, nothing else on a prompt row
+    (capture-pane -J joins the rows the line wraps over)."""
+    lines = [l.rstrip() for l in screen.split("\n")]
+    prompts = [l for l in lines if l.startswith(">")]
+    return prompts == ["> " + line] and screen.count(line[:12]) == 1
+
+
+def test_resize_with_a_wrapped_line_redraws_it_once(state_dir):
+    """A line wrapping over three rows at 80 columns; the terminal (tmux
+    reflows wrapped text) grows to 120 columns, shrinks to 50, grows to
+    80. Each time the message above stays, once, and the line is drawn
+    once; a message arriving after prints above it."""
+    rec = Recorder(greeting=b"before typing")
+    line = "".join("w%03d-" % i for i in range(40))     # 200 characters
+    with RawServer(rec) as srv, start(srv, state_dir) as t:
+        t.wait_text("< before typing")
+        t.wait_prompt()
+        t.keys("-l", line)
+        t.wait_text("> " + line)
+        for i, width in enumerate((120, 50, 80)):
+            t.resize(width, 24)
+            # printed after the redraw, so the screen shows that redraw
+            rec.conn.send_frame(OP_TEXT, "after resize %d" % i)
+            screen = t.wait_text("< after resize %d" % i)
+            lines = [l.rstrip() for l in screen.split("\n")]
+            assert lines.count("< before typing") == 1, screen
+            assert _one_prompt(screen, line), screen
+            assert (lines.index("< after resize %d" % i) <
+                    lines.index("> " + line)), screen
+        t.keys("Enter")
+        t.wait_prompt()
+        t.keys("C-d")
+        assert t.exit_status() == 0
+    assert rec.data() == [(OP_TEXT, line.encode())]
+
+
 def test_sigterm_mid_line_restores_and_closes_1001(state_dir):
     rec = Recorder()
     with RawServer(rec) as srv, start(srv, state_dir) as t:

@@ -1,13 +1,17 @@
 """Drive wsc on a real terminal: tmux on a private socket, send-keys to
 type, capture-pane to read the screen. Waits poll the screen with a
 deadline; nothing sleeps to synchronise."""
+import fcntl
 import itertools
 import os
 import re
 import shlex
 import shutil
+import signal
+import struct
 import subprocess
 import tempfile
+import termios
 import threading
 import time
 
@@ -73,6 +77,41 @@ class Tmux:
 
     def wait_text(self, text, timeout=10):
         return self.wait(lambda s: text in s, timeout, repr(text))
+
+    def resize(self, width, height, timeout=10):
+        """Resize the window, then wait until the program (the pane's
+        child) has taken the SIGWINCH that tells it: what it draws in
+        answer then comes before anything it prints after."""
+        self._tmux("resize-window", "-t", "w", "-x", str(width),
+                   "-y", str(height))
+        tty, pane = self._tmux("display", "-p", "-t", "w",
+                               "#{pane_tty} #{pane_pid}").split()
+        with open("/proc/%s/task/%s/children" % (pane, pane)) as f:
+            pid = int(f.read().split()[0])
+        fd = os.open(tty, os.O_RDONLY | os.O_NOCTTY)
+        try:
+            def told():
+                rows, cols = struct.unpack("HH", fcntl.ioctl(
+                    fd, termios.TIOCGWINSZ, b"\0" * 8)[:4])
+                return (cols, rows) == (width, height)
+            self._until(told, timeout, "the terminal to be resized")
+        finally:
+            os.close(fd)
+        winch = 1 << (signal.SIGWINCH - 1)  # in /proc's pending masks
+
+        def taken():
+            with open("/proc/%d/status" % pid) as f:
+                return not any(int(l.split()[1], 16) & winch for l in f
+                               if l.startswith(("SigPnd:", "ShdPnd:")))
+        self._until(taken, timeout, "SIGWINCH to be taken")
+
+    def _until(self, pred, timeout, what):
+        deadline = time.monotonic() + timeout
+        ev = threading.Event()
+        while not pred():
+            if time.monotonic() > deadline:
+                raise AssertionError("timed out waiting for " + what)
+            ev.wait(0.02)
 
     def exit_status(self, timeout=10):
         deadline = time.monotonic() + timeout
