@@ -337,26 +337,36 @@ static bool ask_cursor(struct wsc *w, int *row, int *col)
 
 /* --- the redraw --- */
 
+/*
+ * readline's own redraw, as before the size was read here: it draws only
+ * when the size it knows changes, so it is given back the old one first.
+ */
+static void redraw_as_readline(int height, int width)
+{
+	rl_set_screen_size(height, width);
+	rl_resize_terminal();
+}
+
 void replsize_resized(struct wsc *w)
 {
-	int height, before, after, prompt, row, col, climb, stayed;
+	int height, width, rows, after, prompt, row, col, climb, stayed;
 	struct layout was, now;
 
-	rl_get_screen_size(&height, &before);
+	rl_get_screen_size(&height, &width);
 	rl_reset_screen_size();
-	rl_get_screen_size(&height, &after);
+	rl_get_screen_size(&rows, &after);
 	prompt = prompt_width(rl_display_prompt);
-	if (after == before || before < 1 || after < 1 || prompt < 0 ||
+	if (after == width || width < 1 || after < 1 || prompt < 0 ||
 			w->rs.owed || variable_on("horizontal-scroll-mode") ||
 			!isatty(fileno(rl_outstream))) {
-		rl_resize_terminal();
+		redraw_as_readline(height, width);
 		return;
 	}
-	was = lay_out(prompt, before);
+	was = lay_out(prompt, width);
 	now = lay_out(prompt, after);
 	// on one row the line stays where readline expects it
 	if ((was.rows == 1 && now.rows == 1) || !ask_cursor(w, &row, &col)) {
-		rl_resize_terminal();
+		redraw_as_readline(height, width);
 		feed(w);
 		return;
 	}
@@ -368,9 +378,10 @@ void replsize_resized(struct wsc *w)
 	stayed = was.col < after ? was.col : after - 1;
 	climb = col - 1 == stayed && col - 1 != now.col ? was.row : now.row;
 	row = row - climb < 1 ? 1 : row - climb;
-	// each row erased, not the screen from the prompt down: tmux keeps a
-	// screen erased from its top left corner in its history
-	for (int r = height; r >= row; r--) {
+	// each row erased, not the screen from the prompt down (tmux keeps a
+	// screen erased from its top left corner in its history), the last
+	// the prompt's first
+	for (int r = rows; r >= row; r--) {
 		fprintf(rl_outstream, "\033[%d;1H\033[2K", r);
 	}
 	rl_forced_update_display();

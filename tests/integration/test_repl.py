@@ -14,7 +14,7 @@ import pytest
 
 from harness import WSC, free_port
 from test_listen import raw_connect, send_close, send_text
-from tty import Tmux
+from tty import Pty, Tmux
 from wsproto import RawServer, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG
 
 
@@ -713,6 +713,74 @@ def test_resize_with_a_wrapped_line_redraws_it_once(state_dir):
         t.keys("C-d")
         assert t.exit_status() == 0
     assert rec.data() == [(OP_TEXT, line.encode())]
+
+
+# On a terminal the test plays: the line takes two rows at 80 columns
+# (152 with the prompt, the cursor on the second row at column 72) and
+# one at 160.
+WRAPPED = "".join("v%03d-" % i for i in range(30))     # 150 characters
+
+
+def _typed_on_pty(srv, rec, state_dir):
+    t = Pty([srv.url], env={"XDG_STATE_HOME": state_dir})
+    t.wait(rb"Ctrl-D to quit.*> ")
+    t.write(WRAPPED.encode())
+    t.wait(re.escape(WRAPPED[-20:].encode()))
+    return t
+
+
+def _enter_then_quit(t):
+    # Ctrl-D once the new prompt is up: readline gives the terminal back
+    # its own settings while the line is handled, and there Ctrl-D is EOF
+    mark = len(t.out)
+    t.write(b"\r")
+    t.wait(rb"\r\n.*> ", mark)
+    t.write(b"\x04")
+    assert t.exit_status() == 0
+
+
+@pytest.mark.parametrize("answer,prompt_row", [
+    (b"10;153", 10),    # re-wrapped (tmux, VTE, kitty): one row now
+    (b"10;73", 9),      # kept its rows (xterm): the prompt a row up
+])
+def test_resize_redraws_from_the_row_the_terminal_implies(state_dir, answer,
+                                                         prompt_row):
+    """The terminal's answer tells whether it re-wrapped the line: the
+    rows from the prompt's first down are erased and the line drawn there.
+    Keys typed around the answer are kept, in order."""
+    rec = Recorder()
+    with RawServer(rec) as srv, _typed_on_pty(srv, rec, state_dir) as t:
+        mark = len(t.out)
+        t.resize(160, 24)
+        mark = t.wait(rb"\x1b\[6n", mark).end()
+        t.write(b"ab\x1b[" + answer + b"Rcd")
+        t.wait(rb"\x1b\[%d;1H\x1b\[2K> v000" % prompt_row, mark)
+        _enter_then_quit(t)
+    assert rec.data() == [(OP_TEXT, WRAPPED.encode() + b"abcd")]
+
+
+def test_resize_without_an_answer_redraws_as_before(state_dir):
+    """A terminal that does not answer gets readline's redraw, and is not
+    asked again until its late answer comes; that answer is not typed."""
+    rec = Recorder()
+    with RawServer(rec) as srv, _typed_on_pty(srv, rec, state_dir) as t:
+        mark = len(t.out)
+        t.resize(160, 24)
+        mark = t.wait(rb"\x1b\[6n", mark).end()
+        mark = t.wait(rb"> v000", mark).end()         # redrawn, unasked
+        t.write(b"xy")
+        mark = t.wait(rb"xy", mark).end()
+        t.resize(100, 24)
+        t.wait(rb"> v000", mark)
+        assert b"\x1b[6n" not in t.out[mark:]
+        t.write(b"\x1b[10;73Rz")                      # the late answer
+        mark = t.wait(rb"z", mark).end()
+        t.resize(120, 24)                             # asked again
+        mark = t.wait(rb"\x1b\[6n", mark).end()
+        t.write(b"\x1b[10;37R")
+        t.wait(rb"\x1b\[9;1H\x1b\[2K> v000", mark)
+        _enter_then_quit(t)
+    assert rec.data() == [(OP_TEXT, WRAPPED.encode() + b"xyz")]
 
 
 def test_sigterm_mid_line_restores_and_closes_1001(state_dir):

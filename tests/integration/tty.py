@@ -138,3 +138,94 @@ class Tmux:
 
     def __exit__(self, *a):
         self.close()
+
+
+class Pty:
+    """The program on a pseudo-terminal the test plays itself: every byte
+    written to the terminal is kept (out), the test types and answers the
+    terminal's questions (or not) with write(), and resize() sets the size
+    as a terminal does, which sends SIGWINCH."""
+
+    def __init__(self, args, env=None, width=80, height=24, program=WSC):
+        self.master, slave = os.openpty()
+        self.out = bytearray()
+        self.eof = False
+        self._cv = threading.Condition()
+        self._winsize(slave, width, height)
+        e = dict(os.environ, TERM="xterm-256color", NO_COLOR="1",
+                 LC_ALL="C.UTF-8")
+        e.update(env or {})
+
+        def own_terminal():     # a session whose terminal this is
+            os.setsid()
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+        try:
+            self.proc = subprocess.Popen(
+                [program] + list(args), stdin=slave, stdout=slave,
+                stderr=slave, env=e, preexec_fn=own_terminal)
+        finally:
+            os.close(slave)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    @staticmethod
+    def _winsize(fd, width, height):
+        fcntl.ioctl(fd, termios.TIOCSWINSZ,
+                    struct.pack("HHHH", height, width, 0, 0))
+
+    def _read(self):
+        while True:
+            try:
+                d = os.read(self.master, 4096)
+            except OSError:     # EIO: the program closed the terminal
+                d = b""
+            with self._cv:
+                if not d:
+                    self.eof = True
+                    self._cv.notify_all()
+                    return
+                self.out += d
+                self._cv.notify_all()
+
+    def write(self, data):
+        os.write(self.master, data)
+
+    def resize(self, width, height):
+        self._winsize(self.master, width, height)
+
+    def wait(self, pattern, start=0, timeout=10):
+        """The match of the regular expression (bytes) in what was written
+        from offset start on."""
+        rx = re.compile(pattern, re.S)
+        deadline = time.monotonic() + timeout
+        with self._cv:
+            while True:
+                m = rx.search(bytes(self.out), start)
+                if m:
+                    return m
+                left = deadline - time.monotonic()
+                if left <= 0 or self.eof:
+                    raise AssertionError("timed out waiting for %r; the "
+                                         "terminal got %r" % (
+                                             pattern, bytes(self.out[start:])))
+                self._cv.wait(left)
+
+    def exit_status(self, timeout=10):
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError("the program did not exit; the terminal "
+                                 "got %r" % bytes(self.out))
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self._reader.join(5)
+        os.close(self.master)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.close()
