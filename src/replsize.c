@@ -16,9 +16,9 @@
  * (ESC [ 6 n) and answers on the input (ESC [ row ; col R). The line's
  * layout at both widths, as readline draws it, tells the cursor's column
  * on a terminal that reflowed and on one that did not; the column the
- * terminal gives says which it is, and its row where the prompt now
- * starts. From there the screen is cleared downwards and readline draws
- * the prompt and the line again. Keys typed while the answer is awaited
+ * terminal gives says which it is (a reflow when both could be), and its
+ * row where the prompt now starts. Each row from there down is erased
+ * and readline draws the prompt and the line again. Keys typed while the answer is awaited
  * are kept and given to readline after, in order. A terminal that does
  * not answer in time gets readline's redraw, and is not asked again until
  * its late answer shows up (that answer is taken out of the input).
@@ -377,6 +377,7 @@ void replsize_resized(struct wsc *w)
 	 */
 	stayed = was.col < after ? was.col : after - 1;
 	climb = col - 1 == stayed && col - 1 != now.col ? was.row : now.row;
+	row = row > rows ? rows : row;
 	row = row - climb < 1 ? 1 : row - climb;
 	// each row erased, not the screen from the prompt down (tmux keeps a
 	// screen erased from its top left corner in its history), the last
