@@ -337,6 +337,14 @@ static bool ask_cursor(struct wsc *w, int *row, int *col)
 
 /* --- the redraw --- */
 
+// readline wraps the line over rows (else it scrolls it sideways)
+static bool wraps(void)
+{
+	const char *up = rl_get_termcap("up");
+
+	return up && *up && !variable_on("horizontal-scroll-mode");
+}
+
 /*
  * readline's own redraw, as before the size was read here: it draws only
  * when the size it knows changes, so it is given back the old one first.
@@ -357,8 +365,7 @@ void replsize_resized(struct wsc *w)
 	rl_get_screen_size(&rows, &after);
 	prompt = prompt_width(rl_display_prompt);
 	if (after == width || width < 1 || after < 1 || prompt < 0 ||
-			w->rs.owed || variable_on("horizontal-scroll-mode") ||
-			!isatty(fileno(rl_outstream))) {
+			w->rs.owed || !wraps() || !isatty(fileno(rl_outstream))) {
 		redraw_as_readline(height, width);
 		return;
 	}

@@ -43,7 +43,7 @@ struct wsc {
 	bool repl_active;       // taking typed input, prompt on screen
 	bool hinted;            // the REPL's how-to-leave line was shown
 	size_t complete_next;   // the REPL's command completion: next to try
-	struct replsize rs;     // the REPL's redraw after a resize
+	struct replsize rs;     // the REPL's input around a resize's redraw
 
 	struct wsc_endpoint ep; // where input goes: the connection or the room
 };

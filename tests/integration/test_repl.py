@@ -726,8 +726,8 @@ def test_resize_with_a_wrapped_line_redraws_it_once(state_dir, line):
 WRAPPED = "".join("v%03d-" % i for i in range(30))     # 150 characters
 
 
-def _typed_on_pty(srv, rec, state_dir):
-    t = Pty([srv.url], env={"XDG_STATE_HOME": state_dir})
+def _typed_on_pty(srv, rec, state_dir, term="xterm-256color"):
+    t = Pty([srv.url], env={"XDG_STATE_HOME": state_dir, "TERM": term})
     t.wait(rb"Ctrl-D to quit.*> ")
     t.write(WRAPPED.encode())
     t.wait(re.escape(WRAPPED[-20:].encode()))
@@ -786,6 +786,22 @@ def test_resize_without_an_answer_redraws_as_before(state_dir):
         t.wait(rb"\x1b\[9;1H\x1b\[2K> v000", mark)
         _enter_then_quit(t)
     assert rec.data() == [(OP_TEXT, WRAPPED.encode() + b"xyz")]
+
+
+def test_resize_on_a_terminal_without_cursor_movement_asks_nothing(
+        state_dir):
+    """TERM=dumb: readline scrolls the line sideways, the terminal is not
+    asked where its cursor is (it would not answer)."""
+    rec = Recorder()
+    with RawServer(rec) as srv, _typed_on_pty(srv, rec, state_dir,
+                                              "dumb") as t:
+        mark = len(t.out)
+        t.resize(160, 24)
+        t.write(b"z")
+        t.wait(rb"z", mark)
+        assert b"\x1b[6n" not in t.out[mark:]
+        _enter_then_quit(t)
+    assert rec.data() == [(OP_TEXT, WRAPPED.encode() + b"z")]
 
 
 def test_sigterm_mid_line_restores_and_closes_1001(state_dir):

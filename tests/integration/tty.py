@@ -21,6 +21,24 @@ from harness import WSC
 _serial = itertools.count()
 
 
+def _until(pred, timeout, what):
+    deadline = time.monotonic() + timeout
+    ev = threading.Event()
+    while not pred():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        ev.wait(0.02)
+
+
+def _winch_taken(pid):
+    """No SIGWINCH pending for process pid: it has read it (wsc takes
+    signals from a signalfd, so a pending one is one not yet read)."""
+    winch = 1 << (signal.SIGWINCH - 1)      # in /proc's pending masks
+    with open("/proc/%d/status" % pid) as f:
+        return not any(int(l.split()[1], 16) & winch for l in f
+                       if l.startswith(("SigPnd:", "ShdPnd:")))
+
+
 class Tmux:
     def __init__(self, args, env=None, width=80, height=24, shell_after="",
                  program=WSC):
@@ -94,24 +112,10 @@ class Tmux:
                 rows, cols = struct.unpack("HH", fcntl.ioctl(
                     fd, termios.TIOCGWINSZ, b"\0" * 8)[:4])
                 return (cols, rows) == (width, height)
-            self._until(told, timeout, "the terminal to be resized")
+            _until(told, timeout, "the terminal to be resized")
         finally:
             os.close(fd)
-        winch = 1 << (signal.SIGWINCH - 1)  # in /proc's pending masks
-
-        def taken():
-            with open("/proc/%d/status" % pid) as f:
-                return not any(int(l.split()[1], 16) & winch for l in f
-                               if l.startswith(("SigPnd:", "ShdPnd:")))
-        self._until(taken, timeout, "SIGWINCH to be taken")
-
-    def _until(self, pred, timeout, what):
-        deadline = time.monotonic() + timeout
-        ev = threading.Event()
-        while not pred():
-            if time.monotonic() > deadline:
-                raise AssertionError("timed out waiting for " + what)
-            ev.wait(0.02)
+        _until(lambda: _winch_taken(pid), timeout, "SIGWINCH to be taken")
 
     def exit_status(self, timeout=10):
         deadline = time.monotonic() + timeout
@@ -190,8 +194,11 @@ class Pty:
     def write(self, data):
         os.write(self.master, data)
 
-    def resize(self, width, height):
+    def resize(self, width, height, timeout=10):
+        """Set the size, which sends SIGWINCH; wait until it is taken."""
         self._winsize(self.master, width, height)
+        _until(lambda: _winch_taken(self.proc.pid), timeout,
+               "SIGWINCH to be taken")
 
     def wait(self, pattern, start=0, timeout=10):
         """The match of the regular expression (bytes) in what was written
