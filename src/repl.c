@@ -24,6 +24,7 @@
 #include "endpoint.h"
 #include "histfile.h"
 #include "log.h"
+#include "replsize.h"
 #include "sendfile.h"
 
 #define HISTORY_MAX 1000
@@ -332,6 +333,22 @@ static void drop_history_edits(void)
 
 /* --- the adopted terminal --- */
 
+// readline reads keys kept while a resize waited for the terminal first
+static int repl_getc(FILE *in)
+{
+	return replsize_getc(&repl_wsc->rs, in);
+}
+
+// Typed keys to readline (through replsize.c while an answer is owed)
+static void read_keys(struct wsc *w)
+{
+	if (w->rs.owed) {
+		replsize_input(w);
+	} else {
+		rl_callback_read_char();
+	}
+}
+
 /*
  * The prompt is gone but wsc still waits (for the server's Close, or for
  * the connection to open): the terminal is read as typed, not edited.
@@ -364,7 +381,7 @@ static int repl_cb(struct lws *wsi, enum lws_callback_reasons reason,
 		if (!w->repl_active) {
 			return w->repl_started ? closing_keys(w, wsi) : -1;
 		}
-		rl_callback_read_char();
+		read_keys(w);
 		return 0;
 	case LWS_CALLBACK_RAW_CLOSE_FILE:
 		if (wsi == w->in) {
@@ -392,6 +409,7 @@ bool repl_start(struct wsc *w, struct lws_vhost *vh)
 	rl_catch_signals = 0;       // signals come through the signalfd
 	rl_catch_sigwinch = 0;
 	rl_instream = stdin;
+	rl_getc_function = repl_getc;
 	rl_outstream = isatty(STDOUT_FILENO) ? stdout : stderr;
 	rl_attempted_completion_function = complete;
 	rl_completer_word_break_characters = (char *)" ";
@@ -462,6 +480,7 @@ void repl_finish(struct wsc *w)
 	log_set_sink(NULL, NULL);
 	w->out.sink = NULL;
 	w->repl_started = false;
+	rl_getc_function = rl_getc;
 	repl_wsc = NULL;
 }
 
@@ -477,7 +496,7 @@ void repl_signal(struct wsc *w, int signo)
 {
 	if (signo == SIGWINCH) {
 		if (w->repl_active) {
-			rl_resize_terminal();
+			replsize_resized(w);
 		}
 		return;
 	}
@@ -489,7 +508,7 @@ void repl_signal(struct wsc *w, int signo)
 				!(pfd.revents & POLLIN)) {
 			break;
 		}
-		rl_callback_read_char();
+		read_keys(w);
 	}
 	// Ctrl-C: clear a typed line; on an empty one, close and exit
 	if (w->repl_active && rl_end > 0) {

@@ -15,6 +15,7 @@
 #include "endpoint.h"
 #include "options.h"
 #include "output.h"
+#include "replsize.h"
 #include "sendq.h"
 #include "split.h"
 
@@ -42,6 +43,7 @@ struct wsc {
 	bool repl_active;       // taking typed input, prompt on screen
 	bool hinted;            // the REPL's how-to-leave line was shown
 	size_t complete_next;   // the REPL's command completion: next to try
+	struct replsize rs;     // the REPL's input around a resize's redraw
 
 	struct wsc_endpoint ep; // where input goes: the connection or the room
 };

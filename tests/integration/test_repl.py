@@ -14,7 +14,7 @@ import pytest
 
 from harness import WSC, free_port
 from test_listen import raw_connect, send_close, send_text
-from tty import Tmux
+from tty import Pty, Tmux
 from wsproto import RawServer, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG
 
 
@@ -676,6 +676,132 @@ def test_resize_redraws_the_line(state_dir):
         t.keys("C-d")
         assert t.exit_status() == 0
     assert rec.data() == [(OP_TEXT, b"before resize after")]
+
+
+def _one_prompt(screen, line):
+    """The prompt and the typed line (which has no spaces) once, nothing
+    else on a prompt row. capture-pane -J joins the rows the line wraps
+    over, with the space readline pads a row with where a wide character
+    does not fit."""
+    lines = [l.replace(" ", "") for l in screen.split("\n")]
+    prompts = [l for l in lines if l.startswith(">")]
+    return prompts == [">" + line] and "".join(lines).count(line[:12]) == 1
+
+
+@pytest.mark.parametrize("line", [
+    "".join("w%03d-" % i for i in range(40)),           # 200 columns
+    "x" + "日本語の行" * 20,     # 201 columns: rows end on padding
+], ids=["ascii", "wide"])
+def test_resize_with_a_wrapped_line_redraws_it_once(state_dir, line):
+    """A line wrapping over three rows at 80 columns; the terminal (tmux
+    reflows wrapped text) grows to 120 columns, shrinks to 50, grows to
+    80. Each time the message above stays, once, and the line is drawn
+    once; a message arriving after prints above it."""
+    rec = Recorder(greeting=b"before typing")
+    with RawServer(rec) as srv, start(srv, state_dir) as t:
+        t.wait_text("< before typing")
+        t.wait_prompt()
+        t.keys("-l", line)
+        t.wait(lambda s: _one_prompt(s, line), what="the typed line")
+        for i, width in enumerate((120, 50, 80)):
+            t.resize(width, 24)
+            # printed after the redraw, so the screen shows that redraw
+            rec.conn.send_frame(OP_TEXT, "after resize %d" % i)
+            screen = t.wait_text("< after resize %d" % i)
+            lines = [l.replace(" ", "") for l in screen.split("\n")]
+            assert lines.count("<beforetyping") == 1, screen
+            assert _one_prompt(screen, line), screen
+            assert (lines.index("<afterresize%d" % i) <
+                    lines.index(">" + line)), screen
+        t.keys("Enter")
+        t.wait_prompt()
+        t.keys("C-d")
+        assert t.exit_status() == 0
+    assert rec.data() == [(OP_TEXT, line.encode())]
+
+
+# On a terminal the test plays: the line takes two rows at 80 columns
+# (152 with the prompt, the cursor on the second row at column 72) and
+# one at 160.
+WRAPPED = "".join("v%03d-" % i for i in range(30))     # 150 characters
+
+
+def _typed_on_pty(srv, rec, state_dir, term="xterm-256color"):
+    t = Pty([srv.url], env={"XDG_STATE_HOME": state_dir, "TERM": term})
+    t.wait(rb"Ctrl-D to quit.*> ")
+    t.write(WRAPPED.encode())
+    t.wait(re.escape(WRAPPED[-20:].encode()))
+    return t
+
+
+def _enter_then_quit(t):
+    # Ctrl-D once the new prompt is up: readline gives the terminal back
+    # its own settings while the line is handled, and there Ctrl-D is EOF
+    mark = len(t.out)
+    t.write(b"\r")
+    t.wait(rb"\r\n.*> ", mark)
+    t.write(b"\x04")
+    assert t.exit_status() == 0
+
+
+@pytest.mark.parametrize("answer,prompt_row", [
+    (b"10;153", 10),    # re-wrapped (tmux, VTE, kitty): one row now
+    (b"10;73", 9),      # kept its rows (xterm): the prompt a row up
+])
+def test_resize_redraws_from_the_row_the_terminal_implies(state_dir, answer,
+                                                         prompt_row):
+    """The terminal's answer tells whether it re-wrapped the line: the
+    rows from the prompt's first down are erased and the line drawn there.
+    Keys typed around the answer are kept, in order."""
+    rec = Recorder()
+    with RawServer(rec) as srv, _typed_on_pty(srv, rec, state_dir) as t:
+        mark = len(t.out)
+        t.resize(160, 24)
+        mark = t.wait(rb"\x1b\[6n", mark).end()
+        t.write(b"ab\x1b[" + answer + b"Rcd")
+        t.wait(rb"\x1b\[%d;1H\x1b\[2K> v000" % prompt_row, mark)
+        _enter_then_quit(t)
+    assert rec.data() == [(OP_TEXT, WRAPPED.encode() + b"abcd")]
+
+
+def test_resize_without_an_answer_redraws_as_before(state_dir):
+    """A terminal that does not answer gets readline's redraw, and is not
+    asked again until its late answer comes; that answer is not typed."""
+    rec = Recorder()
+    with RawServer(rec) as srv, _typed_on_pty(srv, rec, state_dir) as t:
+        mark = len(t.out)
+        t.resize(160, 24)
+        mark = t.wait(rb"\x1b\[6n", mark).end()
+        mark = t.wait(rb"> v000", mark).end()         # redrawn, unasked
+        t.write(b"xy")
+        mark = t.wait(rb"xy", mark).end()
+        t.resize(100, 24)
+        t.wait(rb"> v000", mark)
+        assert b"\x1b[6n" not in t.out[mark:]
+        t.write(b"\x1b[10;73Rz")                      # the late answer
+        mark = t.wait(rb"z", mark).end()
+        t.resize(120, 24)                             # asked again
+        mark = t.wait(rb"\x1b\[6n", mark).end()
+        t.write(b"\x1b[10;37R")
+        t.wait(rb"\x1b\[9;1H\x1b\[2K> v000", mark)
+        _enter_then_quit(t)
+    assert rec.data() == [(OP_TEXT, WRAPPED.encode() + b"xyz")]
+
+
+def test_resize_on_a_terminal_without_cursor_movement_asks_nothing(
+        state_dir):
+    """TERM=dumb: readline scrolls the line sideways, the terminal is not
+    asked where its cursor is (it would not answer)."""
+    rec = Recorder()
+    with RawServer(rec) as srv, _typed_on_pty(srv, rec, state_dir,
+                                              "dumb") as t:
+        mark = len(t.out)
+        t.resize(160, 24)
+        t.write(b"z")
+        t.wait(rb"z", mark)
+        assert b"\x1b[6n" not in t.out[mark:]
+        _enter_then_quit(t)
+    assert rec.data() == [(OP_TEXT, WRAPPED.encode() + b"z")]
 
 
 def test_sigterm_mid_line_restores_and_closes_1001(state_dir):
