@@ -9,6 +9,7 @@ struct scan {
 	size_t n, i;
 	jsonfmt_emit_fn emit;   // NULL: only check
 	void *ctx;
+	bool any;               // a string, number or literal may be the text
 };
 
 static void out(struct scan *sc, enum jsonfmt_tok kind, size_t start,
@@ -192,7 +193,8 @@ static bool scan(struct scan *sc)
 	unsigned depth = 0;
 
 	skip_ws(sc);
-	if (sc->i >= sc->n || (sc->s[sc->i] != '{' && sc->s[sc->i] != '[')) {
+	if (sc->i >= sc->n || (!sc->any && sc->s[sc->i] != '{' &&
+			sc->s[sc->i] != '[')) {
 		return false;
 	}
 	for (;;) {
@@ -259,7 +261,14 @@ static bool scan(struct scan *sc)
 
 bool jsonfmt_valid(const char *s, size_t len)
 {
-	struct scan sc = { s, len, 0, NULL, NULL };
+	struct scan sc = { s, len, 0, NULL, NULL, false };
+
+	return scan(&sc);
+}
+
+bool jsonfmt_valid_value(const char *s, size_t len)
+{
+	struct scan sc = { s, len, 0, NULL, NULL, true };
 
 	return scan(&sc);
 }
@@ -267,7 +276,7 @@ bool jsonfmt_valid(const char *s, size_t len)
 bool jsonfmt_format(const char *s, size_t len, jsonfmt_emit_fn emit,
 		void *ctx)
 {
-	struct scan sc = { s, len, 0, emit, ctx };
+	struct scan sc = { s, len, 0, emit, ctx, false };
 
 	if (!jsonfmt_valid(s, len)) {
 		return false;

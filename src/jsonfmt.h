@@ -35,6 +35,10 @@ typedef void (*jsonfmt_emit_fn)(void *ctx, enum jsonfmt_tok kind,
  */
 bool jsonfmt_valid(const char *s, size_t len);
 
+/* The same for any one JSON value: a string, number, true, false or null
+ * too. */
+bool jsonfmt_valid_value(const char *s, size_t len);
+
 /*
  * Emit a valid text re-indented: a line break after '{', '[' and ',' and
  * before '}' and ']' (empty containers stay "{}" and "[]"), ": " after a

@@ -48,7 +48,8 @@ static bool add_step(struct wsc_opts *o, int kind, const char *arg,
 static bool has_expect(const struct wsc_opts *o)
 {
 	for (size_t i = 0; i < o->n_steps; i++) {
-		if (o->steps[i].kind == WSC_STEP_EXPECT) {
+		if (o->steps[i].kind == WSC_STEP_EXPECT ||
+				o->steps[i].kind == WSC_STEP_EXPECT_JSON) {
 			return true;
 		}
 	}
@@ -127,6 +128,8 @@ static bool apply(struct wsc_opts *o, int id, const char *arg,
 	case OPT_EXPECT_TIMEOUT:
 		return options_set_secs("--expect-timeout", arg, false, false,
 			&o->expect_timeout_ms);
+	case OPT_EXPECT_JSON:
+		return add_step(o, WSC_STEP_EXPECT_JSON, arg, "--expect-json");
 	case 'w':
 		o->wait_given = true;
 		return options_set_secs("--wait", arg, true, true, &o->wait_ms);
@@ -422,9 +425,15 @@ enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *o)
 		options_usage("%s: %s", o->url_text, why);
 		return WSC_PARSE_USAGE;
 	}
-	if (o->reconnect && has_expect(o)) {
-		options_usage("--expect cannot be used with --reconnect: a "
-			"conversation is not resumed on a new connection", NULL, NULL);
+	if (o->reconnect && (has_expect(o) || o->rpc)) {
+		options_usage("%s cannot be used with --reconnect: a "
+			"conversation is not resumed on a new connection",
+			o->rpc ? "--rpc" : "--expect", NULL);
+		return WSC_PARSE_USAGE;
+	}
+	if (o->rpc && o->binary) {
+		options_usage("--rpc sends JSON text: it cannot be used with -b",
+			NULL, NULL);
 		return WSC_PARSE_USAGE;
 	}
 	if (o->ping_timeout_ms && !o->ping_interval_ms) {

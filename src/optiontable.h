@@ -46,6 +46,8 @@ enum opt_id {
 	OPT_IDLE_TIMEOUT,
 	OPT_SEND_FILE,
 	OPT_EXPECT_TIMEOUT,
+	OPT_EXPECT_JSON,
+	OPT_RPC,
 };
 
 struct wsc_option {
