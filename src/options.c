@@ -130,6 +130,9 @@ static bool apply(struct wsc_opts *o, int id, const char *arg,
 			&o->expect_timeout_ms);
 	case OPT_EXPECT_JSON:
 		return add_step(o, WSC_STEP_EXPECT_JSON, arg, "--expect-json");
+	case OPT_RPC:
+		o->rpc = true;
+		return true;
 	case 'w':
 		o->wait_given = true;
 		return options_set_secs("--wait", arg, true, true, &o->wait_ms);
