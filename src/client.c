@@ -72,9 +72,6 @@ bool client_queue(struct wsc_client *c, enum wsc_frame kind,
 			CONN_TX_OK) {
 		c->tx_open = !last;
 		c->sent += last;
-		if (last) {
-			rpc_written(c);
-		}
 		return true;
 	}
 	if (!sendq_push(&c->w->q, kind, first, last, data, len)) {
@@ -374,13 +371,11 @@ void client_pump(struct wsc_client *c)
 		if (data) {
 			c->tx_open = !it->last;
 			c->sent += it->last;
-			if (it->last) {
-				rpc_written(c);
-			}
 		}
 		sendq_pop(&c->w->q);
 	}
 	conn_flush(c->conn);
+	rpc_written(c);     // (what was encoded straight in is written too)
 	c->input.resume(c->input.ctx);
 	if (sendq_empty(&c->w->q)) {
 		closing_maybe_finish(c);

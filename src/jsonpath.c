@@ -200,6 +200,9 @@ static bool str_equal(const char *a, size_t an, const char *b, size_t bn)
 	struct str_bytes y = { b, bn, 1, { 0 }, 0, 0 };
 	int cx, cy;
 
+	if (!memchr(a, '\\', an) && !memchr(b, '\\', bn)) {
+		return an == bn && !memcmp(a, b, an);  // nothing escaped
+	}
 	do {
 		cx = str_byte(&x);
 		cy = str_byte(&y);
@@ -214,6 +217,9 @@ static bool str_is(const char *a, size_t an, const char *t, size_t tn)
 	size_t o = 0;
 	int c;
 
+	if (!memchr(a + 1, '\\', an - 2)) {
+		return an - 2 == tn && !memcmp(a + 1, t, tn);  // nothing escaped
+	}
 	while ((c = str_byte(&x)) >= 0) {
 		if (o == tn || (unsigned char)t[o] != c) {
 			return false;
@@ -414,13 +420,12 @@ bool jsonpath_is_string(const char *v, size_t vn, const char *t, size_t tn)
 /* --- the lookup --- */
 
 /*
- * Following jsonfmt's tokens: the containers on the path are the first
- * `on` open ones (a value at depth D lies in D open containers; it is on
- * the path when all of them are and its name or index is the path's
- * component D - 1).
+ * Following jsonfmt's tokens, for each path: the containers on the path
+ * are the first `on` open ones (a value at depth D lies in D open
+ * containers; it is on the path when all of them are and its name or index
+ * is the path's component D - 1).
  */
-struct find {
-	const char *s;
+struct find_one {
 	const struct jsonpath *p;
 	unsigned on;
 	char kind[JSONPATH_MAX_PARTS];          // '{' or '[' of each
@@ -429,12 +434,17 @@ struct find {
 	bool capturing;                         // inside the value found
 	unsigned cap_depth;
 	size_t cap_at;
-	bool found;
-	size_t at, len;
+	struct jsonpath_span *out;
+};
+
+struct find {
+	const char *s;
+	size_t k;
+	struct find_one one[JSONPATH_FIND_MAX];
 };
 
 // Whether the value at depth d (>= 1) is the one path component d-1 names.
-static bool selected(struct find *f, unsigned d)
+static bool selected(struct find_one *f, unsigned d)
 {
 	const struct jsonpath_part *pt = &f->p->part[d - 1];
 
@@ -444,11 +454,9 @@ static bool selected(struct find *f, unsigned d)
 	return pt->is_index && f->next[d - 1]++ == pt->index;
 }
 
-static void value_start(struct find *f, const char *tok, size_t len,
+static void value_start(struct find_one *f, size_t at, char c, size_t len,
 		unsigned d, bool container)
 {
-	size_t at = (size_t)(tok - f->s);
-
 	if (d != f->on || f->capturing || (d > 0 && !selected(f, d))) {
 		return;
 	}
@@ -458,25 +466,27 @@ static void value_start(struct find *f, const char *tok, size_t len,
 			f->cap_depth = d;
 			f->cap_at = at;
 		} else {
-			f->found = true;
-			f->at = at;
-			f->len = len;
+			// a name twice in one object: the last one counts
+			f->out->found = true;
+			f->out->at = at;
+			f->out->len = len;
 		}
 		return;
 	}
 	if (container) {
-		f->kind[d] = tok[0];
+		f->kind[d] = c;
 		f->next[d] = 0;
 		f->named[d] = false;
 		f->on = d + 1;
 	}
 }
 
-static void find_tok(void *ctx, enum jsonfmt_tok kind, const char *tok,
-		size_t len, unsigned depth)
+static void find_one_tok(struct find_one *f, enum jsonfmt_tok kind,
+		const char *tok, size_t at, size_t len, unsigned depth)
 {
-	struct find *f = ctx;
-
+	if (depth > f->on && !f->capturing) {
+		return;     // inside a container off the path
+	}
 	switch (kind) {
 	case JSONFMT_KEY:
 		if (depth == f->on && depth > 0 && !f->capturing) {
@@ -488,13 +498,13 @@ static void find_tok(void *ctx, enum jsonfmt_tok kind, const char *tok,
 		return;
 	case JSONFMT_PUNCT:
 		if (tok[0] == '{' || tok[0] == '[') {
-			value_start(f, tok, len, depth, true);
+			value_start(f, at, tok[0], len, depth, true);
 		} else if (tok[0] == '}' || tok[0] == ']') {
 			if (f->capturing && depth == f->cap_depth) {
 				f->capturing = false;
-				f->found = true;
-				f->at = f->cap_at;
-				f->len = (size_t)(tok - f->s) + 1 - f->cap_at;
+				f->out->found = true;
+				f->out->at = f->cap_at;
+				f->out->len = at + 1 - f->cap_at;
 			} else if (!f->capturing && f->on == depth + 1) {
 				f->on = depth;
 			}
@@ -503,25 +513,63 @@ static void find_tok(void *ctx, enum jsonfmt_tok kind, const char *tok,
 	case JSONFMT_STRING:
 	case JSONFMT_NUMBER:
 	case JSONFMT_LITERAL:
-		value_start(f, tok, len, depth, false);
+		value_start(f, at, tok[0], len, depth, false);
 		return;
 	default:
 		return;
 	}
 }
 
-bool jsonpath_find(const char *s, size_t n, const struct jsonpath *p,
-		size_t *at, size_t *len)
+static void find_tok(void *ctx, enum jsonfmt_tok kind, const char *tok,
+		size_t len, unsigned depth)
+{
+	struct find *f = ctx;
+
+	if (kind == JSONFMT_NEWLINE || kind == JSONFMT_SPACE) {
+		return;
+	}
+	for (size_t i = 0; i < f->k; i++) {
+		find_one_tok(&f->one[i], kind, tok, (size_t)(tok - f->s), len,
+			depth);
+	}
+}
+
+bool jsonpath_find_all(const char *s, size_t n,
+		const struct jsonpath *const *paths, size_t k,
+		struct jsonpath_span *out)
 {
 	struct find f;
 
-	memset(&f, 0, sizeof(f));
-	f.s = s;
-	f.p = p;
-	if (!p->n || !jsonfmt_format(s, n, find_tok, &f) || !f.found) {
+	if (k > JSONPATH_FIND_MAX) {
 		return false;
 	}
-	*at = f.at;
-	*len = f.len;
+	f.s = s;
+	f.k = k;
+	for (size_t i = 0; i < k; i++) {
+		memset(&f.one[i], 0, sizeof(f.one[i]));
+		f.one[i].p = paths[i];
+		f.one[i].out = &out[i];
+		memset(&out[i], 0, sizeof(out[i]));
+		if (!paths[i]->n) {
+			return false;
+		}
+	}
+	if (!jsonfmt_scan(s, n, find_tok, &f)) {
+		memset(out, 0, k * sizeof(*out));
+		return false;
+	}
+	return true;
+}
+
+bool jsonpath_find(const char *s, size_t n, const struct jsonpath *p,
+		size_t *at, size_t *len)
+{
+	struct jsonpath_span sp;
+
+	if (!jsonpath_find_all(s, n, &p, 1, &sp) || !sp.found) {
+		return false;
+	}
+	*at = sp.at;
+	*len = sp.len;
 	return true;
 }

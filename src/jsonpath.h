@@ -55,6 +55,19 @@ bool jsonpath_parse(struct jsonpath *p, const char *spec, size_t len,
 bool jsonpath_find(const char *s, size_t n, const struct jsonpath *p,
 		size_t *at, size_t *len);
 
+#define JSONPATH_FIND_MAX 4
+
+struct jsonpath_span {
+	bool found;
+	size_t at, len;
+};
+
+/* The values at k (at most JSONPATH_FIND_MAX) paths in one pass: false
+ * when s is not valid (then nothing is found), else each span says. */
+bool jsonpath_find_all(const char *s, size_t n,
+		const struct jsonpath *const *paths, size_t k,
+		struct jsonpath_span *out);
+
 /* Whether the valid JSON values a[0..an) and b[0..bn) are equal (above);
  * whitespace around and between tokens does not count. */
 bool jsonpath_equal(const char *a, size_t an, const char *b, size_t bn);

@@ -196,19 +196,43 @@ static size_t skip_ws(const char *s, size_t n)
 	return i;
 }
 
+// "id":N, into out (32 bytes); its length.
+static size_t id_text(char *out, unsigned long long v)
+{
+	char digits[24];
+	size_t nd = 0, o = 5;
+
+	memcpy(out, "\"id\":", 5);
+	do {
+		digits[nd++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (nd) {
+		out[o++] = digits[--nd];
+	}
+	out[o++] = ',';
+	return o;
+}
+
 // A whole message: a request is paired (and given an id), the rest as is.
 static bool request(struct wsc_client *c, const char *m, size_t len)
 {
 	struct rpc *r = &c->rpc;
+	const struct jsonpath *paths[] = { &r->method_path, &r->id_path };
+	struct jsonpath_span sp[2];
 	struct rpc_request *q;
 	size_t mat, mlen, iat, ilen, brace = skip_ws(m, len);
 	char id[32];
 
 	if (brace >= len || m[brace] != '{' ||
-			!jsonpath_find(m, len, &r->method_path, &mat, &mlen)) {
+			!jsonpath_find_all(m, len, paths, 2, sp) || !sp[0].found) {
 		return client_queue(c, WSC_FRAME_TEXT, m, len, true, true);
 	}
-	if (jsonpath_find(m, len, &r->id_path, &iat, &ilen)) {
+	mat = sp[0].at;
+	mlen = sp[0].len;
+	iat = sp[1].at;
+	ilen = sp[1].len;
+	if (sp[1].found) {
 		if (ilen > RPC_ID_MAX) {
 			if (!r->id_too_long_said) {
 				r->id_too_long_said = true;
@@ -219,19 +243,19 @@ static bool request(struct wsc_client *c, const char *m, size_t len)
 		}
 	} else {
 		// the id goes right after the '{': every other byte as written
-		int n = snprintf(id, sizeof(id), "\"id\":%llu,", r->next_id++);
+		size_t n = id_text(id, r->next_id++);
 
 		buf_clear(&r->out);
 		if (!buf_append(&r->out, m, brace + 1, 0) ||
-				!buf_append(&r->out, id, (size_t)n, 0) ||
+				!buf_append(&r->out, id, n, 0) ||
 				!buf_append(&r->out, m + brace + 1, len - brace - 1, 0)) {
 			log_err("out of memory");
 			c->st.failed = true;
 			return false;
 		}
 		iat = brace + 1 + 5;
-		ilen = (size_t)n - 6;
-		mat += (size_t)n;
+		ilen = n - 6;
+		mat += n;
 		m = (const char *)r->out.p;
 		len = r->out.len;
 	}
@@ -291,12 +315,17 @@ void rpc_written(struct wsc_client *c)
 	if (!r->on) {
 		return;
 	}
+	int64_t now = 0;
+
 	if (r->unstamped < r->head) {
 		r->unstamped = r->head;
 	}
 	// written in the order queued
 	while (r->unstamped < r->n && r->req[r->unstamped].seq < c->sent) {
-		r->req[r->unstamped++].sent_us = lws_now_usecs();
+		if (!now) {
+			now = lws_now_usecs();
+		}
+		r->req[r->unstamped++].sent_us = now;
 	}
 	if (first && r->open && !r->lost) {
 		arm(c);
@@ -350,30 +379,35 @@ bool rpc_rx_end(struct wsc_client *c, struct rpc_reply *rep)
 {
 	struct rpc *r = &c->rpc;
 	const char *m = (const char *)r->rx.p;
+	const struct jsonpath *paths[] = { &r->id_path, &r->error_path };
+	struct jsonpath_span sp[2];
 	struct rpc_request *q;
-	size_t iat, ilen, eat, elen;
+	size_t brace;
 
 	if (!r->rx_on) {
 		return false;
 	}
 	r->rx_on = false;
-	if (!jsonpath_find(m, r->rx.len, &r->id_path, &iat, &ilen) ||
-			!(q = find(r, m + iat, ilen))) {
+	brace = skip_ws(m, r->rx.len);
+	if (brace >= r->rx.len || m[brace] != '{' ||
+			!jsonpath_find_all(m, r->rx.len, paths, 2, sp) ||
+			!sp[0].found || !(q = find(r, m + sp[0].at, sp[0].len))) {
 		return false;
 	}
 	q->answered = true;
 	r->open--;
 	r->replies++;
 	memset(rep, 0, sizeof(*rep));
+	oldest(r);  // head past what is answered (q stays where it is)
 	rep->id = q->id;
 	rep->id_len = q->id_len;
 	rep->method = q->method;
 	rep->rtt_ms = q->sent_us ? (double)(lws_now_usecs() - q->sent_us) /
 		1000.0 : 0;
-	if (jsonpath_find(m, r->rx.len, &r->error_path, &eat, &elen)) {
+	if (sp[1].found) {
 		rep->error = true;
-		rep->error_text = m + eat;
-		rep->error_len = elen;
+		rep->error_text = m + sp[1].at;
+		rep->error_len = sp[1].len;
 		r->errors++;
 	}
 	return true;
@@ -409,8 +443,8 @@ void rpc_replied(struct wsc_client *c, const struct rpc_reply *rep)
 	if (r->observe) {
 		r->observe(r->observe_ctx, rep);
 	}
-	if (!r->lost) {
-		arm(c);
+	if (!r->lost && !r->sul.list.owner) {
+		arm(c);     // (an armed timer sees to the next deadline itself)
 	}
 	c->input.resume(c->input.ctx);
 	closing_maybe_finish(c);

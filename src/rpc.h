@@ -93,7 +93,8 @@ void rpc_observe(struct rpc *r, rpc_observer_fn fn, void *ctx);
 bool rpc_send(struct wsc_client *c, enum wsc_frame kind, const void *data,
 		size_t len, bool first, bool last);
 
-/* The client wrote its message number sent - 1: time what it paired. */
+/* The client wrote its messages up to number sent - 1: time the requests
+ * among them. */
 void rpc_written(struct wsc_client *c);
 
 /* Whether input must wait (resume: whether it may go on again). */
