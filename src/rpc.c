@@ -17,6 +17,9 @@
 #include "client.h"
 #include "jsonl.h"
 #include "log.h"
+#include "output.h"
+
+#define ERROR_SHOW 120      // bytes of an error reply's "error" shown
 
 void rpc_init(struct rpc *r, const struct wsc_opts *opts)
 {
@@ -52,7 +55,7 @@ bool rpc_full(const struct rpc *r, bool resume)
 	return r->on && r->open >= (resume ? RPC_WINDOW / 2 : RPC_WINDOW);
 }
 
-// Text on one line: its start, control bytes as '?'.
+// What we sent, on one line: its start, control bytes as '?'.
 static void show(char *out, size_t size, const char *s, size_t n)
 {
 	size_t o = 0;
@@ -63,6 +66,21 @@ static void show(char *out, size_t size, const char *s, size_t n)
 		out[o++] = b < 0x20 || b == 0x7f ? '?' : (char)b;
 	}
 	if (o < n) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+}
+
+// What the server sent, on one line: its start, terminal-safe.
+static void show_received(char *out, const char *s, size_t n)
+{
+	unsigned char pend[4];
+	size_t npend = 0, k = n < ERROR_SHOW ? n : ERROR_SHOW;
+	size_t o = output_escape((const unsigned char *)s, k, true, pend, &npend,
+		out);
+
+	if (k < n) {
 		memcpy(out + o, "...", 3);
 		o += 3;
 	}
@@ -311,12 +329,11 @@ void rpc_written(struct wsc_client *c)
 {
 	struct rpc *r = &c->rpc;
 	bool first = !r->sul.list.owner;
+	int64_t now = 0;
 
 	if (!r->on) {
 		return;
 	}
-	int64_t now = 0;
-
 	if (r->unstamped < r->head) {
 		r->unstamped = r->head;
 	}
@@ -430,9 +447,9 @@ void rpc_replied(struct wsc_client *c, const struct rpc_reply *rep)
 	const char *close = *rep->method ? ")" : "";
 
 	if (rep->error) {
-		char err[160];
+		char err[6 * (ERROR_SHOW + 4) + 4];
 
-		show(err, sizeof(err), rep->error_text, rep->error_len);
+		show_received(err, rep->error_text, rep->error_len);
 		log_note("error reply to %.*s%s%s%s in %.3f ms: %s",
 			(int)rep->id_len, rep->id, open, rep->method, close,
 			rep->rtt_ms, err);

@@ -20,6 +20,7 @@ from harness import PYTHON, ServerProcess, finish, read_line, run
 #   sleep   answered after params.ms milliseconds (so later requests are
 #           answered first)
 #   fail    answered with an error
+#   evil    answered with an error whose text holds a raw C1 control
 #   never   not answered
 #   hold    held until 0.5 s pass without a message, then all answered;
 #           the file gets "held N" for each batch
@@ -75,6 +76,10 @@ async def handler(ws, path=None):
             elif meth == "fail":
                 asyncio.ensure_future(answer({"jsonrpc": "2.0", "id": rid,
                     "error": {"code": -32000, "message": "boom"}}))
+            elif meth == "evil":
+                # a C1 control (CSI) raw in the error's text
+                await ws.send('{"id":%s,"error":{"message":"\u00e9\x9b2J"}}'
+                              % json.dumps(rid))
             elif meth == "sleep":
                 asyncio.ensure_future(answer({"jsonrpc": "2.0", "id": rid,
                     "result": "slept"}, req["params"]["ms"] / 1000))
@@ -202,6 +207,15 @@ def test_error_replies_are_said_counted_and_exit_5():
     err = r.stderr.decode().splitlines()
     assert len(err) == 2 and err[0].startswith("wsc: error reply to 1"), err
     assert err[1] == "wsc: 1 of 2 replies was an error", err
+    # the server's text cannot drive the terminal: C1 controls escaped
+    with RpcServer() as s:
+        r = run(["-q", "--rpc", s.url], input='{"method":"evil"}\n')
+    assert r.returncode == 5, r.stderr
+    assert b"\xc2\x9b" not in r.stderr
+    assert r.stderr.decode().startswith(
+        'wsc: error reply to 1 (evil) in '), r.stderr
+    assert ': {"message":"\u00e9\\u009b2J"}\n' in r.stderr.decode(), \
+        r.stderr
 
 
 def test_jsonl_message_events_carry_id_and_round_trip():

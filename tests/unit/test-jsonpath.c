@@ -155,6 +155,32 @@ static void test_cuts(void)
 	ok(all, "no cut of the text finds anything");
 }
 
+// Several paths in one pass: each as found alone; a fault after a match
+// finds nothing.
+static void test_find_all(void)
+{
+	const char *t = "{\"method\":\"m\",\"params\":{\"id\":9},\"id\":3}";
+	struct jsonpath m, id, err;
+	const struct jsonpath *paths[] = { &m, &id, &err };
+	struct jsonpath_span sp[3];
+	const char *why;
+
+	jsonpath_parse(&m, "method", 6, &why);
+	jsonpath_parse(&id, "id", 2, &why);
+	jsonpath_parse(&err, "error", 5, &why);
+	ok(jsonpath_find_all(t, strlen(t), paths, 3, sp), "three paths: valid");
+	is_mem(t + sp[0].at, sp[0].found ? sp[0].len : 0, "\"m\"", 3,
+		"method found");
+	is_mem(t + sp[1].at, sp[1].found ? sp[1].len : 0, "3", 1,
+		"the top id found, not the nested one");
+	ok(!sp[2].found, "error not there");
+	t = "{\"id\":3,\"method\":\"m\" x}";
+	ok(!jsonpath_find_all(t, strlen(t), paths, 2, sp) && !sp[0].found &&
+		!sp[1].found, "a fault after both matched: nothing found");
+	ok(!jsonpath_find_all(t, strlen(t), paths, JSONPATH_FIND_MAX + 1, sp),
+		"more paths than JSONPATH_FIND_MAX are refused");
+}
+
 static void test_equal(void)
 {
 	for (size_t i = 0; i < sizeof(eqs) / sizeof(eqs[0]); i++) {
@@ -183,6 +209,7 @@ int main(void)
 	test_parse();
 	test_find();
 	test_cuts();
+	test_find_all();
 	test_equal();
 	return done_testing();
 }
