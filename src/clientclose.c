@@ -285,8 +285,8 @@ void closing_maybe_finish(struct wsc_client *c)
 	if (!c->opts->wait_given) {
 		if (c->opts->count) {
 			// -n: on until N messages have come (on_end closes)
-		} else if (c->opts->rpc) {
-			closing_start(c, 1000, "");     // every reply came
+		} else if (c->rpc.requests) {
+			closing_start(c, 1000, "");     // --rpc: every reply came
 		} else {
 			drain_start(c);
 		}

@@ -290,6 +290,7 @@ static bool request(struct wsc_client *c, const char *m, size_t len)
 	}
 	q->seq = c->queued;
 	r->open++;
+	r->requests++;
 	return client_queue(c, WSC_FRAME_TEXT, m, len, true, true);
 }
 

@@ -68,7 +68,7 @@ struct rpc {
 	size_t head, n, cap;
 	size_t unstamped;           // the first not yet written
 	size_t open;                // of them not answered
-	unsigned long replies, errors;
+	unsigned long requests, replies, errors;
 	bool lost;                  // a reply did not come: exit 4
 	bool id_too_long_said;
 	struct wsc_buf tx;          // a message of several pieces, gathered

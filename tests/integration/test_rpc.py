@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from harness import PYTHON, ServerProcess, finish, read_line, run
+from harness import (PYTHON, ServerProcess, finish, python_server,
+                     read_line, run)
 
 # A JSON-RPC 2.0 server (python3-websockets). argv[1]: a file where it
 # writes each message it receives, one per line. Methods:
@@ -21,6 +22,7 @@ from harness import PYTHON, ServerProcess, finish, read_line, run
 #           answered first)
 #   fail    answered with an error
 #   evil    answered with an error whose text holds a raw C1 control
+#   float   answered with the id written as a decimal (1 as 1.0)
 #   never   not answered
 #   hold    held until 0.5 s pass without a message, then all answered;
 #           the file gets "held N" for each batch
@@ -76,6 +78,9 @@ async def handler(ws, path=None):
             elif meth == "fail":
                 asyncio.ensure_future(answer({"jsonrpc": "2.0", "id": rid,
                     "error": {"code": -32000, "message": "boom"}}))
+            elif meth == "float":
+                # the id written as 1.0: equal to 1 as a JSON value
+                await ws.send('{"id":%s.0,"result":1}' % rid)
             elif meth == "evil":
                 # a C1 control (CSI) raw in the error's text
                 await ws.send('{"id":%s,"error":{"message":"\u00e9\x9b2J"}}'
@@ -168,6 +173,26 @@ def test_ids_inserted_replies_paired_out_of_order_bytes_kept():
     assert reply_lines(r.stderr.decode()) == [
         ("2", "echo"), ('"mine"', "echo"), ("3", "echo"), ("1", "sleep")]
     assert closed == "closed 1000"
+
+
+def test_ids_compare_as_json_values():
+    with RpcServer() as s:
+        r = run(["--rpc", "--expect-timeout", "5", s.url],
+                input='{"method":"float"}\n')
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode() == '{"id":1.0,"result":1}\n'
+    assert reply_lines(r.stderr.decode()) == [("1", "float")]
+
+
+def test_without_requests_the_end_of_input_is_as_without_rpc():
+    # nothing is paired: the usual end-of-input wait keeps the echoes that
+    # python3-websockets would not send after our Close
+    with python_server("websockets_echo.py", "--delay", "0.05") as srv:
+        r = run(["--rpc", "ws://127.0.0.1:%d/" % srv.port],
+                input="one\n[1]\n{\"no\":\"method\"}\n")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode() == 'one\n[1]\n{"no":"method"}\n'
+    assert not reply_lines(r.stderr.decode())
 
 
 def test_missing_reply_is_status_4_after_expect_timeout():
