@@ -344,7 +344,7 @@ def devtools(tmp_path):
             url = m and m.group(1)
         yield url
     finally:
-        # chromium's helpers are in its process group: end them all
+        # chromium's child processes are in its process group: end them all
         try:
             os.killpg(proc.pid, 15)
         except ProcessLookupError:
