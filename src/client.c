@@ -54,18 +54,20 @@ static void client_wake(struct wsc_client *c)
 }
 
 // A piece of a message into the send queue; nothing goes after our Close.
-static bool queue_piece(struct wsc_client *c, enum wsc_frame kind,
+bool client_queue(struct wsc_client *c, enum wsc_frame kind,
 		const void *data, size_t len, bool first, bool last)
 {
+	bool data_kind = kind == WSC_FRAME_TEXT || kind == WSC_FRAME_BINARY;
+
 	if (c->at.close.closing) {
 		return true;
 	}
+	c->queued += data_kind && last;
 	// Nothing waits before it: encode it straight into the connection's
 	// buffer (no allocation, one copy); the wake that follows flushes.
 	// (Not a piece whose start went on a lost connection: client_pump()
 	// drops it.)
-	if (sendq_empty(&c->w->q) && can_encode(c) && (kind ==
-			WSC_FRAME_TEXT || kind == WSC_FRAME_BINARY) &&
+	if (sendq_empty(&c->w->q) && can_encode(c) && data_kind &&
 			(first || c->tx_open) &&
 			conn_frame(c->conn, kind, first, last, data, len) ==
 			CONN_TX_OK) {
@@ -85,7 +87,7 @@ static bool queue_piece(struct wsc_client *c, enum wsc_frame kind,
 void client_send(struct wsc_client *c, enum wsc_frame kind,
 		const void *data, size_t len)
 {
-	if (queue_piece(c, kind, data, len, true, true)) {
+	if (rpc_send(c, kind, data, len, true, true)) {
 		client_wake(c);
 	}
 }
@@ -95,7 +97,7 @@ void client_send(struct wsc_client *c, enum wsc_frame kind,
 static bool ep_send(void *ctx, enum wsc_frame kind, const void *data,
 		size_t len, bool first, bool last)
 {
-	return queue_piece(ctx, kind, data, len, first, last);
+	return rpc_send(ctx, kind, data, len, first, last);
 }
 
 static void ep_wake(void *ctx)
@@ -111,8 +113,8 @@ static enum wsc_flow ep_flow(void *ctx, bool resume)
 	if (c->at.close.closing) {
 		return WSC_FLOW_CLOSED;
 	}
-	if (resume ? c->w->q.cost >= c->w->q.budget / 2 :
-			sendq_full(&c->w->q)) {
+	if (rpc_full(&c->rpc, resume) || (resume ? c->w->q.cost >=
+			c->w->q.budget / 2 : sendq_full(&c->w->q))) {
 		return WSC_FLOW_FULL;
 	}
 	return WSC_FLOW_GO;
@@ -251,6 +253,7 @@ static void attempt_finish(struct wsc_client *c)
 {
 	lws_sul_cancel(&c->at.sul_connect);
 	script_conn_over(c);
+	rpc_conn_over(c);
 	closing_stop(c);
 	keepalive_stop(c);
 }
@@ -376,6 +379,7 @@ void client_pump(struct wsc_client *c)
 		sendq_pop(&c->w->q);
 	}
 	conn_flush(c->conn);
+	rpc_written(c);     // (what was encoded straight in is written too)
 	c->input.resume(c->input.ctx);
 	if (sendq_empty(&c->w->q)) {
 		closing_maybe_finish(c);
@@ -558,6 +562,7 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 		wsc_finish(&w);
 		return WSC_EXIT_FAILURE;
 	}
+	rpc_init(&c.rpc, opts);
 	if (!clientreq_init(&c.rq, opts) || !script_init(&c.script, opts)) {
 		script_finish(&c.script);
 		wsc_finish(&w);
@@ -585,8 +590,14 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 	if (!wsc_run(&w, &info, own, 1, sigfd)) {
 		c.st.failed = true;
 	}
-	ret = c.script.unmet ? WSC_EXIT_EXPECT : state_exit_status(&c.st);
+	ret = c.script.unmet || c.rpc.lost ? WSC_EXIT_EXPECT :
+		state_exit_status(&c.st);
+	if (ret == WSC_EXIT_OK && c.rpc.errors) {
+		ret = WSC_EXIT_RPC_ERROR;
+	}
+	rpc_summary(&c.rpc);
 	clientstats_report(&c, ret);
+	rpc_finish(&c.rpc);
 	script_finish(&c.script);
 	tls_ctx_free(c.tls);
 	mask_finish(c.keys);

@@ -19,6 +19,7 @@
 #include "endpoint.h"
 #include "keepalive.h"
 #include "options.h"
+#include "rpc.h"
 #include "script.h"
 #include "state.h"
 #include "stats.h"
@@ -62,10 +63,12 @@ struct wsc_client {
 
 	struct client_request rq;   // what it asks for, and where
 	struct wsc_script script;   // -x, --send-file, -e
+	struct rpc rpc;             // --rpc
 
 	bool tx_open;           // a message's start went out on this connection
 	unsigned long long cut; // bytes of a cut message not sent (reconnect)
 	unsigned long sent;     // complete messages written
+	unsigned long queued;   // complete messages queued (or written)
 	unsigned long received; // complete messages
 	unsigned reconnects;    // attempts made so far
 	struct wsc_stats stats; // the session's figures (--stats)
@@ -86,7 +89,13 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd);
 void client_schedule(struct wsc_client *c, lws_sorted_usec_list_t *sul,
 		sul_cb_t cb, long ms);
 
-/* Queue one whole message or control frame and get it written. */
+/* Queue a piece of a message (or a control frame), as it is: false when
+ * out of memory (said, and failed). Nothing is queued after our Close. */
+bool client_queue(struct wsc_client *c, enum wsc_frame kind,
+		const void *data, size_t len, bool first, bool last);
+
+/* Queue one whole message or control frame and get it written (a text
+ * message through --rpc's pairing). */
 void client_send(struct wsc_client *c, enum wsc_frame kind,
 		const void *data, size_t len);
 

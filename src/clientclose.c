@@ -278,13 +278,18 @@ void closing_maybe_finish(struct wsc_client *c)
 	struct client_closing *k = &c->at.close;
 
 	if (!c->w->input_done || !sendq_empty(&c->w->q) || k->closing ||
-			c->st.ready != WSC_OPEN || k->drain.stage != DRAIN_OFF) {
-		return;
+			c->st.ready != WSC_OPEN || k->drain.stage != DRAIN_OFF ||
+			rpc_waiting(&c->rpc)) {
+		return;     // (each awaited --rpc reply has its own deadline)
 	}
 	if (!c->opts->wait_given) {
-		if (!c->opts->count) {
+		if (c->opts->count) {
+			// -n: on until N messages have come (on_end closes)
+		} else if (c->rpc.requests) {
+			closing_start(c, 1000, "");     // --rpc: every reply came
+		} else {
 			drain_start(c);
-		}   // -n: on until N messages have come (on_end closes)
+		}
 	} else if (c->opts->wait_ms == 0) {
 		closing_start(c, 1000, "");
 	} else if (c->opts->wait_ms > 0 && !k->sul_wait.list.owner) {

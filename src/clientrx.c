@@ -79,6 +79,7 @@ void clientrx_on_begin(void *u, bool binary)
 
 	closing_alive(c);
 	script_rx_begin(c);
+	rpc_rx_begin(c, binary);
 	// nobody is reading any more, or -n is reached
 	c->at.rx_skip = c->at.rx_failed || (c->at.close.closing &&
 		c->st.quiet_exit) || count_reached(c);
@@ -94,6 +95,7 @@ void clientrx_on_data(void *u, const void *p, size_t n)
 	closing_alive(c);
 	c->stats.received.bytes += n;
 	script_rx_data(c, p, n);
+	rpc_rx_data(c, p, n);
 	if (!c->at.rx_skip) {
 		output_data(&c->w->out, p, n);
 	}
@@ -102,18 +104,30 @@ void clientrx_on_data(void *u, const void *p, size_t n)
 void clientrx_on_end(void *u)
 {
 	struct wsc_client *c = u;
+	struct rpc_reply rep;
+	bool reply = rpc_rx_end(c, &rep);
+	char fields[256] = "";
 
 	c->stats.received.messages++;
 	if (c->at.rx_skip) {
+		if (reply) {
+			rpc_replied(c, &rep);
+		}
 		return;
 	}
-	output_end(&c->w->out);
+	if (reply && c->opts->jsonl) {
+		rpc_fields(&rep, fields, sizeof(fields));
+	}
+	output_end_fields(&c->w->out, fields);
 	c->received++;
 	if (c->w->out.broken) {
 		on_output_gone(c);  // the reader went away mid-message
 		return;
 	}
 	schedule_flush(c);
+	if (reply) {
+		rpc_replied(c, &rep);   // its line after the message
+	}
 	script_rx_end(c);
 	if (count_reached(c)) {
 		closing_start(c, 1000, "");

@@ -9,12 +9,15 @@ struct scan {
 	size_t n, i;
 	jsonfmt_emit_fn emit;   // NULL: only check
 	void *ctx;
+	bool any;               // a string, number or literal may be the text
+	bool layout;            // emit JSONFMT_SPACE and JSONFMT_NEWLINE too
 };
 
 static void out(struct scan *sc, enum jsonfmt_tok kind, size_t start,
 		size_t len, unsigned depth)
 {
-	if (sc->emit) {
+	if (sc->emit && (sc->layout || (kind != JSONFMT_SPACE &&
+			kind != JSONFMT_NEWLINE))) {
 		sc->emit(sc->ctx, kind, sc->s + start, len, depth);
 	}
 }
@@ -192,7 +195,8 @@ static bool scan(struct scan *sc)
 	unsigned depth = 0;
 
 	skip_ws(sc);
-	if (sc->i >= sc->n || (sc->s[sc->i] != '{' && sc->s[sc->i] != '[')) {
+	if (sc->i >= sc->n || (!sc->any && sc->s[sc->i] != '{' &&
+			sc->s[sc->i] != '[')) {
 		return false;
 	}
 	for (;;) {
@@ -259,7 +263,22 @@ static bool scan(struct scan *sc)
 
 bool jsonfmt_valid(const char *s, size_t len)
 {
-	struct scan sc = { s, len, 0, NULL, NULL };
+	struct scan sc = { s, len, 0, NULL, NULL, false, false };
+
+	return scan(&sc);
+}
+
+bool jsonfmt_valid_value(const char *s, size_t len)
+{
+	struct scan sc = { s, len, 0, NULL, NULL, true, false };
+
+	return scan(&sc);
+}
+
+bool jsonfmt_scan(const char *s, size_t len, jsonfmt_emit_fn emit,
+		void *ctx)
+{
+	struct scan sc = { s, len, 0, emit, ctx, false, false };
 
 	return scan(&sc);
 }
@@ -267,7 +286,7 @@ bool jsonfmt_valid(const char *s, size_t len)
 bool jsonfmt_format(const char *s, size_t len, jsonfmt_emit_fn emit,
 		void *ctx)
 {
-	struct scan sc = { s, len, 0, emit, ctx };
+	struct scan sc = { s, len, 0, emit, ctx, false, true };
 
 	if (!jsonfmt_valid(s, len)) {
 		return false;

@@ -35,6 +35,19 @@ typedef void (*jsonfmt_emit_fn)(void *ctx, enum jsonfmt_tok kind,
  */
 bool jsonfmt_valid(const char *s, size_t len);
 
+/* The same for any one JSON value: a string, number, true, false or null
+ * too. */
+bool jsonfmt_valid_value(const char *s, size_t len);
+
+/*
+ * Emit the tokens while checking, in one pass, without the layout ones
+ * (JSONFMT_SPACE, JSONFMT_NEWLINE): when the text is not valid, what was
+ * emitted before the fault was found stands, and false is returned (the
+ * caller discards it).
+ */
+bool jsonfmt_scan(const char *s, size_t len, jsonfmt_emit_fn emit,
+		void *ctx);
+
 /*
  * Emit a valid text re-indented: a line break after '{', '[' and ',' and
  * before '}' and ']' (empty containers stay "{}" and "[]"), ": " after a

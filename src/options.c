@@ -48,7 +48,8 @@ static bool add_step(struct wsc_opts *o, int kind, const char *arg,
 bool options_has_expect(const struct wsc_opts *o)
 {
 	for (size_t i = 0; i < o->n_steps; i++) {
-		if (o->steps[i].kind == WSC_STEP_EXPECT) {
+		if (o->steps[i].kind == WSC_STEP_EXPECT ||
+				o->steps[i].kind == WSC_STEP_EXPECT_JSON) {
 			return true;
 		}
 	}
@@ -129,6 +130,11 @@ static bool apply(struct wsc_opts *o, int id, const char *arg,
 			&o->expect_timeout_ms);
 	case OPT_STATS:
 		o->stats = true;
+		return true;
+	case OPT_EXPECT_JSON:
+		return add_step(o, WSC_STEP_EXPECT_JSON, arg, "--expect-json");
+	case OPT_RPC:
+		o->rpc = true;
 		return true;
 	case 'w':
 		o->wait_given = true;
@@ -430,9 +436,15 @@ enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *o)
 		options_usage("%s: %s", o->url_text, why);
 		return WSC_PARSE_USAGE;
 	}
-	if (o->reconnect && options_has_expect(o)) {
-		options_usage("--expect cannot be used with --reconnect: a "
-			"conversation is not resumed on a new connection", NULL, NULL);
+	if (o->reconnect && (options_has_expect(o) || o->rpc)) {
+		options_usage("%s cannot be used with --reconnect: a "
+			"conversation is not resumed on a new connection",
+			o->rpc ? "--rpc" : "--expect", NULL);
+		return WSC_PARSE_USAGE;
+	}
+	if (o->rpc && o->binary) {
+		options_usage("--rpc sends JSON text: it cannot be used with -b",
+			NULL, NULL);
 		return WSC_PARSE_USAGE;
 	}
 	if (o->ping_timeout_ms && !o->ping_interval_ms) {

@@ -16,9 +16,10 @@
 #define WSC_LISTEN_HOST_MAX 128
 
 /* One step of the script: a message to send (-x), a file to send as one
- * (--send-file), or a reply to wait for (-e). */
+ * (--send-file), or a reply to wait for (-e, --expect-json). */
 struct wsc_step {
-	enum { WSC_STEP_SEND, WSC_STEP_FILE, WSC_STEP_EXPECT } kind;
+	enum { WSC_STEP_SEND, WSC_STEP_FILE, WSC_STEP_EXPECT,
+		WSC_STEP_EXPECT_JSON } kind;
 	const char *arg;
 };
 
@@ -46,6 +47,7 @@ struct wsc_opts {
 	size_t n_steps;
 	long expect_timeout_ms;             // --expect-timeout
 	bool stats;                         // --stats: the figures at exit
+	bool rpc;                           // --rpc: pair replies with requests
 	long wait_ms;                       // -1: forever; 0: none
 	bool wait_given;                    // -w: no end-of-input check
 	unsigned long count;                // 0: unlimited

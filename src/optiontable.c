@@ -50,10 +50,17 @@ const struct wsc_option options_table[] = {
 		"PATTERN (extended regex) before the next -x or --send-file; "
 		"unmet: exit 4", CAT_MESSAGES },
 	{ "expect-timeout", OPT_EXPECT_TIMEOUT, "SECS", "how long each -e "
-		"waits. Default: 10", CAT_MESSAGES },
+		"or --expect-json waits, and each --rpc reply. Default: 10",
+		CAT_MESSAGES },
+	{ "expect-json", OPT_EXPECT_JSON, "PATH=VALUE", "like -e, for a JSON "
+		"message whose field at PATH (a.b.0.c) equals VALUE (JSON, else "
+		"a string)", CAT_MESSAGES },
+	{ "rpc", OPT_RPC, NULL, "JSON-RPC: give each message with a \"method\" "
+		"an \"id\", pair replies by id with their round trip, wait for "
+		"all at the end", CAT_MESSAGES },
 	{ "stats", OPT_STATS, NULL, "at exit, print the session's figures: "
-		"messages and bytes each way, -e reply and Ping round trips, "
-		"how it ended (with -j: a stats event)", CAT_MESSAGES },
+		"messages and bytes each way, -e, --rpc reply and Ping round "
+		"trips, how it ended (with -j: a stats event)", CAT_MESSAGES },
 	{ "wait", 'w', "SECS", "after input ends, keep receiving SECS before "
 		"closing ('inf': until the server closes)", CAT_MESSAGES },
 	{ "count", 'n', "N", "close and exit after N received messages",
@@ -131,7 +138,8 @@ _Static_assert(sizeof(options_table) / sizeof(options_table[0]) <=
 static const int client_only[] = {
 	'H', 'o', OPT_AUTH, 'L', OPT_MAX_REDIRECTS, OPT_PROXY, OPT_UNIX_SOCKET,
 	OPT_CONNECT_TIMEOUT, OPT_RECONNECT, 'k', OPT_CA, OPT_CERT, OPT_KEY,
-	'x', OPT_SEND_FILE, 'e', OPT_EXPECT_TIMEOUT, OPT_STATS, 'w', 'n',
+	'x', OPT_SEND_FILE, 'e', OPT_EXPECT_TIMEOUT, OPT_EXPECT_JSON, OPT_RPC,
+	OPT_STATS, 'w', 'n',
 	OPT_PING_INTERVAL, OPT_PING_TIMEOUT, 'P', 'D', 'S', 'v',
 };
 

@@ -47,6 +47,8 @@ enum opt_id {
 	OPT_SEND_FILE,
 	OPT_EXPECT_TIMEOUT,
 	OPT_STATS,
+	OPT_EXPECT_JSON,
+	OPT_RPC,
 };
 
 struct wsc_option {

@@ -369,6 +369,11 @@ void output_data(struct wsc_output *o, const void *data, size_t len)
 
 void output_end(struct wsc_output *o)
 {
+	output_end_fields(o, "");
+}
+
+void output_end_fields(struct wsc_output *o, const char *fields)
+{
 	o->in_msg = false;
 	if (o->jsonl) {
 		char enc[32];
@@ -376,7 +381,9 @@ void output_end(struct wsc_output *o)
 		put(o, enc, o->binary ?
 			jsonl_base64(NULL, 0, true, o->carry, &o->ncarry, enc) :
 			jsonl_escape(NULL, 0, true, o->pend, &o->npend, enc));
-		put_str(o, "\"}\n");
+		put_str(o, "\"");
+		put_str(o, fields);
+		put_str(o, "}\n");
 		if (o->nheld) {
 			put(o, o->held, o->nheld);
 			o->nheld = 0;

@@ -74,6 +74,10 @@ void output_data(struct wsc_output *o, const void *data, size_t len);
 /* The current message is complete. */
 void output_end(struct wsc_output *o);
 
+/* The same, with -j: fields (",\"name\":value...", JSON) added to its
+ * message event. */
+void output_end_fields(struct wsc_output *o, const char *fields);
+
 /*
  * One whole JSON event line (without newline) for -j; held back while a
  * message is being written, so lines never interleave.

@@ -1,8 +1,8 @@
 /*
- * script.c - the conversation of -x, --send-file and -e: its steps read
- * and compiled before connecting, run on each connection that opens, each
- * awaited reply matched against what is received, and a reply not met
- * said in one line (script.h).
+ * script.c - the conversation of -x, --send-file, -e and --expect-json:
+ * its steps read and compiled before connecting, run on each connection
+ * that opens, each awaited reply matched against what is received, and a
+ * reply not met said in one line (script.h).
  */
 #include "script.h"
 
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "jsonfmt.h"
 #include "log.h"
 #include "utf8.h"
 
@@ -58,6 +59,33 @@ static bool read_file(struct script_step *st)
 	return true;
 }
 
+// --expect-json PATH=VALUE: the first '=' not escaped ends PATH.
+static bool prepare_json(struct script_step *st)
+{
+	const char *eq = st->arg, *why;
+
+	while (*eq && *eq != '=') {
+		eq += eq[0] == '\\' && eq[1] ? 2 : 1;
+	}
+	if (!*eq) {
+		log_err("--expect-json: expected PATH=VALUE, got '%s'", st->arg);
+		return false;
+	}
+	st->path = malloc(sizeof(*st->path));
+	if (!st->path) {
+		log_err("out of memory");
+		return false;
+	}
+	if (!jsonpath_parse(st->path, st->arg, (size_t)(eq - st->arg), &why)) {
+		log_err("--expect-json: bad path in '%s': %s", st->arg, why);
+		return false;
+	}
+	st->value = eq + 1;
+	st->value_len = strlen(st->value);
+	st->value_json = jsonfmt_valid_value(st->value, st->value_len);
+	return true;
+}
+
 static bool prepare(struct script_step *st, bool binary)
 {
 	int err;
@@ -84,6 +112,8 @@ static bool prepare(struct script_step *st, bool binary)
 		}
 		st->compiled = true;
 		return true;
+	case WSC_STEP_EXPECT_JSON:
+		return prepare_json(st);
 	default:
 		st->data = (unsigned char *)st->arg;
 		st->len = strlen(st->arg);
@@ -116,6 +146,7 @@ void script_finish(struct wsc_script *s)
 		if (s->steps[i].compiled) {
 			regfree(&s->steps[i].re);
 		}
+		free(s->steps[i].path);
 	}
 	free(s->rx);
 	s->rx = NULL;
@@ -139,15 +170,18 @@ static void unmet(struct wsc_client *c, const char *why)
 	struct wsc_script *s = &c->script;
 	double secs = (double)(lws_now_usecs() - s->since_us) / 1e6;
 
+	const char *what = s->steps[s->next].kind == WSC_STEP_EXPECT ?
+		"a message matching" : "a JSON message with";
+
 	stop_waiting(c);
 	s->unmet = true;
 	if (s->rx_seen) {
-		log_err("expected a message matching '%s': %s after %.1f s; "
-			"the last of %lu received: %s", s->steps[s->next].arg, why,
-			secs, s->rx_seen, s->last);
+		log_err("expected %s '%s': %s after %.1f s; the last of %lu "
+			"received: %s", what, s->steps[s->next].arg, why, secs,
+			s->rx_seen, s->last);
 	} else {
-		log_err("expected a message matching '%s': %s after %.1f s; "
-			"none was received", s->steps[s->next].arg, why, secs);
+		log_err("expected %s '%s': %s after %.1f s; none was received",
+			what, s->steps[s->next].arg, why, secs);
 	}
 }
 
@@ -168,8 +202,11 @@ static void run(struct wsc_client *c)
 	for (; s->next < s->n; s->next++) {
 		const struct script_step *st = &s->steps[s->next];
 
-		if (st->kind == WSC_STEP_EXPECT) {
-			s->rx = malloc(SCRIPT_MATCH_MAX + 1);
+		if (st->kind == WSC_STEP_EXPECT ||
+				st->kind == WSC_STEP_EXPECT_JSON) {
+			s->rx_max = st->kind == WSC_STEP_EXPECT ? SCRIPT_MATCH_MAX :
+				SCRIPT_JSON_MAX;
+			s->rx = malloc(s->rx_max + 2);
 			if (!s->rx) {
 				log_err("out of memory");
 				c->st.failed = true;
@@ -209,11 +246,11 @@ void script_rx_data(struct wsc_client *c, const void *p, size_t n)
 {
 	struct wsc_script *s = &c->script;
 
-	if (!s->waiting || s->rx_len >= SCRIPT_MATCH_MAX) {
+	if (!s->waiting || s->rx_len > s->rx_max) {
 		return;
 	}
-	if (n > SCRIPT_MATCH_MAX - s->rx_len) {
-		n = SCRIPT_MATCH_MAX - s->rx_len;
+	if (n > s->rx_max + 1 - s->rx_len) {
+		n = s->rx_max + 1 - s->rx_len;     // one more: too long to be JSON
 	}
 	memcpy(s->rx + s->rx_len, p, n);
 	s->rx_len += n;
@@ -237,24 +274,46 @@ static void remember(struct wsc_script *s)
 	s->last[o] = '\0';
 	if (n < s->rx_len) {
 		snprintf(s->last + o, sizeof(s->last) - o, "... (%zu%s bytes)",
-			s->rx_len, s->rx_len == SCRIPT_MATCH_MAX ? "+" : "");
+			s->rx_len, s->rx_len == s->rx_max ? "+" : "");
 	}
+}
+
+// Whether the message received (whole: at most rx_max bytes) is the step's.
+static bool matches(struct wsc_script *s, const struct script_step *st)
+{
+	const char *m = (const char *)s->rx;
+	regmatch_t rm = { 0 };
+	size_t at, len;
+
+	if (st->kind == WSC_STEP_EXPECT) {
+		size_t n = s->rx_len > s->rx_max ? s->rx_max : s->rx_len;
+
+		s->rx[n] = '\0';
+		rm.rm_eo = (regoff_t)n;
+		// REG_STARTEND: a NUL byte in the message does not end it
+		return !regexec(&st->re, m, 1, &rm, REG_STARTEND);
+	}
+	if (s->rx_len > s->rx_max ||
+			!jsonpath_find(m, s->rx_len, st->path, &at, &len)) {
+		return false;
+	}
+	return st->value_json ? jsonpath_equal(m + at, len, st->value,
+		st->value_len) : jsonpath_is_string(m + at, len, st->value,
+		st->value_len);
 }
 
 void script_rx_end(struct wsc_client *c)
 {
 	struct wsc_script *s = &c->script;
-	regmatch_t m = { 0 };
 
 	if (!s->waiting) {
 		return;
 	}
-	s->rx[s->rx_len] = '\0';
-	m.rm_eo = (regoff_t)s->rx_len;
 	s->rx_seen++;
-	// REG_STARTEND: a NUL byte in the message does not end it
-	if (regexec(&s->steps[s->next].re, (const char *)s->rx, 1, &m,
-			REG_STARTEND)) {
+	if (!matches(s, &s->steps[s->next])) {
+		if (s->rx_len > s->rx_max) {
+			s->rx_len = s->rx_max;
+		}
 		remember(s);
 		return;
 	}

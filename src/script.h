@@ -1,13 +1,16 @@
 /*
  * script.h - the conversation given on the command line: messages to send
- * (-x, --send-file) and replies to wait for (-e), in the order given. The
+ * (-x, --send-file) and replies to wait for (-e, --expect-json), in the
+ * order given. The
  * client runs it from the top on each connection that opens, feeds it
  * what it receives while a reply is awaited, and tells it when the
  * connection is over. A reply not met in --expect-timeout, or before the
  * connection ends, is said in one line and makes the exit status 4.
  *
- * A received message is matched against its first SCRIPT_MATCH_MAX bytes,
- * copied only while a reply is awaited: without -e nothing is copied.
+ * A received message is matched against its first SCRIPT_MATCH_MAX bytes
+ * (--expect-json: SCRIPT_JSON_MAX, and a longer one never matches: it is
+ * not whole JSON), copied only while a reply is awaited: without -e or
+ * --expect-json nothing is copied.
  */
 #ifndef WSC_SCRIPT_H
 #define WSC_SCRIPT_H
@@ -19,9 +22,11 @@
 
 #include <libwebsockets.h>
 
+#include "jsonpath.h"
 #include "options.h"
 
 #define SCRIPT_MATCH_MAX (64 * 1024)
+#define SCRIPT_JSON_MAX (1024 * 1024)
 #define SCRIPT_SHOW_MAX 72      // bytes of the last message in the line
 
 struct wsc_client;
@@ -33,6 +38,10 @@ struct script_step {
 	size_t len;
 	regex_t re;                 // -e: the compiled pattern
 	bool compiled;
+	struct jsonpath *path;      // --expect-json: the field
+	const char *value;          // and the value it must have
+	size_t value_len;
+	bool value_json;            // compared as JSON, else as a string
 };
 
 struct wsc_script {
@@ -46,6 +55,7 @@ struct wsc_script {
 	int64_t since_us;           // when the wait began
 	unsigned char *rx;          // the message being received (bounded)
 	size_t rx_len;
+	size_t rx_max;              // its bound for the step awaited
 	unsigned long rx_seen;      // messages received while waiting
 	char last[SCRIPT_SHOW_MAX * 4 + 32];    // the last of them, shown
 	lws_sorted_usec_list_t sul; // --expect-timeout

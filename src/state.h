@@ -15,6 +15,7 @@ enum wsc_exit {
 	WSC_EXIT_USAGE = 2,
 	WSC_EXIT_PEER_CLOSE = 3,
 	WSC_EXIT_EXPECT = 4,    // an -e expectation was not met
+	WSC_EXIT_RPC_ERROR = 5, // --rpc: every reply came, some were errors
 };
 
 enum wsc_ready {

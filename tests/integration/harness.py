@@ -16,6 +16,18 @@ PYTHON = "/usr/bin/python3"
 NODE_PATH = "/usr/share/nodejs"     # Debian's node-ws
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
+# The end of a python3-websockets server given to `python3 -c`: serve its
+# handler() on a free loopback port and print the port.
+SERVE_HANDLER = '''
+async def main():
+    async with websockets.serve(handler, "127.0.0.1", 0,
+                                max_size=None) as s:
+        print(s.sockets[0].getsockname()[1], flush=True)
+        await asyncio.Future()
+
+asyncio.run(main())
+'''
+
 
 def accept_for(key):
     return base64.b64encode(hashlib.sha1(key.encode() + GUID).digest()).decode()

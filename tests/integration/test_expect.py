@@ -4,7 +4,8 @@ expectation not met ends the run with status 4 and one line saying so."""
 import os
 import time
 
-from harness import PYTHON, ServerProcess, python_server, read_line, run
+from harness import (PYTHON, SERVE_HANDLER, ServerProcess, python_server,
+                     read_line, run)
 
 # A python3-websockets server; argv[1] is how it behaves:
 #   talk   "sub" is answered after a delay, while it reads on (a message
@@ -48,14 +49,7 @@ async def handler(ws, path=None):
     await ws.wait_closed()
     print(ws.close_code, flush=True)
 
-async def main():
-    async with websockets.serve(handler, "127.0.0.1", 0,
-                                max_size=None) as s:
-        print(s.sockets[0].getsockname()[1], flush=True)
-        await asyncio.Future()
-
-asyncio.run(main())
-'''
+''' + SERVE_HANDLER
 
 
 def server(mode):

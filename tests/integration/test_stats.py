@@ -47,6 +47,16 @@ def assert_ordered(values):
     assert values == sorted(values), values
 
 
+def timed_replies(r, start):
+    """A clean run whose replies line starts so, with five ordered times."""
+    assert r.returncode == 0, r.stderr
+    line = block(r.stderr)["replies"]
+    assert line.startswith(start), line
+    t = times_ms(line)
+    assert len(t) == 5, line
+    assert_ordered(t)       # min, median, p90, p99, max
+
+
 def test_counts_and_bytes_are_exact():
     with python_server("websockets_echo.py") as srv:
         r = run(["--stats", "-x", "hello", "-x", "wörld", "-e", "wörld",
@@ -87,12 +97,14 @@ def test_expect_replies_are_timed_once_each():
     with python_server("websockets_echo.py") as srv:
         r = run(["--stats", "-x", "a", "-e", "a", "-x", "b", "-e", "b",
                  "-x", "c", "-e", "c", url(srv)])
-    assert r.returncode == 0, r.stderr
-    line = block(r.stderr)["replies"]
-    assert line.startswith("replies (-e): 3, min "), line
-    t = times_ms(line)
-    assert len(t) == 5, line
-    assert_ordered(t)       # min, median, p90, p99, max
+    timed_replies(r, "replies (-e): 3, min ")
+
+
+def test_rpc_replies_are_timed_once_each():
+    with python_server("websockets_echo.py") as srv:
+        r = run(["--stats", "--rpc", "-q", url(srv)],
+                input=b'{"method":"a"}\n{"method":"b"}\nnot a request\n')
+    timed_replies(r, "replies (--rpc): 2, min ")
 
 
 def test_pings_are_counted_as_the_pongs_printed():
