@@ -18,6 +18,7 @@
 #include "endpoint.h"
 #include "keepalive.h"
 #include "options.h"
+#include "replay.h"
 #include "script.h"
 #include "state.h"
 #include "wsc.h"
@@ -60,6 +61,7 @@ struct wsc_client {
 
 	struct client_request rq;   // what it asks for, and where
 	struct wsc_script script;   // -x, --send-file, -e
+	struct wsc_replay replay;   // --replay
 
 	bool tx_open;           // a message's start went out on this connection
 	unsigned long long cut; // bytes of a cut message not sent (reconnect)

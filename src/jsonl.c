@@ -7,7 +7,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/time.h>
 
 static const char b64[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -87,13 +86,13 @@ size_t jsonl_base64(const unsigned char *in, size_t len, bool final,
 	return o;
 }
 
-void jsonl_timestamp(char *out, size_t size)
+void jsonl_timestamp(char *out, size_t size, int64_t at_us, int64_t t0_us)
 {
-	struct timeval tv;
+	int64_t t = at_us > t0_us ? at_us - t0_us : 0;
 
-	gettimeofday(&tv, NULL);
-	snprintf(out, size, "\"ts\":%lld.%03d", (long long)tv.tv_sec,
-		(int)(tv.tv_usec / 1000));
+	snprintf(out, size, "\"ts\":%lld.%03d,\"t\":%lld.%06d",
+		(long long)(at_us / 1000000), (int)(at_us % 1000000 / 1000),
+		(long long)(t / 1000000), (int)(t % 1000000));
 }
 
 size_t jsonl_quote(const char *s, size_t len, char *out, size_t size)

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "utf8.h"
 
@@ -34,7 +35,10 @@ size_t jsonl_base64(const unsigned char *in, size_t len, bool final,
  */
 size_t jsonl_quote(const char *s, size_t len, char *out, size_t size);
 
-/* "ts":1234567890.123 for now, into out (at least 32 bytes). */
-void jsonl_timestamp(char *out, size_t size);
+/*
+ * "ts":1234567890.123,"t":1.234567 into out (at least 64 bytes): the wall
+ * clock at at_us, and the seconds since t0_us (both in microseconds).
+ */
+void jsonl_timestamp(char *out, size_t size, int64_t at_us, int64_t t0_us);
 
 #endif

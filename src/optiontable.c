@@ -51,6 +51,19 @@ const struct wsc_option options_table[] = {
 		"unmet: exit 4", CAT_MESSAGES },
 	{ "expect-timeout", OPT_EXPECT_TIMEOUT, "SECS", "how long each -e "
 		"waits. Default: 10", CAT_MESSAGES },
+	{ "record", OPT_RECORD, "FILE", "write every event of the session, "
+		"sent messages too, to FILE as JSON lines (the -j schema)",
+		CAT_MESSAGES },
+	{ "replay", OPT_REPLAY, "FILE", "send the messages a --record FILE "
+		"sent, in order, then close as at end of input; stdin is not "
+		"read", CAT_MESSAGES },
+	{ "replay-pace", OPT_REPLAY_PACE, "PACE", "with --replay: recorded "
+		"(at the recorded times), none (at once) or replies (after the "
+		"server messages that came before). Default: recorded",
+		CAT_MESSAGES },
+	{ "replay-check", OPT_REPLAY_CHECK, NULL, "with --replay: the server's "
+		"messages must equal the recorded ones, in order; a difference "
+		"or a missing one: exit 4", CAT_MESSAGES },
 	{ "wait", 'w', "SECS", "after input ends, keep receiving SECS before "
 		"closing ('inf': until the server closes)", CAT_MESSAGES },
 	{ "count", 'n', "N", "close and exit after N received messages",
@@ -128,7 +141,8 @@ _Static_assert(sizeof(options_table) / sizeof(options_table[0]) <=
 static const int client_only[] = {
 	'H', 'o', OPT_AUTH, 'L', OPT_MAX_REDIRECTS, OPT_PROXY, OPT_UNIX_SOCKET,
 	OPT_CONNECT_TIMEOUT, OPT_RECONNECT, 'k', OPT_CA, OPT_CERT, OPT_KEY,
-	'x', OPT_SEND_FILE, 'e', OPT_EXPECT_TIMEOUT, 'w', 'n',
+	'x', OPT_SEND_FILE, 'e', OPT_EXPECT_TIMEOUT, OPT_RECORD, OPT_REPLAY,
+	OPT_REPLAY_PACE, OPT_REPLAY_CHECK, 'w', 'n',
 	OPT_PING_INTERVAL, OPT_PING_TIMEOUT, 'P', 'D', 'S', 'v',
 };
 

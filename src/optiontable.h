@@ -46,6 +46,10 @@ enum opt_id {
 	OPT_IDLE_TIMEOUT,
 	OPT_SEND_FILE,
 	OPT_EXPECT_TIMEOUT,
+	OPT_RECORD,
+	OPT_REPLAY,
+	OPT_REPLAY_PACE,
+	OPT_REPLAY_CHECK,
 };
 
 struct wsc_option {

@@ -26,6 +26,15 @@ void output_init(struct wsc_output *o, int fd, bool tty, char delim,
 	o->delim = delim;
 	o->timestamps = timestamps;
 	o->color = color && tty;
+	o->t0_us = output_now_us();
+}
+
+int64_t output_now_us(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
 }
 
 void output_finish(struct wsc_output *o)
@@ -54,6 +63,7 @@ static bool write_all(struct wsc_output *o, const char *p, size_t n)
 			poll(&pfd, 1, -1);
 			continue;
 		}
+		o->err = errno;
 		o->broken = true;
 	}
 	return !o->broken;
@@ -150,26 +160,30 @@ void output_event(struct wsc_output *o, const char *json)
 
 void output_begin(struct wsc_output *o, bool binary)
 {
+	output_begin_event(o, "message", binary, output_now_us());
+}
+
+void output_begin_event(struct wsc_output *o, const char *event, bool binary,
+		int64_t at_us)
+{
 	o->binary = binary;
 	o->msg_bytes = 0;
 	o->npend = 0;
 	o->ncarry = 0;
 	o->in_msg = true;
 	if (o->jsonl) {
-		char ts[48];
+		char head[160];
 
-		jsonl_timestamp(ts, sizeof(ts));
+		jsonl_timestamp(head, sizeof(head), at_us, o->t0_us);
 		put_str(o, "{");
-		put_str(o, ts);
+		put_str(o, head);
 		if (o->peer_id) {
-			char id[32];
-
-			snprintf(id, sizeof(id), ",\"client\":%u", o->peer_id);
-			put_str(o, id);
+			snprintf(head, sizeof(head), ",\"client\":%u", o->peer_id);
+			put_str(o, head);
 		}
-		put_str(o, binary ? ",\"event\":\"message\",\"type\":\"binary\","
-			"\"data\":\"" : ",\"event\":\"message\",\"type\":\"text\","
-			"\"data\":\"");
+		snprintf(head, sizeof(head), ",\"event\":\"%s\",\"type\":\"%s\","
+			"\"data\":\"", event, binary ? "binary" : "text");
+		put_str(o, head);
 		return;
 	}
 	if (o->tty) {

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "utf8.h"
@@ -30,8 +31,10 @@ struct wsc_output {
 	bool jsonl;             // -j: each message is a JSON event line
 	const char *peer;       // --listen: who sent the next message ("#3")
 	unsigned peer_id;
-	bool broken;            // the reader went away (EPIPE)
+	bool broken;            // the reader went away (EPIPE), or a write failed
+	int err;                // and the errno that said so
 	bool pretty;            // --pretty: re-indent JSON on a terminal
+	int64_t t0_us;          // -j "t": the session's start (output_init())
 
 	bool hold;              // collecting a text message to re-indent
 	struct wsc_buf pbuf;    // the collected message
@@ -67,6 +70,16 @@ void output_set_jsonl(struct wsc_output *o);
 
 /* A message starts. */
 void output_begin(struct wsc_output *o, bool binary);
+
+/*
+ * -j: a message event named event ("message" received, "sent" for
+ * --record) that began at at_us (output_now_us()).
+ */
+void output_begin_event(struct wsc_output *o, const char *event, bool binary,
+		int64_t at_us);
+
+/* Wall-clock microseconds, the clock of "ts" and "t". */
+int64_t output_now_us(void);
 
 /* A piece of the current message. */
 void output_data(struct wsc_output *o, const void *data, size_t len);
