@@ -50,7 +50,8 @@ const struct wsc_option options_table[] = {
 		"PATTERN (extended regex) before the next -x or --send-file; "
 		"unmet: exit 4", CAT_MESSAGES },
 	{ "expect-timeout", OPT_EXPECT_TIMEOUT, "SECS", "how long each -e "
-		"waits. Default: 10", CAT_MESSAGES },
+		"waits (and --replay, in silence, for the server). Default: 10",
+		CAT_MESSAGES },
 	{ "record", OPT_RECORD, "FILE", "write every event of the session, "
 		"sent messages too, to FILE as JSON lines (the -j schema)",
 		CAT_MESSAGES },
