@@ -116,6 +116,11 @@ static void put(struct wsc_output *o, const void *data, size_t n)
 	}
 }
 
+void output_write(struct wsc_output *o, const void *data, size_t len)
+{
+	put(o, data, len);
+}
+
 static void put_str(struct wsc_output *o, const char *s)
 {
 	put(o, s, strlen(s));

@@ -93,6 +93,9 @@ void output_end(struct wsc_output *o);
  */
 void output_event(struct wsc_output *o, const char *json);
 
+/* Bytes as they are (lines another output formatted), batched. */
+void output_write(struct wsc_output *o, const void *data, size_t len);
+
 /* Write out what is buffered. False when the reader has gone (EPIPE). */
 bool output_flush(struct wsc_output *o);
 

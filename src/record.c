@@ -1,10 +1,11 @@
 /*
- * record.c - the --record file: a struct wsc_output in -j mode writing to
- * FILE, so each line is formatted by the one formatter stdout's -j uses.
- * A line is never interleaved with another: the direction (sent or
- * received) whose message started first owns the file until its message
- * ends; the other direction's message is held in memory meanwhile, with
- * the time it began, and written when the file is free again.
+ * record.c - the --record file. Each direction (received, sent) formats
+ * its message events with output.c's -j formatter, on a struct
+ * wsc_output of its own whose flushes come here; events.c's lines come
+ * here whole. A line is never interleaved with another: the direction
+ * whose message started first owns the file until its message ends, and
+ * what the other direction formats meanwhile (its message, events) is
+ * held in memory and written when the file is free again.
  */
 #include "record.h"
 
@@ -21,22 +22,50 @@
 
 enum { RX, TX };
 
-// One direction's message while it is under way.
-struct record_msg {
-	bool active;            // begun, not yet written whole
-	bool binary;
-	bool ended;             // complete, waiting for the file
-	int64_t at_us;          // when it began
-	struct wsc_buf held;    // its bytes while the other direction writes
+struct wsc_record;
+
+// One direction: its formatter, and what it formatted while the other
+// direction owned the file.
+struct record_dir {
+	struct wsc_record *r;
+	int dir;
+	struct wsc_buf held;
+	struct wsc_output out;  // -j mode, flushed into sink()
 };
 
 struct wsc_record {
 	const char *path;
-	int owner;              // RX, TX, or -1: the file takes a new line
+	int owner;              // RX or TX mid-message, or -1: the file is free
 	bool failed;            // a write failed (said once)
-	struct record_msg msg[2];
-	struct wsc_output out;  // the file, in -j mode
+	struct wsc_output file;
+	struct record_dir d[2];
 };
+
+static void check(struct wsc_record *r)
+{
+	if (r->file.broken && !r->failed) {
+		r->failed = true;
+		log_err("--record: %s: %s", r->path, strerror(r->file.err));
+	}
+}
+
+// A direction's formatted bytes: to the file, or held while the other
+// direction owns it.
+static void sink(void *ctx, const char *p, size_t n)
+{
+	struct record_dir *d = ctx;
+	struct wsc_record *r = d->r;
+
+	if (r->owner == !d->dir) {
+		if (!buf_append(&d->held, p, n, 0) && !r->failed) {
+			r->failed = true;
+			log_err("--record: %s: out of memory", r->path);
+		}
+		return;
+	}
+	output_write(&r->file, p, n);
+	check(r);
+}
 
 struct wsc_record *record_open(const char *path, int64_t t0_us)
 {
@@ -55,110 +84,84 @@ struct wsc_record *record_open(const char *path, int64_t t0_us)
 	}
 	r->path = path;
 	r->owner = -1;
-	output_init(&r->out, fd, false, '\n', false, false);
-	output_set_jsonl(&r->out);
-	r->out.t0_us = t0_us;
-	return r;
-}
+	output_init(&r->file, fd, false, '\n', false, false);
+	for (int i = 0; i < 2; i++) {
+		struct record_dir *d = &r->d[i];
 
-// A failed write is said once; the session goes on without the file.
-static void check(struct wsc_record *r)
-{
-	if (r->out.broken && !r->failed) {
-		r->failed = true;
-		log_err("--record: %s: %s", r->path, strerror(r->out.err));
+		d->r = r;
+		d->dir = i;
+		output_init(&d->out, -1, false, '\n', false, false);
+		output_set_jsonl(&d->out);
+		d->out.t0_us = t0_us;
+		d->out.sink = sink;
+		d->out.sink_ctx = d;
 	}
+	return r;
 }
 
 void record_event(struct wsc_record *r, const char *json)
 {
-	if (r) {
-		output_event(&r->out, json);
-		check(r);
+	struct record_dir *d;
+
+	if (!r) {
+		return;
 	}
-}
-
-static void write_begin(struct wsc_record *r, int dir)
-{
-	output_begin_event(&r->out, dir == TX ? "sent" : "message",
-		r->msg[dir].binary, r->msg[dir].at_us);
-	r->owner = dir;
-}
-
-// This direction's message is written out; a held one takes the file.
-static void write_end(struct wsc_record *r, int dir)
-{
-	struct record_msg *m = &r->msg[dir];
-	struct record_msg *o = &r->msg[!dir];
-
-	output_end(&r->out);
-	m->active = m->ended = false;
-	r->owner = -1;
-	if (o->active) {
-		write_begin(r, !dir);
-		output_data(&r->out, o->held.p, o->held.len);
-		buf_free(&o->held);
-		if (o->ended) {
-			write_end(r, !dir);
-		}
+	// during a message: after it (the owner holds it until its end)
+	d = &r->d[r->owner < 0 ? RX : r->owner];
+	output_event(&d->out, json);
+	if (r->owner < 0) {
+		output_flush(&d->out);
 	}
-	check(r);
 }
 
 void record_begin(struct wsc_record *r, bool sent, bool binary,
 		int64_t at_us)
 {
 	int dir = sent ? TX : RX;
-	struct record_msg *m;
 
 	if (!r) {
 		return;
 	}
-	m = &r->msg[dir];
-	m->active = true;
-	m->ended = false;
-	m->binary = binary;
-	m->at_us = at_us;
-	buf_clear(&m->held);
 	if (r->owner < 0) {
-		write_begin(r, dir);
+		r->owner = dir;
 	}
+	output_begin_event(&r->d[dir].out, sent ? "sent" : "message", binary,
+		at_us);
 }
 
 void record_data(struct wsc_record *r, bool sent, const void *p, size_t n)
 {
-	int dir = sent ? TX : RX;
-
-	if (!r || !r->msg[dir].active) {
-		return;
-	}
-	if (r->owner == dir) {
-		output_data(&r->out, p, n);
-		check(r);
-	} else if (!buf_append(&r->msg[dir].held, p, n, 0) && !r->failed) {
-		r->failed = true;
-		log_err("--record: %s: out of memory", r->path);
+	if (r && r->d[sent ? TX : RX].out.in_msg) {
+		output_data(&r->d[sent ? TX : RX].out, p, n);
 	}
 }
 
 void record_end(struct wsc_record *r, bool sent)
 {
 	int dir = sent ? TX : RX;
+	struct record_dir *o;
 
-	if (!r || !r->msg[dir].active) {
+	if (!r || !r->d[dir].out.in_msg) {
 		return;
 	}
-	if (r->owner == dir) {
-		write_end(r, dir);
-	} else {
-		r->msg[dir].ended = true;
+	o = &r->d[!dir];
+	output_end(&r->d[dir].out);
+	output_flush(&r->d[dir].out);
+	if (r->owner != dir) {
+		return;
 	}
+	// the file is free: what the other direction held goes now, and if
+	// its message is still under way, the file is its
+	r->owner = o->out.in_msg ? !dir : -1;
+	output_write(&r->file, o->held.p, o->held.len);
+	buf_free(&o->held);
+	check(r);
 }
 
 void record_flush(struct wsc_record *r)
 {
-	if (r && output_pending(&r->out)) {
-		output_flush(&r->out);
+	if (r && output_pending(&r->file)) {
+		output_flush(&r->file);
 		check(r);
 	}
 }
@@ -174,19 +177,20 @@ bool record_close(struct wsc_record *r)
 	// as it came, so every line of the file is whole
 	for (int i = 0; i < 2; i++) {
 		if (r->owner >= 0) {
-			write_end(r, r->owner);
+			record_end(r, r->owner == TX);
 		}
 	}
 	record_flush(r);
-	if (close(r->out.fd) && !r->failed) {
+	if (close(r->file.fd) && !r->failed) {
 		r->failed = true;
 		log_err("--record: %s: %s", r->path, strerror(errno));
 	}
 	ok = !r->failed;
-	output_finish(&r->out);
 	for (int i = 0; i < 2; i++) {
-		buf_free(&r->msg[i].held);
+		output_finish(&r->d[i].out);
+		buf_free(&r->d[i].held);
 	}
+	output_finish(&r->file);
 	free(r);
 	return ok;
 }

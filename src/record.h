@@ -3,8 +3,9 @@
  * JSON lines in the -j schema, written to FILE. The recording is a second
  * sink of the same formatters (events.c for events, output.c for message
  * events): it adds no format of its own. A message received and one sent
- * may be under way at once; each is written whole on its own line (the
- * one that did not start first waits in memory until the other ends).
+ * may be under way at once; each is written whole on its own line (what
+ * the direction that did not start first formats waits in memory until
+ * the other's message ends).
  *
  * A write that fails (disk full) is said once, "--record: FILE: why";
  * the session goes on, and record_close() reports the failure so the exit

@@ -8,8 +8,10 @@ import os
 
 import pytest
 
-from harness import run, python_server
-from wsproto import RawServer, OP_TEXT, OP_BINARY, OP_CLOSE
+import threading
+
+from harness import run, python_server, spawn, finish
+from wsproto import RawServer, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG
 
 # text that must come back byte for byte: quotes, backslashes, control
 # characters, newlines (the input is NUL-delimited), UTF-8 of every length
@@ -104,6 +106,46 @@ def test_record_and_jsonl_write_the_same_lines(tmp_path):
     shown = [json.loads(l) for l in r.stdout.decode().splitlines()]
     recorded = [e for e in lines(rec) if e["event"] != "sent"]
     assert shown == recorded
+
+
+def test_messages_both_ways_at_once_are_each_one_whole_line(tmp_path):
+    # the server's message is under way (its first fragment came) while
+    # wsc sends two of its own; then the rest of it comes
+    rec = tmp_path / "r.jsonl"
+    first_part = threading.Event()
+    got = []
+
+    def handler(conn):
+        conn.read_request().accept()
+        conn.send_frame(OP_TEXT, b"first half, ", fin=False)
+        # wsc answers a Ping once it has read what came before it: the
+        # first half is in, and its record begun
+        conn.send_frame(OP_PING, b"after the first half")
+        while conn.recv_frame()[1] != OP_PONG:
+            pass
+        first_part.set()
+        got.append(conn.recv_message())
+        got.append(conn.recv_message())
+        conn.send_frame(0, "second half é".encode(), fin=True)
+        conn.recv_message()     # wsc's Close
+        conn.send_close(1000)
+
+    with RawServer(handler) as srv:
+        p = spawn(["-n", "1", "-w", "inf", "--record", str(rec), srv.url])
+        assert first_part.wait(10)
+        p.stdin.write("a\nb\n".encode())
+        p.stdin.flush()
+        status, out, err = finish(p, timeout=20, sig=None)
+    assert status == 0, err
+    assert out == "first half, second half é\n".encode()
+    assert got == [(OP_TEXT, b"a"), (OP_TEXT, b"b")]
+    ev = lines(rec)
+    assert [(e["event"], e.get("data")) for e in ev
+            if e["event"] in ("sent", "message")] == [
+        ("message", "first half, second half é"), ("sent", "a"),
+        ("sent", "b")]
+    msg, sent_a = [e for e in ev if e["event"] in ("sent", "message")][:2]
+    assert msg["t"] <= sent_a["t"]
 
 
 def test_record_write_failure_is_one_line_and_status_1():
