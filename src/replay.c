@@ -190,19 +190,19 @@ void replay_rx_data(struct wsc_client *c, const void *p, size_t n)
 	struct wsc_replay *r = &c->replay;
 	const struct replay_msg *m;
 
-	if (!r->check || r->unmet || r->received >= r->f.rx.n) {
+	if (!r->check || r->unmet) {
 		return;
 	}
-	m = &r->f.rx.m[r->received];
 	if (r->rx_len < REPLAY_SHOW_MAX) {
 		size_t k = n < REPLAY_SHOW_MAX - r->rx_len ? n :
 			REPLAY_SHOW_MAX - r->rx_len;
 
 		memcpy(r->rx_show + r->rx_len, p, k);
 	}
-	if (!r->rx_differs && (n > m->len - (r->rx_len < m->len ? r->rx_len :
-			m->len) || memcmp(m->data + r->rx_len, p, n))) {
-		r->rx_differs = true;
+	if (r->received < r->f.rx.n && !r->rx_differs) {
+		m = &r->f.rx.m[r->received];
+		r->rx_differs = r->rx_len > m->len || n > m->len - r->rx_len ||
+			memcmp(m->data + r->rx_len, p, n);
 	}
 	r->rx_len += n;
 }

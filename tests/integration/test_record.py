@@ -11,7 +11,8 @@ import pytest
 import threading
 
 from harness import run, python_server, spawn, finish
-from wsproto import RawServer, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG
+from wsproto import (RawServer, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING,
+                     OP_PONG, frame, echo_until_close)
 
 # text that must come back byte for byte: quotes, backslashes, control
 # characters, newlines (the input is NUL-delimited), UTF-8 of every length
@@ -329,6 +330,27 @@ def test_check_long_messages_are_cut_in_the_line(tmp_path):
     line = r.stderr.decode()
     assert line.count("\n") == 1 and len(line) < 400, line
     assert '"yyyy' in line and '"xxxx' in line and "5000 bytes" in line
+
+
+def test_check_a_message_not_recorded_is_status_4(tmp_path):
+    rec = recording(tmp_path, [
+        {"t": 0.0, "event": "open"},
+        {"t": 0.1, "event": "sent", "type": "text", "data": "one"},
+        {"t": 0.1, "event": "message", "type": "text", "data": "one"},
+    ])
+
+    def chatty(conn):
+        conn.read_request().accept()
+        op, data = conn.recv_message()
+        conn.send_raw(frame(op, data) + frame(OP_TEXT, b"surprise"))
+        echo_until_close(conn)
+
+    with RawServer(chatty) as srv:
+        r = run(["--replay", str(rec), "--replay-check", srv.url])
+    assert r.returncode == 4, r.stderr
+    assert r.stderr.decode().splitlines() == [
+        'wsc: --replay-check: server message 2 was not recorded (the '
+        'recording has 1): received text "surprise" (8 bytes)']
 
 
 def test_check_a_missing_message_is_status_4(tmp_path):
