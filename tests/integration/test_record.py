@@ -205,6 +205,14 @@ def test_replay_sends_binary_as_binary(tmp_path):
     assert seen == [(OP_BINARY, BLOB), (OP_BINARY, b"two")]
 
 
+# a recording of one message sent and its echo
+ONE_ECHO = [
+    {"t": 0.0, "event": "open"},
+    {"t": 0.1, "event": "sent", "type": "text", "data": "one"},
+    {"t": 0.1, "event": "message", "type": "text", "data": "one"},
+]
+
+
 def recording(tmp_path, events):
     path = tmp_path / "hand.jsonl"
     path.write_text("".join(json.dumps(e) + "\n" for e in events))
@@ -333,11 +341,7 @@ def test_check_long_messages_are_cut_in_the_line(tmp_path):
 
 
 def test_check_a_message_not_recorded_is_status_4(tmp_path):
-    rec = recording(tmp_path, [
-        {"t": 0.0, "event": "open"},
-        {"t": 0.1, "event": "sent", "type": "text", "data": "one"},
-        {"t": 0.1, "event": "message", "type": "text", "data": "one"},
-    ])
+    rec = recording(tmp_path, ONE_ECHO)
 
     def chatty(conn):
         conn.read_request().accept()
@@ -371,11 +375,7 @@ def test_check_a_missing_message_is_status_4(tmp_path):
 
 
 def test_check_server_closing_first_is_status_4(tmp_path):
-    rec = recording(tmp_path, [
-        {"t": 0.0, "event": "open"},
-        {"t": 0.1, "event": "sent", "type": "text", "data": "one"},
-        {"t": 0.1, "event": "message", "type": "text", "data": "one"},
-    ])
+    rec = recording(tmp_path, ONE_ECHO)
 
     def closer(conn):
         conn.read_request().accept()
