@@ -61,8 +61,9 @@ static void record_sent(struct wsc_client *c, enum wsc_frame kind,
 		return;
 	}
 	if (first) {
-		record_begin(c->w->rec, true, kind == WSC_FRAME_BINARY,
-			output_now_us());
+		struct jsonl_time now = jsonl_now();
+
+		record_begin(c->w->rec, true, kind == WSC_FRAME_BINARY, &now);
 	}
 	record_data(c->w->rec, true, data, len);
 	if (last) {

@@ -79,17 +79,17 @@ static bool count_reached(const struct wsc_client *c)
 void clientrx_on_begin(void *u, bool binary)
 {
 	struct wsc_client *c = u;
-	int64_t now = output_now_us();  // one time for stdout and the record
+	struct jsonl_time now = jsonl_now();   // one for stdout and the record
 
 	closing_alive(c);
 	script_rx_begin(c);
 	replay_rx_begin(c, binary);
-	record_begin(c->w->rec, false, binary, now);
+	record_begin(c->w->rec, false, binary, &now);
 	// nobody is reading any more, or -n is reached
 	c->at.rx_skip = c->at.rx_failed || (c->at.close.closing &&
 		c->st.quiet_exit) || count_reached(c);
 	if (!c->at.rx_skip) {
-		output_begin_event(&c->w->out, "message", binary, now);
+		output_begin_event(&c->w->out, "message", binary, &now);
 	}
 }
 

@@ -33,7 +33,9 @@ static void emit(struct wsc *w, const char *fmt_body)
 	size_t size;
 	char *line;
 
-	jsonl_timestamp(ts, sizeof(ts), output_now_us(), w->out.t0_us);
+	struct jsonl_time now = jsonl_now();
+
+	jsonl_timestamp(ts, sizeof(ts), &now, w->out.t0_us);
 	size = strlen(ts) + strlen(fmt_body) + 4;
 	line = malloc(size);
 	if (!line) {

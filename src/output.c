@@ -26,15 +26,7 @@ void output_init(struct wsc_output *o, int fd, bool tty, char delim,
 	o->delim = delim;
 	o->timestamps = timestamps;
 	o->color = color && tty;
-	o->t0_us = output_now_us();
-}
-
-int64_t output_now_us(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+	o->t0_us = jsonl_now().mono_us;
 }
 
 void output_finish(struct wsc_output *o)
@@ -165,11 +157,13 @@ void output_event(struct wsc_output *o, const char *json)
 
 void output_begin(struct wsc_output *o, bool binary)
 {
-	output_begin_event(o, "message", binary, output_now_us());
+	struct jsonl_time now = jsonl_now();
+
+	output_begin_event(o, "message", binary, &now);
 }
 
 void output_begin_event(struct wsc_output *o, const char *event, bool binary,
-		int64_t at_us)
+		const struct jsonl_time *at)
 {
 	o->binary = binary;
 	o->msg_bytes = 0;
@@ -179,7 +173,7 @@ void output_begin_event(struct wsc_output *o, const char *event, bool binary,
 	if (o->jsonl) {
 		char head[160];
 
-		jsonl_timestamp(head, sizeof(head), at_us, o->t0_us);
+		jsonl_timestamp(head, sizeof(head), at, o->t0_us);
 		put_str(o, "{");
 		put_str(o, head);
 		if (o->peer_id) {

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "jsonl.h"
 #include "utf8.h"
 
 #define WSC_OUTPUT_BUF (64 * 1024)
@@ -34,7 +35,7 @@ struct wsc_output {
 	bool broken;            // the reader went away (EPIPE), or a write failed
 	int err;                // and the errno that said so
 	bool pretty;            // --pretty: re-indent JSON on a terminal
-	int64_t t0_us;          // -j "t": the session's start (output_init())
+	int64_t t0_us;          // -j "t" counts from here (output_init(); monotonic)
 
 	bool hold;              // collecting a text message to re-indent
 	struct wsc_buf pbuf;    // the collected message
@@ -73,13 +74,10 @@ void output_begin(struct wsc_output *o, bool binary);
 
 /*
  * -j: a message event named event ("message" received, "sent" for
- * --record) that began at at_us (output_now_us()).
+ * --record) that began at at (jsonl_now()).
  */
 void output_begin_event(struct wsc_output *o, const char *event, bool binary,
-		int64_t at_us);
-
-/* Wall-clock microseconds, the clock of "ts" and "t". */
-int64_t output_now_us(void);
+		const struct jsonl_time *at);
 
 /* A piece of the current message. */
 void output_data(struct wsc_output *o, const void *data, size_t len);

@@ -115,7 +115,7 @@ void record_event(struct wsc_record *r, const char *json)
 }
 
 void record_begin(struct wsc_record *r, bool sent, bool binary,
-		int64_t at_us)
+		const struct jsonl_time *at)
 {
 	int dir = sent ? TX : RX;
 
@@ -126,7 +126,7 @@ void record_begin(struct wsc_record *r, bool sent, bool binary,
 		r->owner = dir;
 	}
 	output_begin_event(&r->d[dir].out, sent ? "sent" : "message", binary,
-		at_us);
+		at);
 }
 
 void record_data(struct wsc_record *r, bool sent, const void *p, size_t n)

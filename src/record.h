@@ -18,9 +18,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "jsonl.h"
+
 struct wsc_record;
 
-/* Create FILE (truncating it); t0_us is the session's start, for "t".
+/* Create FILE (truncating it); "t" counts from t0_us (monotonic, as the
+ * output's).
  * NULL after one line saying why. */
 struct wsc_record *record_open(const char *path, int64_t t0_us);
 
@@ -28,9 +31,9 @@ struct wsc_record *record_open(const char *path, int64_t t0_us);
 void record_event(struct wsc_record *r, const char *json);
 
 /* A message event in pieces: sent (a "sent" event) or received (a
- * "message" event) that began at at_us (output_now_us()). r may be NULL. */
+ * "message" event) that began at at (jsonl_now()). r may be NULL. */
 void record_begin(struct wsc_record *r, bool sent, bool binary,
-		int64_t at_us);
+		const struct jsonl_time *at);
 void record_data(struct wsc_record *r, bool sent, const void *p, size_t n);
 void record_end(struct wsc_record *r, bool sent);
 

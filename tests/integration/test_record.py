@@ -244,11 +244,13 @@ def test_recorded_pace_keeps_the_recorded_offsets(tmp_path):
     assert sent[1][1] - sent[0][1] >= 0.4 - 0.01, sent
 
 
-# A python3-websockets server that pushes "welcome" on its own, after a
-# delay, then answers each message with "re:" and the message, or
-# "early:" and the message when it came before the welcome went out.
+# A python3-websockets server that pushes "welcome" on its own, then
+# answers each message with "re:" and the message, or "early:" and the
+# message when it came before the welcome went out. argv[1] says when the
+# welcome goes: "timer", 0.5 s after the open; "late", only after the
+# first message has been answered.
 PUSH_SERVER = r'''
-import asyncio, websockets
+import asyncio, sys, websockets
 
 async def handler(ws, path=None):
     pushed = False
@@ -259,10 +261,14 @@ async def handler(ws, path=None):
         await ws.send("welcome")
         pushed = True
 
-    asyncio.ensure_future(push())
+    if sys.argv[1] == "timer":
+        asyncio.ensure_future(push())
     try:
         async for m in ws:
             await ws.send(("re:" if pushed else "early:") + m)
+            if not pushed:
+                await ws.send("welcome")
+                pushed = True
     except websockets.ConnectionClosed:
         pass
 
@@ -275,9 +281,9 @@ asyncio.run(main())
 '''
 
 
-def push_server():
+def push_server(when):
     from harness import PYTHON, ServerProcess
-    return ServerProcess([PYTHON, "-c", PUSH_SERVER])
+    return ServerProcess([PYTHON, "-c", PUSH_SERVER, when])
 
 
 def test_replies_pace_waits_for_the_servers_push(tmp_path):
@@ -288,12 +294,19 @@ def test_replies_pace_waits_for_the_servers_push(tmp_path):
         {"t": 0.5, "event": "sent", "type": "text", "data": "hi"},
         {"t": 0.5, "event": "message", "type": "text", "data": "re:hi"},
     ])
-    with push_server() as srv:
+    with push_server("timer") as srv:
         r = run(["--replay", str(rec), "--replay-pace", "replies",
                  "--replay-check", url(srv)])
-        assert r.returncode == 0, r.stderr
-        assert r.stdout == b"welcome\nre:hi\n"
-        # without waiting, the server sees "hi" first: the check says so
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"welcome\nre:hi\n"
+    # a server that pushes only once spoken to: wsc waits for the push
+    # until --expect-timeout; without waiting, the check sees the answer
+    # come first
+    with push_server("late") as srv:
+        r = run(["--replay", str(rec), "--replay-pace", "replies",
+                 "--replay-check", "--expect-timeout", "0.5", url(srv)])
+        assert r.returncode == 4, r.stderr
+        assert "message 1 of 2 not received" in r.stderr.decode()
         r = run(["--replay", str(rec), "--replay-pace", "none",
                  "--replay-check", url(srv)])
     assert r.returncode == 4, r.stderr
