@@ -3,7 +3,9 @@
  */
 #include "buf.h"
 
+#include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,4 +66,35 @@ void buf_free(struct wsc_buf *b)
 	free(b->p);
 	b->p = NULL;
 	b->len = b->cap = 0;
+}
+
+int buf_load(struct wsc_buf *b, const char *path, size_t limit)
+{
+	FILE *f = fopen(path, "rb");
+	int err = 0;
+
+	if (!f) {
+		return errno;
+	}
+	for (;;) {
+		size_t got;
+
+		if (b->len == b->cap && !buf_reserve(b, b->cap ? b->cap : 65536,
+				limit + 1)) {
+			err = ENOMEM;
+			break;
+		}
+		got = fread(b->p + b->len, 1, b->cap - b->len, f);
+		b->len += got;
+		if (b->len > limit) {
+			err = EFBIG;
+			break;
+		}
+		if (got == 0) {
+			err = ferror(f) ? errno : 0;
+			break;
+		}
+	}
+	fclose(f);
+	return err;
 }

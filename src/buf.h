@@ -34,6 +34,13 @@ void buf_consume(struct wsc_buf *b, size_t n);
 /* Forget the contents, keep the memory. */
 static inline void buf_clear(struct wsc_buf *b) { b->len = 0; }
 
+/*
+ * Append the whole file at path (at most limit bytes). 0, or why not: an
+ * errno (EFBIG: larger than limit; ENOMEM). A file is held in memory
+ * whole by --send-file and --replay alike.
+ */
+int buf_load(struct wsc_buf *b, const char *path, size_t limit);
+
 /* Free the memory; b is an empty buffer again. */
 void buf_free(struct wsc_buf *b);
 

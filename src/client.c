@@ -20,6 +20,7 @@
 #include "dump.h"
 #include "events.h"
 #include "log.h"
+#include "record.h"
 #include "target.h"
 #include "tls.h"
 #include "trace.h"
@@ -53,6 +54,25 @@ static void client_wake(struct wsc_client *c)
 	}
 }
 
+// --record: a piece of a message went to the connection.
+static void record_sent(struct wsc_client *c, enum wsc_frame kind,
+		bool first, bool last, const void *data, size_t len)
+{
+	if (!c->w->rec) {
+		return;
+	}
+	if (first) {
+		struct jsonl_time now = jsonl_now();
+
+		record_begin(c->w->rec, true, kind == WSC_FRAME_BINARY, &now);
+	}
+	record_data(c->w->rec, true, data, len);
+	if (last) {
+		record_end(c->w->rec, true);
+		clientrx_schedule_flush(c);
+	}
+}
+
 // A piece of a message into the send queue; nothing goes after our Close.
 bool client_queue(struct wsc_client *c, enum wsc_frame kind,
 		const void *data, size_t len, bool first, bool last)
@@ -71,6 +91,7 @@ bool client_queue(struct wsc_client *c, enum wsc_frame kind,
 			(first || c->tx_open) &&
 			conn_frame(c->conn, kind, first, last, data, len) ==
 			CONN_TX_OK) {
+		record_sent(c, kind, first, last, data, len);
 		c->tx_open = !last;
 		c->sent += last;
 		c->stats.sent.bytes += len;
@@ -254,6 +275,7 @@ static void attempt_finish(struct wsc_client *c)
 	lws_sul_cancel(&c->at.sul_connect);
 	script_conn_over(c);
 	rpc_conn_over(c);
+	replay_conn_over(c);
 	closing_stop(c);
 	keepalive_stop(c);
 }
@@ -372,6 +394,7 @@ void client_pump(struct wsc_client *c)
 			return;
 		}
 		if (data) {
+			record_sent(c, it->kind, it->first, it->last, pl, it->len);
 			c->tx_open = !it->last;
 			c->sent += it->last;
 			c->stats.sent.bytes += it->len;
@@ -416,6 +439,7 @@ static void on_open(void *u)
 	c->tx_open = false;     // a message cut by a lost connection is not resumed
 	keepalive_start(c);
 	script_opened(c);
+	replay_opened(c);
 	closing_opened(c);
 	client_wake(c);
 }
@@ -563,8 +587,12 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 		return WSC_EXIT_FAILURE;
 	}
 	rpc_init(&c.rpc, opts);
-	if (!clientreq_init(&c.rq, opts) || !script_init(&c.script, opts)) {
+	// the recording is read, and the record file made, before connecting
+	if (!clientreq_init(&c.rq, opts) || !script_init(&c.script, opts) ||
+			!replay_init(&c.replay, opts) || (opts->record &&
+			!(w.rec = record_open(opts->record, w.out.t0_us)))) {
 		script_finish(&c.script);
+		replay_finish(&c.replay);
 		wsc_finish(&w);
 		return WSC_EXIT_USAGE;
 	}
@@ -579,6 +607,8 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 		free(c.keys);
 		tls_ctx_free(c.tls);
 		script_finish(&c.script);
+		replay_finish(&c.replay);
+		record_close(w.rec);
 		wsc_finish(&w);
 		return WSC_EXIT_FAILURE;
 	}
@@ -590,15 +620,20 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 	if (!wsc_run(&w, &info, own, 1, sigfd)) {
 		c.st.failed = true;
 	}
-	ret = c.script.unmet || c.rpc.lost ? WSC_EXIT_EXPECT :
-		state_exit_status(&c.st);
+	ret = c.script.unmet || c.rpc.lost || c.replay.unmet ?
+		WSC_EXIT_EXPECT : state_exit_status(&c.st);
 	if (ret == WSC_EXIT_OK && c.rpc.errors) {
 		ret = WSC_EXIT_RPC_ERROR;
+	}
+	// a recording that could not be written fails a run that went well
+	if (!record_close(w.rec) && ret == WSC_EXIT_OK) {
+		ret = WSC_EXIT_FAILURE;
 	}
 	rpc_summary(&c.rpc);
 	clientstats_report(&c, ret);
 	rpc_finish(&c.rpc);
 	script_finish(&c.script);
+	replay_finish(&c.replay);
 	tls_ctx_free(c.tls);
 	mask_finish(c.keys);
 	free(c.keys);

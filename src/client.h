@@ -19,6 +19,7 @@
 #include "endpoint.h"
 #include "keepalive.h"
 #include "options.h"
+#include "replay.h"
 #include "rpc.h"
 #include "script.h"
 #include "state.h"
@@ -64,6 +65,7 @@ struct wsc_client {
 	struct client_request rq;   // what it asks for, and where
 	struct wsc_script script;   // -x, --send-file, -e
 	struct rpc rpc;             // --rpc
+	struct wsc_replay replay;   // --replay
 
 	bool tx_open;           // a message's start went out on this connection
 	unsigned long long cut; // bytes of a cut message not sent (reconnect)

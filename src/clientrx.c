@@ -10,6 +10,7 @@
 #include "client.h"
 #include "log.h"
 #include "output.h"
+#include "record.h"
 
 static void on_output_gone(struct wsc_client *c)
 {
@@ -23,6 +24,7 @@ static void on_output_gone(struct wsc_client *c)
 void clientrx_flush(struct wsc_client *c)
 {
 	// broken: a flush inside output_data() already met EPIPE
+	record_flush(c->w->rec);
 	if (c->w->out.broken || (output_pending(&c->w->out) &&
 			!output_flush(&c->w->out))) {
 		on_output_gone(c);
@@ -38,14 +40,15 @@ static void flush_cb(lws_sorted_usec_list_t *sul)
 	clientrx_flush(c);
 }
 
-// Batch writes to stdout, but flush before the loop next sleeps.
-static void schedule_flush(struct wsc_client *c)
+// Batch writes to stdout (and the recording), but flush before the loop
+// next sleeps.
+void clientrx_schedule_flush(struct wsc_client *c)
 {
 	if (c->w->out.tty && !c->w->out.sink) {
 		clientrx_flush(c);
 		return;
 	}
-	if (!c->flush_scheduled && output_pending(&c->w->out)) {
+	if (!c->flush_scheduled && (output_pending(&c->w->out) || c->w->rec)) {
 		c->flush_scheduled = true;
 		lws_sul_schedule(c->w->ctx, 0, &c->sul_flush, flush_cb, 1);
 	}
@@ -76,15 +79,18 @@ static bool count_reached(const struct wsc_client *c)
 void clientrx_on_begin(void *u, bool binary)
 {
 	struct wsc_client *c = u;
+	struct jsonl_time now = jsonl_now();   // one for stdout and the record
 
 	closing_alive(c);
 	script_rx_begin(c);
 	rpc_rx_begin(c, binary);
+	replay_rx_begin(c, binary);
+	record_begin(c->w->rec, false, binary, &now);
 	// nobody is reading any more, or -n is reached
 	c->at.rx_skip = c->at.rx_failed || (c->at.close.closing &&
 		c->st.quiet_exit) || count_reached(c);
 	if (!c->at.rx_skip) {
-		output_begin(&c->w->out, binary);
+		output_begin_event(&c->w->out, "message", binary, &now);
 	}
 }
 
@@ -96,6 +102,8 @@ void clientrx_on_data(void *u, const void *p, size_t n)
 	c->stats.received.bytes += n;
 	script_rx_data(c, p, n);
 	rpc_rx_data(c, p, n);
+	replay_rx_data(c, p, n);
+	record_data(c->w->rec, false, p, n);
 	if (!c->at.rx_skip) {
 		output_data(&c->w->out, p, n);
 	}
@@ -109,6 +117,7 @@ void clientrx_on_end(void *u)
 	char fields[256] = "";
 
 	c->stats.received.messages++;
+	record_end(c->w->rec, false);
 	if (c->at.rx_skip) {
 		if (reply) {
 			rpc_replied(c, &rep);
@@ -124,11 +133,12 @@ void clientrx_on_end(void *u)
 		on_output_gone(c);  // the reader went away mid-message
 		return;
 	}
-	schedule_flush(c);
+	clientrx_schedule_flush(c);
 	if (reply) {
 		rpc_replied(c, &rep);   // its line after the message
 	}
 	script_rx_end(c);
+	replay_rx_end(c);
 	if (count_reached(c)) {
 		closing_start(c, 1000, "");
 	}

@@ -14,6 +14,9 @@ struct wsc_client;
 /* Write what waits for stdout; a reader gone closes the connection. */
 void clientrx_flush(struct wsc_client *c);
 
+/* Flush stdout and the recording before the loop next sleeps (batched). */
+void clientrx_schedule_flush(struct wsc_client *c);
+
 /* The connection's callbacks (conn.h); u is the client. */
 void clientrx_on_begin(void *u, bool binary);
 void clientrx_on_data(void *u, const void *p, size_t n);

@@ -1,6 +1,7 @@
 /*
- * events.c - JSON event objects for -j. Formatting only; the output
- * layer decides when the line is written.
+ * events.c - JSON event objects for -j and --record. Formatting only: each
+ * line goes to the sinks that want it (stdout's output layer with -j, the
+ * recording with --record), which decide when it is written.
  */
 #include "events.h"
 
@@ -12,20 +13,29 @@
 
 #include "jsonl.h"
 #include "log.h"
+#include "record.h"
 #include "trace.h"
 
 #define QUOTED_MAX (WSC_TRACE_MAX + 16)
 #define LINE_MAX_BYTES (QUOTED_MAX * 2 + 64)
 
+// Whether an event goes anywhere: to stdout (-j) or to the recording.
+static bool wanted(const struct wsc *w)
+{
+	return w->opts->jsonl || w->rec;
+}
+
 // Events are few (state changes, Pings, the handshake): one allocation
 // each keeps a 64 KiB handshake off the stack.
 void events_emit(struct wsc *w, const char *fmt_body)
 {
-	char ts[48];
+	char ts[96];
 	size_t size;
 	char *line;
 
-	jsonl_timestamp(ts, sizeof(ts));
+	struct jsonl_time now = jsonl_now();
+
+	jsonl_timestamp(ts, sizeof(ts), &now, w->out.t0_us);
 	size = strlen(ts) + strlen(fmt_body) + 4;
 	line = malloc(size);
 	if (!line) {
@@ -33,7 +43,10 @@ void events_emit(struct wsc *w, const char *fmt_body)
 		return;
 	}
 	snprintf(line, size, "{%s,%s}", ts, fmt_body);
-	output_event(&w->out, line);
+	if (w->opts->jsonl) {
+		output_event(&w->out, line);
+	}
+	record_event(w->rec, line);
 	free(line);
 }
 
@@ -60,14 +73,14 @@ static void on_error(void *ctx, const char *msg)
 
 void events_init(struct wsc *w)
 {
-	if (w->opts->jsonl) {
+	if (wanted(w)) {
 		log_set_error_hook(on_error, w);
 	}
 }
 
 void events_watch(struct wsc_client *c)
 {
-	if (c->opts->jsonl && c->opts->show_state) {
+	if (wanted(c->w) && c->opts->show_state) {
 		c->st.hook = on_state;
 		c->st.hook_ctx = c;
 	}
@@ -86,7 +99,7 @@ void events_open(struct wsc_client *c)
 {
 	char body[2048], url[1024], proto[300], ext[600];
 
-	if (!c->opts->jsonl) {
+	if (!wanted(c->w)) {
 		return;
 	}
 	jsonl_quote(c->opts->url_text, strlen(c->opts->url_text), url,
@@ -102,7 +115,7 @@ void events_close(struct wsc_client *c, const char *who, bool clean)
 {
 	char body[512], reason[300];
 
-	if (!c->opts->jsonl) {
+	if (!wanted(c->w)) {
 		return;
 	}
 	jsonl_quote(c->st.reason, strlen(c->st.reason), reason, sizeof(reason));
@@ -117,7 +130,7 @@ void events_pong(struct wsc_client *c, const void *data, size_t len, double rtt_
 {
 	char body[1024], q[800], rtt[48] = "null";
 
-	if (!c->opts->jsonl) {
+	if (!wanted(c->w)) {
 		return;
 	}
 	jsonl_quote(data, len, q, sizeof(q));
@@ -133,7 +146,7 @@ void events_ping(struct wsc_client *c, const void *data, size_t len)
 {
 	char body[1024], q[800];
 
-	if (!c->opts->jsonl) {
+	if (!wanted(c->w)) {
 		return;
 	}
 	jsonl_quote(data, len, q, sizeof(q));
@@ -147,7 +160,7 @@ void events_handshake(struct wsc_client *c)
 	size_t head = t->resp_head;
 	char *body, *req, *resp;
 
-	if (!c->opts->jsonl || !c->opts->dump) {
+	if (!wanted(c->w) || !c->opts->dump) {
 		return;
 	}
 	body = malloc(LINE_MAX_BYTES);

@@ -164,9 +164,10 @@ bool input_start(struct wsc *w, struct lws_vhost *vh, int sigfd)
 			return false;
 		}
 	}
-	if (w->opts->n_steps) {
-		// the script (-x, --send-file, -e) is the input: the client
-		// runs it on each connection and ends input when it is over
+	if (w->opts->n_steps || w->opts->replay) {
+		// the script (-x, --send-file, -e) or the recording (--replay)
+		// is the input: the client runs it on each connection and ends
+		// input when it is over
 		return true;
 	}
 	w->vh = vh;

@@ -7,7 +7,7 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/time.h>
+#include <time.h>
 
 static const char b64[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -87,13 +87,27 @@ size_t jsonl_base64(const unsigned char *in, size_t len, bool final,
 	return o;
 }
 
-void jsonl_timestamp(char *out, size_t size)
+struct jsonl_time jsonl_now(void)
 {
-	struct timeval tv;
+	struct timespec wall, mono;
 
-	gettimeofday(&tv, NULL);
-	snprintf(out, size, "\"ts\":%lld.%03d", (long long)tv.tv_sec,
-		(int)(tv.tv_usec / 1000));
+	clock_gettime(CLOCK_REALTIME, &wall);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	return (struct jsonl_time){
+		(int64_t)wall.tv_sec * 1000000 + wall.tv_nsec / 1000,
+		(int64_t)mono.tv_sec * 1000000 + mono.tv_nsec / 1000,
+	};
+}
+
+void jsonl_timestamp(char *out, size_t size, const struct jsonl_time *at,
+		int64_t t0_mono_us)
+{
+	int64_t t = at->mono_us > t0_mono_us ? at->mono_us - t0_mono_us : 0;
+
+	snprintf(out, size, "\"ts\":%lld.%03d,\"t\":%lld.%06d",
+		(long long)(at->wall_us / 1000000),
+		(int)(at->wall_us % 1000000 / 1000),
+		(long long)(t / 1000000), (int)(t % 1000000));
 }
 
 size_t jsonl_quote(const char *s, size_t len, char *out, size_t size)

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "utf8.h"
 
@@ -34,7 +35,24 @@ size_t jsonl_base64(const unsigned char *in, size_t len, bool final,
  */
 size_t jsonl_quote(const char *s, size_t len, char *out, size_t size);
 
-/* "ts":1234567890.123 for now, into out (at least 32 bytes). */
-void jsonl_timestamp(char *out, size_t size);
+/*
+ * A moment on two clocks: the wall clock for "ts", the monotonic one for
+ * "t" (an offset the wall clock's steps must not bend: --replay paces by
+ * it, on the loop's monotonic timers).
+ */
+struct jsonl_time {
+	int64_t wall_us;
+	int64_t mono_us;
+};
+
+/* Now, on both clocks. */
+struct jsonl_time jsonl_now(void);
+
+/*
+ * "ts":1234567890.123,"t":1.234567 into out (at least 64 bytes): the wall
+ * clock at at, and the seconds from t0_mono_us (monotonic) to it.
+ */
+void jsonl_timestamp(char *out, size_t size, const struct jsonl_time *at,
+		int64_t t0_mono_us);
 
 #endif

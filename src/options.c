@@ -56,6 +56,43 @@ bool options_has_expect(const struct wsc_opts *o)
 	return false;
 }
 
+static bool set_pace(struct wsc_opts *o, const char *arg)
+{
+	static const char *const names[] = { "recorded", "none", "replies" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		if (!strcmp(arg, names[i])) {
+			o->replay_pace = (int)i;
+			o->replay_pace_given = true;
+			return true;
+		}
+	}
+	return options_usage("--replay-pace: expected recorded, none or "
+		"replies: '%s'", arg, NULL);
+}
+
+// --replay is the input, as a script is: the two do not mix.
+static bool check_replay(const struct wsc_opts *o)
+{
+	if (!o->replay) {
+		if (o->replay_pace_given || o->replay_check) {
+			return options_usage("--%s needs --replay", o->replay_check ?
+				"replay-check" : "replay-pace", NULL);
+		}
+		return true;
+	}
+	if (o->n_steps) {
+		return options_usage("--replay cannot be used with -x, -e or "
+			"--send-file: the recording is the conversation", NULL, NULL);
+	}
+	if (o->reconnect) {
+		return options_usage("--replay cannot be used with --reconnect: "
+			"a conversation is not resumed on a new connection", NULL,
+			NULL);
+	}
+	return true;
+}
+
 // One option; false after printing a usage error.
 static bool apply(struct wsc_opts *o, int id, const char *arg,
 		const char *name)
@@ -135,6 +172,17 @@ static bool apply(struct wsc_opts *o, int id, const char *arg,
 		return add_step(o, WSC_STEP_EXPECT_JSON, arg, "--expect-json");
 	case OPT_RPC:
 		o->rpc = true;
+		return true;
+	case OPT_RECORD:
+		o->record = arg;
+		return true;
+	case OPT_REPLAY:
+		o->replay = arg;
+		return true;
+	case OPT_REPLAY_PACE:
+		return set_pace(o, arg);
+	case OPT_REPLAY_CHECK:
+		o->replay_check = true;
 		return true;
 	case 'w':
 		o->wait_given = true;
@@ -445,6 +493,9 @@ enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *o)
 	if (o->rpc && o->binary) {
 		options_usage("--rpc sends JSON text: it cannot be used with -b",
 			NULL, NULL);
+		return WSC_PARSE_USAGE;
+	}
+	if (!check_replay(o)) {
 		return WSC_PARSE_USAGE;
 	}
 	if (o->ping_timeout_ms && !o->ping_interval_ms) {

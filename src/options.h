@@ -48,6 +48,12 @@ struct wsc_opts {
 	long expect_timeout_ms;             // --expect-timeout
 	bool stats;                         // --stats: the figures at exit
 	bool rpc;                           // --rpc: pair replies with requests
+	const char *record;                 // --record FILE
+	const char *replay;                 // --replay FILE
+	enum { WSC_PACE_RECORDED, WSC_PACE_NONE, WSC_PACE_REPLIES }
+		replay_pace;                    // --replay-pace
+	bool replay_pace_given;
+	bool replay_check;                  // --replay-check
 	long wait_ms;                       // -1: forever; 0: none
 	bool wait_given;                    // -w: no end-of-input check
 	unsigned long count;                // 0: unlimited

@@ -50,14 +50,27 @@ const struct wsc_option options_table[] = {
 		"PATTERN (extended regex) before the next -x or --send-file; "
 		"unmet: exit 4", CAT_MESSAGES },
 	{ "expect-timeout", OPT_EXPECT_TIMEOUT, "SECS", "how long each -e "
-		"or --expect-json waits, and each --rpc reply. Default: 10",
-		CAT_MESSAGES },
+		"or --expect-json waits, and each --rpc reply (and --replay, in "
+		"silence, for the server). Default: 10", CAT_MESSAGES },
 	{ "expect-json", OPT_EXPECT_JSON, "PATH=VALUE", "like -e, for a JSON "
 		"message whose field at PATH (a.b.0.c) equals VALUE (JSON, else "
 		"a string)", CAT_MESSAGES },
 	{ "rpc", OPT_RPC, NULL, "JSON-RPC: give each message with a \"method\" "
 		"an \"id\", pair replies by id with their round trip, wait for "
 		"all at the end", CAT_MESSAGES },
+	{ "record", OPT_RECORD, "FILE", "write every event of the session, "
+		"sent messages too, to FILE as JSON lines (the -j schema)",
+		CAT_MESSAGES },
+	{ "replay", OPT_REPLAY, "FILE", "send the messages a --record FILE "
+		"sent, in order, then close as at end of input; stdin is not "
+		"read", CAT_MESSAGES },
+	{ "replay-pace", OPT_REPLAY_PACE, "PACE", "with --replay: recorded "
+		"(at the recorded times), none (at once) or replies (after the "
+		"server messages that came before). Default: recorded",
+		CAT_MESSAGES },
+	{ "replay-check", OPT_REPLAY_CHECK, NULL, "with --replay: the server's "
+		"messages must equal the recorded ones, in order; a difference "
+		"or a missing one: exit 4", CAT_MESSAGES },
 	{ "stats", OPT_STATS, NULL, "at exit, print the session's figures: "
 		"messages and bytes each way, -e, --rpc reply and Ping round "
 		"trips, how it ended (with -j: a stats event)", CAT_MESSAGES },
@@ -139,7 +152,8 @@ static const int client_only[] = {
 	'H', 'o', OPT_AUTH, 'L', OPT_MAX_REDIRECTS, OPT_PROXY, OPT_UNIX_SOCKET,
 	OPT_CONNECT_TIMEOUT, OPT_RECONNECT, 'k', OPT_CA, OPT_CERT, OPT_KEY,
 	'x', OPT_SEND_FILE, 'e', OPT_EXPECT_TIMEOUT, OPT_EXPECT_JSON, OPT_RPC,
-	OPT_STATS, 'w', 'n',
+	OPT_RECORD, OPT_REPLAY, OPT_REPLAY_PACE, OPT_REPLAY_CHECK, OPT_STATS,
+	'w', 'n',
 	OPT_PING_INTERVAL, OPT_PING_TIMEOUT, 'P', 'D', 'S', 'v',
 };
 

@@ -49,6 +49,10 @@ enum opt_id {
 	OPT_STATS,
 	OPT_EXPECT_JSON,
 	OPT_RPC,
+	OPT_RECORD,
+	OPT_REPLAY,
+	OPT_REPLAY_PACE,
+	OPT_REPLAY_CHECK,
 };
 
 struct wsc_option {

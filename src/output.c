@@ -26,6 +26,7 @@ void output_init(struct wsc_output *o, int fd, bool tty, char delim,
 	o->delim = delim;
 	o->timestamps = timestamps;
 	o->color = color && tty;
+	o->t0_us = jsonl_now().mono_us;
 }
 
 void output_finish(struct wsc_output *o)
@@ -54,6 +55,7 @@ static bool write_all(struct wsc_output *o, const char *p, size_t n)
 			poll(&pfd, 1, -1);
 			continue;
 		}
+		o->err = errno;
 		o->broken = true;
 	}
 	return !o->broken;
@@ -106,6 +108,11 @@ static void put(struct wsc_output *o, const void *data, size_t n)
 	}
 }
 
+void output_write(struct wsc_output *o, const void *data, size_t len)
+{
+	put(o, data, len);
+}
+
 static void put_str(struct wsc_output *o, const char *s)
 {
 	put(o, s, strlen(s));
@@ -150,26 +157,32 @@ void output_event(struct wsc_output *o, const char *json)
 
 void output_begin(struct wsc_output *o, bool binary)
 {
+	struct jsonl_time now = jsonl_now();
+
+	output_begin_event(o, "message", binary, &now);
+}
+
+void output_begin_event(struct wsc_output *o, const char *event, bool binary,
+		const struct jsonl_time *at)
+{
 	o->binary = binary;
 	o->msg_bytes = 0;
 	o->npend = 0;
 	o->ncarry = 0;
 	o->in_msg = true;
 	if (o->jsonl) {
-		char ts[48];
+		char head[160];
 
-		jsonl_timestamp(ts, sizeof(ts));
+		jsonl_timestamp(head, sizeof(head), at, o->t0_us);
 		put_str(o, "{");
-		put_str(o, ts);
+		put_str(o, head);
 		if (o->peer_id) {
-			char id[32];
-
-			snprintf(id, sizeof(id), ",\"client\":%u", o->peer_id);
-			put_str(o, id);
+			snprintf(head, sizeof(head), ",\"client\":%u", o->peer_id);
+			put_str(o, head);
 		}
-		put_str(o, binary ? ",\"event\":\"message\",\"type\":\"binary\","
-			"\"data\":\"" : ",\"event\":\"message\",\"type\":\"text\","
-			"\"data\":\"");
+		snprintf(head, sizeof(head), ",\"event\":\"%s\",\"type\":\"%s\","
+			"\"data\":\"", event, binary ? "binary" : "text");
+		put_str(o, head);
 		return;
 	}
 	if (o->tty) {

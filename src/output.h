@@ -12,8 +12,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
+#include "jsonl.h"
 #include "utf8.h"
 
 #define WSC_OUTPUT_BUF (64 * 1024)
@@ -30,8 +32,10 @@ struct wsc_output {
 	bool jsonl;             // -j: each message is a JSON event line
 	const char *peer;       // --listen: who sent the next message ("#3")
 	unsigned peer_id;
-	bool broken;            // the reader went away (EPIPE)
+	bool broken;            // the reader went away (EPIPE), or a write failed
+	int err;                // and the errno that said so
 	bool pretty;            // --pretty: re-indent JSON on a terminal
+	int64_t t0_us;          // -j "t" counts from here (output_init(); monotonic)
 
 	bool hold;              // collecting a text message to re-indent
 	struct wsc_buf pbuf;    // the collected message
@@ -68,6 +72,13 @@ void output_set_jsonl(struct wsc_output *o);
 /* A message starts. */
 void output_begin(struct wsc_output *o, bool binary);
 
+/*
+ * -j: a message event named event ("message" received, "sent" for
+ * --record) that began at at (jsonl_now()).
+ */
+void output_begin_event(struct wsc_output *o, const char *event, bool binary,
+		const struct jsonl_time *at);
+
 /* A piece of the current message. */
 void output_data(struct wsc_output *o, const void *data, size_t len);
 
@@ -83,6 +94,9 @@ void output_end_fields(struct wsc_output *o, const char *fields);
  * message is being written, so lines never interleave.
  */
 void output_event(struct wsc_output *o, const char *json);
+
+/* Bytes as they are (lines another output formatted), batched. */
+void output_write(struct wsc_output *o, const void *data, size_t len);
 
 /* Write out what is buffered. False when the reader has gone (EPIPE). */
 bool output_flush(struct wsc_output *o);

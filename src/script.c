@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "client.h"
 #include "jsonfmt.h"
 #include "log.h"
@@ -21,41 +22,17 @@
 // A whole file into memory; false after saying why.
 static bool read_file(struct script_step *st)
 {
-	FILE *f = fopen(st->arg, "rb");
-	size_t cap = 0;
+	struct wsc_buf b = { 0 };
+	int err = buf_load(&b, st->arg, FILE_MAX);
 
-	if (!f) {
-		log_err("--send-file: %s: %s", st->arg, strerror(errno));
+	if (err) {
+		log_err("--send-file: %s: %s", st->arg, err == EFBIG ?
+			"larger than 1 GiB" : strerror(err));
+		buf_free(&b);
 		return false;
 	}
-	for (;;) {
-		size_t got;
-
-		if (st->len == cap) {
-			unsigned char *p;
-
-			cap = cap ? cap * 2 : 64 * 1024;
-			p = cap <= FILE_MAX ? realloc(st->data, cap) : NULL;
-			if (!p) {
-				log_err("--send-file: %s: %s", st->arg, cap > FILE_MAX ?
-					"larger than 1 GiB" : "out of memory");
-				fclose(f);
-				return false;
-			}
-			st->data = p;
-		}
-		got = fread(st->data + st->len, 1, cap - st->len, f);
-		st->len += got;
-		if (got == 0) {
-			break;
-		}
-	}
-	if (ferror(f)) {
-		log_err("--send-file: %s: %s", st->arg, strerror(errno));
-		fclose(f);
-		return false;
-	}
-	fclose(f);
+	st->data = b.p;
+	st->len = b.len;
 	return true;
 }
 

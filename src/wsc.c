@@ -54,7 +54,8 @@ bool wsc_init(struct wsc *w, const struct wsc_opts *opts,
 	*calls = (struct wsc_input_calls){ w, call_stop, call_resume,
 		call_opened };
 	sendq_init(&w->q, WSC_SENDQ_BUDGET);
-	w->interactive = isatty(STDIN_FILENO) && !opts->n_steps;
+	w->interactive = isatty(STDIN_FILENO) && !opts->n_steps &&
+		!opts->replay;
 	output_init(&w->out, STDOUT_FILENO, isatty(STDOUT_FILENO), opts->delim,
 		opts->timestamps, opts->color_out);
 	w->out.pretty = opts->pretty;

@@ -19,6 +19,8 @@
 #include "sendq.h"
 #include "split.h"
 
+struct wsc_record;
+
 #define WSC_SENDQ_BUDGET (1024 * 1024)  // stdin pauses above this
 #define WSC_READ_CHUNK (64 * 1024)      // stdin read size and max fragment
 
@@ -37,6 +39,7 @@ struct wsc {
 	bool in_paused;         // stdin unwatched while the queue is full
 
 	struct wsc_output out;  // socket -> stdout
+	struct wsc_record *rec; // --record: the second sink of events, or NULL
 
 	bool interactive;       // stdin is a terminal: the readline REPL
 	bool repl_started;      // readline installed (terminal to restore)

@@ -299,7 +299,8 @@ def test_built_man_page_renders():
 
 ZSH_DRIVER = Path(__file__).resolve().parent / "complete.zsh"
 # option argument values named in --help, which every shell offers
-DOCUMENTED_VALUES = {"color": {"auto", "always", "never"}, "wait": {"inf"}}
+DOCUMENTED_VALUES = {"color": {"auto", "always", "never"}, "wait": {"inf"},
+                    "replay-pace": {"recorded", "none", "replies"}}
 # "  -n, --count N", "      --reconnect[=N]"
 HELP_ARG = re.compile(r"^  (?:-([A-Za-z0-9]), )?(?:    )?--([a-z0-9-]+)"
                       r"(\[=\S+\]| \S+)?")
