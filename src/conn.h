@@ -46,6 +46,7 @@ struct wsc_conn_params {
 	struct rawconn_params net;      // where (its trace is set by conn)
 	struct wsc_handshake_request rq;  // the request (extensions: ours)
 	bool deflate;           // offer permessage-deflate
+	bool http2;             // over HTTP/2 (RFC 8441, h2.h)
 	uint64_t max_size;      // largest message taken (0: any)
 	// the frames' bytes after the handshake, each way, added here as
 	// they are read and handed to the transport (NULL: not counted)

@@ -50,6 +50,8 @@ struct wsc_trace {
 	int64_t t_request;      // the Upgrade request was written
 	int64_t t_response;     // the response head was complete
 
+	bool http2;             // the request went over HTTP/2 (RFC 8441)
+	char h2_error[256];     // why HTTP/2 could not carry it (h2.h)
 	char tls_error[256];    // why the TLS handshake failed
 	enum tls_fault tls_fault;       // and what kind of failure that is
 	int connect_errno;      // why connect() failed
@@ -71,6 +73,7 @@ static inline void trace_reset(struct wsc_trace *t, int64_t now_us)
 	t->t_connect = t->t_tls_start = t->t_tls_done = 0;
 	t->t_request = t->t_response = 0;
 	t->tls_error[0] = t->resolve_error[0] = t->attempts[0] = '\0';
+	t->h2_error[0] = '\0';
 	t->resolve_host[0] = '\0';
 	t->connect_errno = 0;
 	t->tls_fault = TLS_FAULT_OTHER;
@@ -88,6 +91,12 @@ static inline bool trace_proxy_refused(const struct wsc_trace *t)
 static inline int trace_status(const struct wsc_trace *t)
 {
 	return trace_proxy_refused(t) ? t->proxy_status : t->head.status;
+}
+
+/* The status that opens the WebSocket: 101, or 200 over HTTP/2. */
+static inline int trace_open_status(const struct wsc_trace *t)
+{
+	return t->http2 ? 200 : 101;
 }
 
 /* Append bytes to one side of the record (cut at WSC_TRACE_MAX). */
