@@ -80,6 +80,7 @@ void handshake_request_fields(const struct wsc_handshake_request *rq,
 	const char *host = NULL, *origin = rq->origin, *v;
 	unsigned def = rq->tls ? 443 : 80;
 	char authority[300];
+	struct out o = { authority, sizeof(authority), 0, false };
 
 	for (size_t i = 0; i < rq->n_headers; i++) {
 		if (header_is(rq->headers[i], "Host", &v)) {
@@ -90,7 +91,6 @@ void handshake_request_fields(const struct wsc_handshake_request *rq,
 	}
 	if (!host) {
 		bool v6 = strchr(rq->host, ':');
-		struct out o = { authority, sizeof(authority), 0, false };
 
 		add(&o, "%s%s%s", v6 ? "[" : "", rq->host, v6 ? "]" : "");
 		if (rq->port && rq->port != def) {
@@ -98,41 +98,43 @@ void handshake_request_fields(const struct wsc_handshake_request *rq,
 		}
 		host = authority;
 	}
-	fn(arg, "Host", 4, host);
+	// ours with one space after the colon
+#define FIELD(name, value) fn(arg, name, sizeof(name) - 1, " ", value)
+	FIELD("Host", host);
 	if (key) {
-		fn(arg, "Upgrade", 7, "websocket");
-		fn(arg, "Connection", 10, "Upgrade");
-		fn(arg, "Sec-WebSocket-Key", 17, key);
+		FIELD("Upgrade", "websocket");
+		FIELD("Connection", "Upgrade");
+		FIELD("Sec-WebSocket-Key", key);
 	}
-	fn(arg, "Sec-WebSocket-Version", 21, "13");
+	FIELD("Sec-WebSocket-Version", "13");
 	if (origin) {
-		fn(arg, "Origin", 6, origin);
+		FIELD("Origin", origin);
 	}
 	if (rq->protocols && *rq->protocols) {
-		fn(arg, "Sec-WebSocket-Protocol", 22, rq->protocols);
+		FIELD("Sec-WebSocket-Protocol", rq->protocols);
 	}
 	if (rq->extensions && *rq->extensions) {
-		fn(arg, "Sec-WebSocket-Extensions", 24, rq->extensions);
+		FIELD("Sec-WebSocket-Extensions", rq->extensions);
 	}
 	if (rq->authorization) {
-		fn(arg, "Authorization", 13, rq->authorization);
+		FIELD("Authorization", rq->authorization);
 	}
+#undef FIELD
 	for (size_t i = 0; i < rq->n_headers; i++) {
 		const char *h = rq->headers[i], *colon = strchr(h, ':');
 
 		if (colon && !header_is(h, "Host", &v) &&
 				!header_is(h, "Origin", &v)) {
-			for (v = colon + 1; *v == ' ' || *v == '\t'; v++) {
-			}
-			fn(arg, h, (size_t)(colon - h), v);
+			fn(arg, h, (size_t)(colon - h), "", colon + 1);
 		}
 	}
 }
 
-// One field of the HTTP/1.1 request: "Name: value".
-static void h1_field(void *arg, const char *name, size_t n, const char *value)
+// One field of the HTTP/1.1 request: "Name:value" as given.
+static void h1_field(void *arg, const char *name, size_t n, const char *sp,
+		const char *value)
 {
-	add(arg, "%.*s: %s\r\n", (int)n, name, value);
+	add(arg, "%.*s:%s%s\r\n", (int)n, name, sp, value);
 }
 
 ssize_t handshake_write_request(char *out, size_t size,
@@ -148,11 +150,14 @@ ssize_t handshake_write_request(char *out, size_t size,
 	return done(&o);
 }
 
-// One field of the HTTP/2 request: Host is :authority, names lowercase.
-static void h2_field(void *arg, const char *name, size_t n, const char *value)
+// One field of the HTTP/2 request: Host is :authority, names lowercase,
+// the value without the space before it.
+static void h2_field(void *arg, const char *name, size_t n, const char *sp,
+		const char *value)
 {
 	struct out *o = arg;
 
+	value += strspn(value, " \t");
 	if (n == 4 && !strncasecmp(name, "Host", 4)) {
 		add(o, ":authority: %s\r\n", value);
 		return;

@@ -62,10 +62,12 @@ ssize_t handshake_write_request(char *out, size_t size,
  * with key (HTTP/1.1) Upgrade, Connection and Sec-WebSocket-Key, then
  * Sec-WebSocket-Version, Origin, Sec-WebSocket-Protocol,
  * Sec-WebSocket-Extensions, Authorization and the extra headers (names as
- * given; a Host or Origin among them replaced ours).
+ * given; a Host or Origin among them replaced ours). sp + value is what
+ * follows the colon: sp is " " for ours, "" for the extra ones, whose
+ * value is as given.
  */
 typedef void handshake_field_fn(void *arg, const char *name, size_t name_len,
-		const char *value);
+		const char *sp, const char *value);
 void handshake_request_fields(const struct wsc_handshake_request *rq,
 		const char *key, handshake_field_fn *fn, void *arg);
 
