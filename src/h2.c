@@ -39,7 +39,7 @@ struct h2 {
 	bool told;              // closed() was told
 	bool opened;            // open() was told
 	bool head_done;         // the response head was handed on
-	bool remote_ended;      // the server's END_STREAM
+	bool remote_ended;      // the server's END_STREAM, before our end
 	bool rst;               // the server's RST_STREAM
 	bool stream_closed;
 	bool finishing, eof_sent, goaway_sent, raw_finishing;
@@ -317,8 +317,8 @@ static void settings(struct h2 *h, const nghttp2_frame *f)
 // The server ended its side of the stream: end ours (as a peer's FIN).
 static void remote_end(struct h2 *h)
 {
-	h->remote_ended = true;
 	if (!h->finishing) {
+		h->remote_ended = true;
 		h->finishing = true;
 		h->finish_ms = H2_LINGER_MS;
 		nghttp2_session_resume_data(h->s, h->stream);
@@ -544,7 +544,8 @@ static void raw_closed(void *user, const char *why)
 		return;
 	}
 	h->in_cb++;
-	tell_closed(h, why);
+	tell_closed(h, why ? why : h->remote_ended ? "the server ended the "
+		"HTTP/2 stream" : NULL);
 	h->in_cb--;
 	gone(h);
 }
