@@ -14,15 +14,18 @@ import pytest
 
 from harness import (HERE, ServerProcess, finish, free_port, python_server,
                      run, server_on_free_port, spawn)
+from test_redirect_proxy_unix import ConnectProxy, short_dir  # noqa: F401
 from test_flow import RssWatch
 from test_tls import openssl
 
 NODE_H2 = os.path.join(HERE, "servers", "node_h2_echo.js")
 
 
-def node_h2(mode, tls=None):
-    """The Node HTTP/2 server in mode; tls: (cert, key) for TLS."""
-    return ServerProcess(["node", NODE_H2, mode] + list(tls or ()))
+def node_h2(mode, tls=None, unix=None):
+    """The Node HTTP/2 server in mode; tls: (cert, key) for TLS; unix: a
+    Unix socket's path to listen on instead of a port."""
+    env = dict(os.environ, H2_UNIX_SOCKET=unix) if unix else None
+    return ServerProcess(["node", NODE_H2, mode] + list(tls or ()), env=env)
 
 
 @pytest.fixture(scope="module")
@@ -189,6 +192,44 @@ def test_alpn_http1_is_one_line(haproxy):
     assert r.stderr.decode() == (
         "wsc: wss://127.0.0.1:%d/: the server did not agree to HTTP/2 "
         "(ALPN chose http/1.1); drop --http2\n" % h1port)
+
+
+def test_through_a_connect_proxy(cert):
+    """The proxy's tunnel first, then TLS with ALPN h2 inside it."""
+    proxy = ConnectProxy()
+    with proxy.srv, node_h2("echo", cert[:2]) as srv:
+        r = run(["--http2", "--proxy", proxy.url, "--ca", cert[0],
+                 "wss://localhost:%d/" % srv.port], input="a\nb\n")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"a\nb\n"
+    assert proxy.requests[0][0].startswith("CONNECT localhost:%d " % srv.port)
+
+
+def test_over_a_unix_socket(short_dir):
+    path = os.path.join(short_dir, "h2.sock")
+    with node_h2("echo", unix=path) as srv:
+        r = run(["--http2", "--unix-socket", path, "ws://example.invalid/x"],
+                input="a\nb\n")
+        _, _, err = finish(srv.proc)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"a\nb\n"
+    assert b'":authority":"example.invalid"' in err
+
+
+def test_reconnect_after_a_reset_stream():
+    """--reconnect: a reset stream is a dropped connection; the next
+    attempt is a new HTTP/2 connection, where the input having ended, wsc
+    closes cleanly."""
+    with node_h2("reset") as srv:
+        r = run(["--http2", "--reconnect=2", "ws://127.0.0.1:%d/" % srv.port],
+                input="a\n")
+        _, _, err = finish(srv.proc)
+    assert r.returncode == 0, r.stderr
+    assert err.count(b'":protocol":"websocket"') == 2, err
+    lines = r.stderr.decode().splitlines()
+    assert lines[0] == ("wsc: connection closed abnormally (1006): the server "
+                        "reset the HTTP/2 stream (RST_STREAM INTERNAL_ERROR)")
+    assert "wsc: connected again (attempt 1)" in lines
 
 
 def test_check_with_http2_is_a_usage_error():

@@ -117,7 +117,12 @@ server.on('stream', (stream, headers) => {
     }
   });
 });
-server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(server.address().port + '\n');
-});
+// H2_UNIX_SOCKET=PATH: listen on that Unix socket instead (prints 0)
+if (process.env.H2_UNIX_SOCKET) {
+  server.listen(process.env.H2_UNIX_SOCKET, () => process.stdout.write('0\n'));
+} else {
+  server.listen(0, '127.0.0.1', () => {
+    process.stdout.write(server.address().port + '\n');
+  });
+}
 process.on('SIGTERM', () => process.exit(0));
