@@ -5,6 +5,10 @@
  * with pooled keys), permessage-deflate (deflate.h), Pongs for the
  * server's Pings, and the trace of the handshake (trace.h).
  *
+ * With http2 the same connection runs in one HTTP/2 stream (h2.h, RFC
+ * 8441): the extended CONNECT instead of the Upgrade, a 200 instead of the
+ * 101; the frames are the same.
+ *
  * Why: libwebsockets 4.1.6's WebSocket client role parses one byte per
  * call, sends three system calls per frame and hides what crossed the
  * wire; here lws is only the transport.

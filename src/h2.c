@@ -507,6 +507,15 @@ static void raw_data(void *user, unsigned char *buf, size_t len)
 		return;
 	}
 	h->in_cb++;
+	if (!h->opened && len >= 5 && !memcmp(buf, "HTTP/", 5)) {
+		// h2c to a server that takes HTTP/1.1 only: its 400, say
+		fail(h, "the server answered in HTTP/1, not HTTP/2 (over ws:// "
+			"--http2 needs a server that takes HTTP/2 with prior "
+			"knowledge); drop --http2");
+		h->in_cb--;
+		gone(h);
+		return;
+	}
 	h->receiving = true;
 	r = nghttp2_session_mem_recv(h->s, buf, len);
 	h->receiving = false;
@@ -544,8 +553,13 @@ static void raw_closed(void *user, const char *why)
 		return;
 	}
 	h->in_cb++;
-	tell_closed(h, why ? why : h->remote_ended ? "the server ended the "
-		"HTTP/2 stream" : NULL);
+	if (!why && !h->opened) {
+		fail(h, "the server closed the connection before its HTTP/2 "
+			"SETTINGS; drop --http2 if it does not speak HTTP/2");
+	} else {
+		tell_closed(h, why ? why : h->remote_ended ? "the server ended "
+			"the HTTP/2 stream" : NULL);
+	}
 	h->in_cb--;
 	gone(h);
 }

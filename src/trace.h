@@ -10,9 +10,14 @@
  * Why: -D shows the exact bytes, -v the timing line, and the error line
  * names the cause; wsc writes and reads these bytes itself (rawconn.h,
  * conn.h), so it records them as it goes, nothing interposed.
+ * Over HTTP/2 (--http2) nothing is raw text on the wire: req and resp
+ * hold the exchange decoded, one "name: value" line per field (each side's
+ * SETTINGS first, as one line), and head is parsed from the response's
+ * fields, so every reader below works unchanged.
  * Filled by dial.c (resolve and connect causes, the addresses tried),
- * rawconn.c (the CONNECT exchange, TCP and TLS times, TLS causes) and
- * connhs.c (the Upgrade, the response, parsed and raw); read by dump.c,
+ * rawconn.c (the CONNECT exchange, TCP and TLS times, TLS causes), h2.c
+ * (the SETTINGS, why HTTP/2 failed) and connhs.c (the Upgrade, the
+ * response, parsed and raw); read by dump.c,
  * diagnose.c, events.c, client.c and --check (check.c).
  */
 #ifndef WSC_TRACE_H

@@ -138,6 +138,18 @@ def test_no_extended_connect_is_one_line_exit_1():
         % srv.port)
 
 
+def test_h2c_to_an_http1_server_is_one_line():
+    """python3-websockets takes HTTP/1.1 only: it answers the preface in
+    HTTP/1.1."""
+    with python_server("websockets_echo.py") as srv:
+        r = run(["--http2", "ws://127.0.0.1:%d/" % srv.port], input="a\n")
+    assert r.returncode == 1
+    assert r.stderr.decode() == (
+        "wsc: ws://127.0.0.1:%d/: the server answered in HTTP/1, not "
+        "HTTP/2 (over ws:// --http2 needs a server that takes HTTP/2 with "
+        "prior knowledge); drop --http2\n" % srv.port)
+
+
 def test_refusal_shows_status_headers_body():
     with node_h2("refuse") as srv:
         r = run(["--http2", "ws://127.0.0.1:%d/" % srv.port], input="a\n")
