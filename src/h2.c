@@ -221,17 +221,21 @@ bool h2_write_buf(struct h2 *h, struct wsc_buf *b, size_t *off)
 		n = 0;  // the stream is over: what comes now is not sent
 		*off = b->len;
 	}
-	if (n && h->stream) {
+	// while nghttp2 takes what is queued (the window is open, the
+	// transport has room) take more: no event would come to ask again
+	while (n && h->stream && !h->dead) {
 		buf_consume(&h->tx, h->tx_off);
 		h->tx_off = 0;
 		if (n > H2_TX_CAP - h->tx.len) {
 			n = H2_TX_CAP - h->tx.len;
 		}
-		if (n && buf_append(&h->tx, b->p + *off, n, H2_TX_CAP)) {
-			*off += n;
-			nghttp2_session_resume_data(h->s, h->stream);
-			api_pump(h);
+		if (!n || !buf_append(&h->tx, b->p + *off, n, H2_TX_CAP)) {
+			break;
 		}
+		*off += n;
+		nghttp2_session_resume_data(h->s, h->stream);
+		api_pump(h);
+		n = b->len - *off;
 	}
 	if (*off < b->len) {
 		h->want_writable = true;
@@ -553,9 +557,11 @@ static void raw_closed(void *user, const char *why)
 		return;
 	}
 	h->in_cb++;
-	if (!why && !h->opened) {
+	if (h->s && !h->opened) {
+		// the transport was up: HTTP/2 is what failed
 		fail(h, "the server closed the connection before its HTTP/2 "
-			"SETTINGS; drop --http2 if it does not speak HTTP/2");
+			"SETTINGS%s%s%s; drop --http2 if it does not speak HTTP/2",
+			why ? " (" : "", why ? why : "", why ? ")" : "");
 	} else {
 		tell_closed(h, why ? why : h->remote_ended ? "the server ended "
 			"the HTTP/2 stream" : NULL);

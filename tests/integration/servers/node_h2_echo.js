@@ -11,6 +11,8 @@
 //   reset      answers the first message with RST_STREAM INTERNAL_ERROR
 //              (what Node sends for a stream destroyed with an error)
 //   goaway     answers the first message with GOAWAY INTERNAL_ERROR
+//   sink       echoes nothing but the Close; then prints on stderr
+//              "received N messages, B bytes"
 // A client frame that is not masked resets the stream (PROTOCOL_ERROR):
 // RFC 6455 5.1 holds over HTTP/2 too.
 'use strict';
@@ -87,12 +89,17 @@ server.on('stream', (stream, headers) => {
   stream.respond({ ':status': 200 });
   let buf = Buffer.alloc(0);
   let closed = false;
+  let messages = 0;
+  let bytes = 0;
   stream.on('data', (chunk) => {
     if (closed) return;
     const d = decode(Buffer.concat([buf, chunk]));
     buf = d.rest;
     for (const f of d.frames) {
       if (f.op === 8) {
+        if (mode === 'sink') {
+          process.stderr.write(`received ${messages} messages, ${bytes} bytes\n`);
+        }
         closed = true;
         stream.end(frame(8, f.payload));
         return;
@@ -107,6 +114,9 @@ server.on('stream', (stream, headers) => {
         closed = true;
         stream.session.goaway(http2.constants.NGHTTP2_INTERNAL_ERROR);
         return;
+      } else if (mode === 'sink') {
+        messages += f.op !== 0 ? 1 : 0;
+        bytes += f.payload.length;
       } else if (f.op === 1 || f.op === 2) {
         stream.write(frame(f.op, f.payload));
       }
