@@ -227,6 +227,23 @@ def test_alpn_http1_is_one_line(haproxy):
         "(ALPN chose http/1.1); drop --http2\n" % h1port)
 
 
+def test_redirect_followed_with_L():
+    """A 301 over HTTP/2 is a redirect as over HTTP/1.1: -L follows it on
+    a new HTTP/2 connection; without -L it is the cause."""
+    with node_h2("echo") as srv:
+        url = "ws://127.0.0.1:%d/old" % srv.port
+        r = run(["--http2", "-L", url], input="a\n")
+        bare = run(["--http2", url], input="a\n")
+        _, _, err = finish(srv.proc)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"a\n"
+    assert b'":path":"/new"' in err
+    assert bare.returncode == 1
+    assert bare.stderr.decode().splitlines()[-1] == (
+        "wsc: handshake rejected: HTTP 301 Moved Permanently: redirect to "
+        "/new (use -L to follow)")
+
+
 def test_through_a_connect_proxy(cert):
     """The proxy's tunnel first, then TLS with ALPN h2 inside it."""
     proxy = ConnectProxy()

@@ -8,6 +8,7 @@
 //              stream ended
 //   noconnect  the SETTINGS do not enable the extended CONNECT
 //   refuse     403 with a text body
+//   (any mode) a request for /old is answered 301 with Location /new
 //   reset      answers the first message with RST_STREAM INTERNAL_ERROR
 //              (what Node sends for a stream destroyed with an error)
 //   goaway     answers the first message with GOAWAY INTERNAL_ERROR
@@ -79,6 +80,11 @@ server.on('stream', (stream, headers) => {
       headers['sec-websocket-version'] !== '13') {
     stream.respond({ ':status': 400 });
     stream.end('not a WebSocket request\n');
+    return;
+  }
+  if (headers[':path'] === '/old') {
+    stream.respond({ ':status': 301, location: '/new' });
+    stream.end();
     return;
   }
   if (mode === 'refuse') {
