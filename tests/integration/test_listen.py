@@ -1440,7 +1440,7 @@ def test_16_mib_message_is_relayed_intact(listen):
 CLIENT_ONLY = {
     "header": ["X: y"], "origin": ["http://o"], "auth": ["u:p"],
     "location": [], "max-redirects": ["3"], "proxy": ["http://127.0.0.1:9"],
-    "unix-socket": ["/tmp/none"], "connect-timeout": ["3"],
+    "unix-socket": ["/tmp/none"], "connect-timeout": ["3"], "http2": [],
     "reconnect": None, "insecure": [], "ca": ["/etc/hostname"],
     "cert": ["/etc/hostname"], "key": ["/etc/hostname"], "execute": ["hi"],
     "send-file": ["/etc/hostname"], "expect": ["x"], "expect-timeout": ["5"],
