@@ -1460,7 +1460,7 @@ ROOM = {"subprotocol", "deflate", "binary", "null", "max-size", "jsonl",
 def test_every_option_is_sorted_into_client_or_room():
     out = subprocess.run([os.environ["WSC"], "--help"], capture_output=True,
                          text=True, timeout=10).stdout
-    longs = set(re.findall(r"^\s+(?:-\w, )?--([a-z-]+)", out, re.M))
+    longs = set(re.findall(r"^\s+(?:-\w, )?--([a-z0-9-]+)", out, re.M))
     assert len(longs) > 30, out
     assert longs == set(CLIENT_ONLY) | ROOM, longs ^ (set(CLIENT_ONLY) | ROOM)
 
