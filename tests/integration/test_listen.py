@@ -1444,6 +1444,7 @@ CLIENT_ONLY = {
     "reconnect": None, "insecure": [], "ca": ["/etc/hostname"],
     "cert": ["/etc/hostname"], "key": ["/etc/hostname"], "execute": ["hi"],
     "send-file": ["/etc/hostname"], "expect": ["x"], "expect-timeout": ["5"],
+    "expect-json": ["a=1"], "rpc": [],
     "stats": [],
     "wait": ["1"], "count": ["1"], "ping-interval": ["1"],
     "ping-timeout": ["1"], "show-ping-pong": [], "dump-handshake": [],
