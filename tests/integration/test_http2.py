@@ -6,16 +6,14 @@ server spoken to over HTTP/1.1. Certificates are made at test time with
 the openssl command."""
 import os
 import signal
-import subprocess
 import threading
-import time
 
 import pytest
 
 from harness import (HERE, ServerProcess, finish, free_port, python_server,
                      run, server_on_free_port, spawn)
 from test_redirect_proxy_unix import ConnectProxy, short_dir  # noqa: F401
-from test_flow import RssWatch
+from test_flow import read_rest, read_slowly
 from test_tls import openssl
 
 NODE_H2 = os.path.join(HERE, "servers", "node_h2_echo.js")
@@ -307,32 +305,16 @@ def test_slow_reader_through_haproxy_memory_flat(haproxy):
                 pass
         w = threading.Thread(target=writer, daemon=True)
         w.start()
-        fd = p.stdout.fileno()
-        first = os.read(fd, 200)        # the connection is open
-        watch = RssWatch(p.pid)
-        chunks = [first]
-        # the slow consumer: 4 KiB every 10 ms for 1.5 s; the delay is
-        # the subject, not synchronisation
-        pause = threading.Event()
-        end = time.monotonic() + 1.5
-        while time.monotonic() < end:
-            chunks.append(os.read(fd, 4096))
-            watch.sample()
-            pause.wait(0.01)
+        chunks, watch = read_slowly(p, 200)
         assert sum(map(len, chunks)) < n * 201 // 4, "the reader was not slow"
         watch.check()
-        rest = []
-        reader = threading.Thread(
-            target=lambda: rest.append(p.stdout.read()), daemon=True)
-        reader.start()
-        reader.join(120)
-        assert rest, "stdout did not end within 120 s"
+        rest = read_rest(p, 120)
         rc = p.wait(10)
         err = p.stderr.read()
     finally:
         finish(p, sig=signal.SIGKILL)
     assert rc == 0, err
-    out = (b"".join(chunks) + rest[0]).split(b"\n")
+    out = (b"".join(chunks) + rest).split(b"\n")
     assert out[-1] == b""
     assert len(out) - 1 == n
     assert out[:-1] == [line(i) for i in range(n)]
