@@ -496,8 +496,10 @@ void client_conn_ended(struct wsc_client *c)
 
 static void on_closed(void *u, const char *why)
 {
-	(void)why;
-	client_conn_ended(u);
+	struct wsc_client *c = u;
+
+	snprintf(c->at.dropped, sizeof(c->at.dropped), "%s", why ? why : "");
+	client_conn_ended(c);
 }
 
 static void on_writable(void *u)

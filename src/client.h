@@ -47,6 +47,7 @@ struct client_attempt {
 	bool rx_skip;           // the message being received is not printed
 	bool rx_failed;         // a received message failed the connection
 	bool pong_timed_out;            // --ping-timeout ended it
+	char dropped[256];      // why the transport ended, when it said
 	struct client_closing close;
 	struct keepalive ka;
 	lws_sorted_usec_list_t sul_connect;  // --connect-timeout

@@ -100,5 +100,6 @@ void clientreq_params(const struct client_request *r, struct tls_ctx *tls,
 	p->rq.headers = o->headers;
 	p->rq.n_headers = o->n_headers;
 	p->deflate = o->deflate;
+	p->http2 = o->http2;
 	p->max_size = o->max_size;
 }

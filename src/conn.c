@@ -3,7 +3,9 @@
  * rawconn, and once the opening handshake (connhs.c) is accepted, frames
  * both ways: out through one transmit buffer (several per write, masked,
  * compressed with permessage-deflate, the Pong owed first), in through
- * message.c; then the close: flush, shutdown, the end told once.
+ * message.c; then the close: flush, shutdown, the end told once. The
+ * transport is a rawconn, or with --http2 a stream of h2.h: the same
+ * bytes either way.
  */
 #include "connpriv.h"
 
@@ -43,7 +45,36 @@ static void detach(struct wsc_conn *c)
 		rawconn_close(c->rc);
 		c->rc = NULL;
 	}
+	if (c->h2) {
+		h2_close(c->h2);
+		c->h2 = NULL;
+	}
 	lws_sul_cancel(&c->sul);
+}
+
+/* --- the transport: a rawconn, or a stream of h2.h --- */
+
+static bool link_up(const struct wsc_conn *c)
+{
+	return c->rc || c->h2;
+}
+
+static void link_write(struct wsc_conn *c)
+{
+	if (c->h2) {
+		h2_write_buf(c->h2, &c->tx, &c->tx_off);
+	} else {
+		rawconn_write_buf(c->rc, &c->tx, &c->tx_off);
+	}
+}
+
+static void link_set_idle(struct wsc_conn *c, long ms)
+{
+	if (c->h2) {
+		h2_set_idle(c->h2, ms);
+	} else if (c->rc) {
+		rawconn_set_idle(c->rc, ms);
+	}
 }
 
 void conn_end(struct wsc_conn *c, const char *why)
@@ -72,10 +103,15 @@ static void shutdown_cb(lws_sorted_usec_list_t *sul)
 	if (c->dead || c->finishing) {
 		return;
 	}
-	if (c->rc && c->tx_off < c->tx.len) {
+	if (link_up(c) && c->tx_off < c->tx.len) {
 		conn_flush(c);
 		lws_sul_schedule(c->ctx, 0, &c->sul, shutdown_cb,
 			(lws_usec_t)SHUTDOWN_POLL_MS * LWS_US_PER_MS);
+		return;
+	}
+	if (c->h2) {
+		c->finishing = true;
+		h2_finish(c->h2, c->finish_ms);
 		return;
 	}
 	if (c->rc) {
@@ -96,11 +132,9 @@ void conn_shutdown(struct wsc_conn *c, long ms)
 	}
 	c->rx_over = true;
 	c->finish_ms = ms;
-	if (c->rc) {
-		// sending what is left counts silence too (a server that
-		// stopped reading)
-		rawconn_set_idle(c->rc, ms);
-	}
+	// sending what is left counts silence too (a server that stopped
+	// reading)
+	link_set_idle(c, ms);
 	lws_sul_schedule(c->ctx, 0, &c->sul, shutdown_cb, 0);
 }
 
@@ -227,12 +261,12 @@ void conn_flush(struct wsc_conn *c)
 {
 	size_t pending;
 
-	if (c->dead || !c->rc || c->phase != PH_OPEN) {
+	if (c->dead || !link_up(c) || c->phase != PH_OPEN) {
 		return;
 	}
 	put_pong(c);
 	pending = c->tx.len - c->tx_off;
-	rawconn_write_buf(c->rc, &c->tx, &c->tx_off);
+	link_write(c);
 	if (c->wire_tx) {
 		*c->wire_tx += pending - (c->tx.len - c->tx_off);
 	}
@@ -240,7 +274,8 @@ void conn_flush(struct wsc_conn *c)
 
 bool conn_tx_empty(const struct wsc_conn *c)
 {
-	return c->tx_off == c->tx.len && !c->pong_due;
+	return c->tx_off == c->tx.len && !c->pong_due && (!c->h2 ||
+		!h2_pending(c->h2));
 }
 
 /* --- receiving messages --- */
@@ -311,7 +346,46 @@ void conn_opened(struct wsc_conn *c, unsigned char *rest, size_t n)
 
 static void on_open(void *user, struct rawconn *rc)
 {
-	connhs_send(user, rc);
+	struct wsc_conn *c = user;
+
+	c->rc = rc;
+	c->in_cb++;
+	connhs_send(c);
+	c->in_cb--;
+	conn_gone(c);
+}
+
+static void on_h2_open(void *user)
+{
+	struct wsc_conn *c = user;
+
+	c->in_cb++;
+	connhs_send(c);
+	c->in_cb--;
+	conn_gone(c);
+}
+
+static void on_h2_field(void *user, const char *name, size_t nlen,
+		const char *value, size_t vlen)
+{
+	struct wsc_conn *c = user;
+
+	if (!c->dead && c->phase == PH_RESPONSE) {
+		connhs_h2_field(c, name, nlen, value, vlen);
+	}
+}
+
+static void on_h2_head(void *user, bool end)
+{
+	struct wsc_conn *c = user;
+
+	if (c->dead || c->phase != PH_RESPONSE) {
+		return;
+	}
+	c->in_cb++;
+	connhs_h2_head(c, end);
+	c->in_cb--;
+	conn_gone(c);
 }
 
 static void on_data(void *user, unsigned char *buf, size_t len)
@@ -360,7 +434,8 @@ static void on_closed(void *user, const char *why)
 {
 	struct wsc_conn *c = user;
 
-	c->rc = NULL;   // rawconn frees itself
+	c->rc = NULL;   // rawconn (or h2) frees itself
+	c->h2 = NULL;
 	if (c->dead) {
 		return;
 	}
@@ -378,6 +453,10 @@ static void on_closed(void *user, const char *why)
 
 static const struct rawconn_cb raw_cb = {
 	on_open, on_data, on_writable, on_closed,
+};
+
+static const struct h2_cb h2_cb = {
+	on_h2_open, on_h2_field, on_h2_head, on_data, on_writable, on_closed,
 };
 
 struct wsc_conn *conn_open(struct lws_context *ctx,
@@ -402,6 +481,7 @@ struct wsc_conn *conn_open(struct lws_context *ctx,
 	c->wire_rx = p->wire_rx;
 	c->wire_tx = p->wire_tx;
 	c->deflate = p->deflate;
+	c->http2 = trace->http2 = p->http2;
 	c->head = &trace->head;
 	if (!connhs_request(c, &p->rq)) {
 		conn_free(c);
@@ -410,9 +490,13 @@ struct wsc_conn *conn_open(struct lws_context *ctx,
 	}
 	net.trace = trace;
 	c->in_cb++;
-	c->rc = rawconn_open(ctx, &net, &raw_cb, c, why, sizeof(why));
+	if (c->http2) {
+		c->h2 = h2_open(ctx, &net, &h2_cb, c, why, sizeof(why));
+	} else {
+		c->rc = rawconn_open(ctx, &net, &raw_cb, c, why, sizeof(why));
+	}
 	c->in_cb--;
-	if (!c->rc && !c->dead) {
+	if (!link_up(c) && !c->dead) {
 		conn_end(c, "");
 	}
 	if (c->dead) {
@@ -430,6 +514,6 @@ unsigned long long conn_rx_bytes(const struct wsc_conn *c)
 
 int conn_fd(const struct wsc_conn *c)
 {
-	return c && c->rc ? rawconn_fd(c->rc) : -1;
+	return !c ? -1 : c->h2 ? h2_fd(c->h2) : c->rc ? rawconn_fd(c->rc) : -1;
 }
 

@@ -5,6 +5,10 @@
  * with pooled keys), permessage-deflate (deflate.h), Pongs for the
  * server's Pings, and the trace of the handshake (trace.h).
  *
+ * With http2 the same connection runs in one HTTP/2 stream (h2.h, RFC
+ * 8441): the extended CONNECT instead of the Upgrade, a 200 instead of the
+ * 101; the frames are the same.
+ *
  * Why: libwebsockets 4.1.6's WebSocket client role parses one byte per
  * call, sends three system calls per frame and hides what crossed the
  * wire; here lws is only the transport.
@@ -46,6 +50,7 @@ struct wsc_conn_params {
 	struct rawconn_params net;      // where (its trace is set by conn)
 	struct wsc_handshake_request rq;  // the request (extensions: ours)
 	bool deflate;           // offer permessage-deflate
+	bool http2;             // over HTTP/2 (RFC 8441, h2.h)
 	uint64_t max_size;      // largest message taken (0: any)
 	// the frames' bytes after the handshake, each way, added here as
 	// they are read and handed to the transport (NULL: not counted)

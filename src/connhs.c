@@ -3,6 +3,8 @@
  * Upgrade request written and sent, the response head read into the
  * trace, a refusal's body waited for (-D shows its start), and the
  * verdict on a 101, permessage-deflate included; then conn.c takes over.
+ * Over HTTP/2 (h2.h) the same steps: the extended CONNECT, the response's
+ * fields, a refusal's body from the stream's DATA, the verdict on a 200.
  */
 #define _GNU_SOURCE  // memmem
 #include "connpriv.h"
@@ -28,9 +30,15 @@ bool connhs_request(struct wsc_conn *c,
 		deflate_offer_format(&c->dcfg, c->offer, sizeof(c->offer));
 		rq.extensions = c->offer;
 	}
-	if (!mask_bytes(c->keys, nonce, sizeof(nonce)) || (n =
-			handshake_write_request(c->req, sizeof(c->req), &rq,
-			nonce, c->key)) < 0) {
+	if (c->http2) {
+		n = handshake_write_request_h2(c->req, sizeof(c->req), &rq);
+	} else if (!mask_bytes(c->keys, nonce, sizeof(nonce))) {
+		return false;
+	} else {
+		n = handshake_write_request(c->req, sizeof(c->req), &rq, nonce,
+			c->key);
+	}
+	if (n < 0) {
 		return false;
 	}
 	c->req_len = (size_t)n;
@@ -38,13 +46,16 @@ bool connhs_request(struct wsc_conn *c,
 	return true;
 }
 
-void connhs_send(struct wsc_conn *c, struct rawconn *rc)
+void connhs_send(struct wsc_conn *c)
 {
-	c->rc = rc;
+	bool sent;
+
 	c->phase = PH_RESPONSE;
 	c->trace->t_request = lws_now_usecs();
 	trace_add(c->trace->req, &c->trace->req_len, c->req, c->req_len);
-	if (rawconn_write(rc, c->req, c->req_len) < c->req_len) {
+	sent = c->h2 ? h2_request(c->h2, c->req, c->req_len) :
+		rawconn_write(c->rc, c->req, c->req_len) == c->req_len;
+	if (!sent) {
 		conn_end(c, "the request did not fit");
 	}
 }
@@ -159,7 +170,7 @@ static void head_done(struct wsc_conn *c, unsigned char *rest, size_t n)
 
 	c->trace->t_response = lws_now_usecs();
 	c->trace->resp_head = c->trace->resp_len;
-	if (c->head->status != 101) {
+	if (c->head->status != trace_open_status(c->trace)) {
 		// a refusal: -D shows the start of its body, so wait for it
 		cl = httphead_get(c->head, "Content-Length");
 		c->body_want = BODY_WANTED;
@@ -174,7 +185,8 @@ static void head_done(struct wsc_conn *c, unsigned char *rest, size_t n)
 		body_bytes(c, rest, n);
 		return;
 	}
-	if (!handshake_check_response(c->head, c->key, c->protocols,
+	if (!handshake_check_response(c->head, c->http2 ? NULL : c->key,
+			c->protocols,
 			c->deflate ? c->offer : NULL, &res, why, sizeof(why)) ||
 			(c->deflate && !setup_deflate(c, why, sizeof(why)))) {
 		snprintf(cause, sizeof(cause), "handshake failed: %s", why);
@@ -210,6 +222,55 @@ void connhs_read(struct wsc_conn *c, unsigned char *buf, size_t len)
 		conn_end(c, cause);
 	} else if (st == HTTPHEAD_DONE) {
 		head_done(c, buf + used, len - used);
+	}
+}
+
+/* --- over HTTP/2: the response's fields --- */
+
+// Each field goes twice: to the trace as "name: value" (what -D shows),
+// and to the parsed head as an HTTP/1.1 line, so the verdict, the
+// refusal's line and -D read one head whichever way it came.
+void connhs_h2_field(struct wsc_conn *c, const char *name, size_t nlen,
+		const char *value, size_t vlen)
+{
+	char line[HTTPHEAD_MAX];
+	int n;
+	size_t used;
+
+	n = snprintf(line, sizeof(line), "%.*s: %.*s\r\n", (int)nlen, name,
+		(int)vlen, value);
+	if (n < 0 || (size_t)n >= sizeof(line)) {
+		return;
+	}
+	trace_add(c->trace->resp, &c->trace->resp_len, line, (size_t)n);
+	if (nlen == 7 && !memcmp(name, ":status", 7)) {
+		n = snprintf(line, sizeof(line), "HTTP/1.1 %.*s\r\n", (int)vlen,
+			value);
+	} else if (nlen && name[0] == ':') {
+		return;
+	}
+	httphead_feed(c->head, line, (size_t)n, &used);
+}
+
+void connhs_h2_head(struct wsc_conn *c, bool end)
+{
+	size_t used;
+	enum wsc_httphead_status st;
+
+	trace_add(c->trace->resp, &c->trace->resp_len, "\r\n", 2);
+	st = httphead_feed(c->head, "\r\n", 2, &used);
+	if (st != HTTPHEAD_DONE) {
+		char cause[200];
+
+		snprintf(cause, sizeof(cause), "handshake failed: not an "
+			"HTTP response (%s)", st == HTTPHEAD_ERROR ?
+			c->head->why : "no :status");
+		conn_end(c, cause);
+		return;
+	}
+	head_done(c, NULL, 0);
+	if (end && !c->dead && c->phase == PH_BODY) {
+		refused_done(c);        // the stream ended with the head
 	}
 }
 

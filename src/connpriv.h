@@ -18,6 +18,7 @@
 #include "conn.h"
 #include "deflate.h"
 #include "frame.h"
+#include "h2.h"
 #include "handshake.h"
 #include "httphead.h"
 #include "message.h"
@@ -32,7 +33,9 @@ enum conn_phase {
 
 struct wsc_conn {
 	struct lws_context *ctx;
-	struct rawconn *rc;
+	struct rawconn *rc;     // the transport: a rawconn, or
+	struct h2 *h2;          //   over HTTP/2 (--http2) a stream of h2.h
+	bool http2;
 	struct wsc_conn_cb cb;
 	void *user;
 	struct wsc_mask *keys;
@@ -95,13 +98,21 @@ void conn_opened(struct wsc_conn *c, unsigned char *rest, size_t n);
 /* --- connhs.c --- */
 
 /* Write the Upgrade request (with our permessage-deflate offer when
- * c->deflate) into c->req, its key into c->key and the trace. False when
- * it cannot be written. */
+ * c->deflate) into c->req, its key into c->key and the trace; over
+ * HTTP/2 the extended CONNECT's fields, no key. False when it cannot be
+ * written. */
 bool connhs_request(struct wsc_conn *c,
 		const struct wsc_handshake_request *rq);
 
-/* The transport is up: send the request; PH_RESPONSE follows. */
-void connhs_send(struct wsc_conn *c, struct rawconn *rc);
+/* The transport is up (over HTTP/2: the server's SETTINGS allow the
+ * extended CONNECT): send the request; PH_RESPONSE follows. */
+void connhs_send(struct wsc_conn *c);
+
+/* Over HTTP/2: one field of the response head; the head is complete
+ * (end: the stream ended with it). */
+void connhs_h2_field(struct wsc_conn *c, const char *name, size_t nlen,
+		const char *value, size_t vlen);
+void connhs_h2_head(struct wsc_conn *c, bool end);
 
 /* Bytes received before the connection opened (PH_RESPONSE, PH_BODY):
  * the response head, then either conn_opened() or a refusal's body and

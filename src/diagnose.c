@@ -90,11 +90,12 @@ void diagnose_cause(const struct wsc_trace *t, const struct wsc_opts *o,
 	} else if (*to_wss && refused_as_not_tls(t, status)) {
 		snprintf(out, size, "handshake rejected: HTTP 400 Bad Request (the "
 			"server expects TLS on this port; try %s)", to_wss);
-	} else if (status >= 200 && status < 300) {
+	} else if (status >= 200 && status < 300 &&
+			status != trace_open_status(t)) {
 		snprintf(out, size, "handshake rejected: HTTP %d %s: not upgraded "
 			"(is this a WebSocket endpoint?)", status,
 			httphead_reason(status));
-	} else if (status && status != 101) {
+	} else if (status && status != trace_open_status(t)) {
 		snprintf(out, size, "handshake rejected: HTTP %d%s%s", status,
 			*httphead_reason(status) ? " " : "", httphead_reason(status));
 	} else if (!status && *to_wss && answered_in_tls(t)) {
@@ -102,6 +103,8 @@ void diagnose_cause(const struct wsc_trace *t, const struct wsc_opts *o,
 			"%s)", url_text, to_wss);
 	} else if (!strncmp(cce, "handshake failed: ", 18)) {
 		snprintf(out, size, "%s", cce);
+	} else if (*t->h2_error) {
+		snprintf(out, size, "%s: %s", url_text, t->h2_error);
 	} else if (*t->resolve_error) {
 		snprintf(out, size, "%s: cannot resolve '%s': %s", url_text,
 			t->resolve_host, t->resolve_error);
@@ -169,11 +172,11 @@ void diagnose_connect_error(struct wsc_client *c, const char *cce)
 	if (c->opts->dump) {
 		dump_exchange(c->trace, true, false);
 	}
-	if (status && status != 101) {
+	if (status && status != trace_open_status(c->trace)) {
 		dump_rejected(c->trace);   // always: status, headers, body start
 	} else if (c->opts->dump) {
 		dump_exchange(c->trace, false, true);
-		if (status == 101) {
+		if (status == trace_open_status(c->trace)) {
 			dump_verdict(c->trace, c->opts->protocols);
 		}
 	}
@@ -221,6 +224,9 @@ void diagnose_closed(struct wsc_client *c)
 		log_err("no Close from the server within %.3g s (--close-timeout)",
 			(double)c->opts->close_timeout_ms / 1000.0);
 	} else {
-		log_err("connection closed abnormally (1006)");
+		// the transport's cause, when it gave one (over HTTP/2: a
+		// reset stream, a GOAWAY)
+		log_err("connection closed abnormally (1006)%s%s",
+			*c->at.dropped ? ": " : "", c->at.dropped);
 	}
 }

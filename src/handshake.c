@@ -4,6 +4,7 @@
  */
 #include "handshake.h"
 
+#include <ctype.h>
 #include <libwebsockets.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -73,15 +74,14 @@ static bool header_is(const char *line, const char *name, const char **value)
 	return true;
 }
 
-ssize_t handshake_write_request(char *out, size_t size,
-		const struct wsc_handshake_request *rq,
-		const unsigned char nonce[16], char key[HANDSHAKE_KEY_LEN + 1])
+void handshake_request_fields(const struct wsc_handshake_request *rq,
+		const char *key, handshake_field_fn *fn, void *arg)
 {
-	struct out o = { out, size, 0, size == 0 };
 	const char *host = NULL, *origin = rq->origin, *v;
 	unsigned def = rq->tls ? 443 : 80;
+	char authority[300];
+	struct out o = { authority, sizeof(authority), 0, false };
 
-	b64(nonce, 16, key, HANDSHAKE_KEY_LEN + 1);
 	for (size_t i = 0; i < rq->n_headers; i++) {
 		if (header_is(rq->headers[i], "Host", &v)) {
 			host = v;
@@ -89,38 +89,94 @@ ssize_t handshake_write_request(char *out, size_t size,
 			origin = v;
 		}
 	}
-	add(&o, "GET %s HTTP/1.1\r\n", rq->path && *rq->path ? rq->path : "/");
-	if (host) {
-		add(&o, "Host: %s\r\n", host);
-	} else {
+	if (!host) {
 		bool v6 = strchr(rq->host, ':');
 
-		add(&o, "Host: %s%s%s", v6 ? "[" : "", rq->host, v6 ? "]" : "");
+		add(&o, "%s%s%s", v6 ? "[" : "", rq->host, v6 ? "]" : "");
 		if (rq->port && rq->port != def) {
 			add(&o, ":%u", rq->port);
 		}
-		add(&o, "\r\n");
+		host = authority;
 	}
-	add(&o, "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-		"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n", key);
+	// ours with one space after the colon
+#define FIELD(name, value) fn(arg, name, sizeof(name) - 1, " ", value)
+	FIELD("Host", host);
+	if (key) {
+		FIELD("Upgrade", "websocket");
+		FIELD("Connection", "Upgrade");
+		FIELD("Sec-WebSocket-Key", key);
+	}
+	FIELD("Sec-WebSocket-Version", "13");
 	if (origin) {
-		add(&o, "Origin: %s\r\n", origin);
+		FIELD("Origin", origin);
 	}
 	if (rq->protocols && *rq->protocols) {
-		add(&o, "Sec-WebSocket-Protocol: %s\r\n", rq->protocols);
+		FIELD("Sec-WebSocket-Protocol", rq->protocols);
 	}
 	if (rq->extensions && *rq->extensions) {
-		add(&o, "Sec-WebSocket-Extensions: %s\r\n", rq->extensions);
+		FIELD("Sec-WebSocket-Extensions", rq->extensions);
 	}
 	if (rq->authorization) {
-		add(&o, "Authorization: %s\r\n", rq->authorization);
+		FIELD("Authorization", rq->authorization);
 	}
+#undef FIELD
 	for (size_t i = 0; i < rq->n_headers; i++) {
-		if (!header_is(rq->headers[i], "Host", &v) &&
-				!header_is(rq->headers[i], "Origin", &v)) {
-			add(&o, "%s\r\n", rq->headers[i]);
+		const char *h = rq->headers[i], *colon = strchr(h, ':');
+
+		if (colon && !header_is(h, "Host", &v) &&
+				!header_is(h, "Origin", &v)) {
+			fn(arg, h, (size_t)(colon - h), "", colon + 1);
 		}
 	}
+}
+
+// One field of the HTTP/1.1 request: "Name:value" as given.
+static void h1_field(void *arg, const char *name, size_t n, const char *sp,
+		const char *value)
+{
+	add(arg, "%.*s:%s%s\r\n", (int)n, name, sp, value);
+}
+
+ssize_t handshake_write_request(char *out, size_t size,
+		const struct wsc_handshake_request *rq,
+		const unsigned char nonce[16], char key[HANDSHAKE_KEY_LEN + 1])
+{
+	struct out o = { out, size, 0, size == 0 };
+
+	b64(nonce, 16, key, HANDSHAKE_KEY_LEN + 1);
+	add(&o, "GET %s HTTP/1.1\r\n", rq->path && *rq->path ? rq->path : "/");
+	handshake_request_fields(rq, key, h1_field, &o);
+	add(&o, "\r\n");
+	return done(&o);
+}
+
+// One field of the HTTP/2 request: Host is :authority, names lowercase,
+// the value without the space before it.
+static void h2_field(void *arg, const char *name, size_t n, const char *sp,
+		const char *value)
+{
+	struct out *o = arg;
+
+	value += strspn(value, " \t");
+	if (n == 4 && !strncasecmp(name, "Host", 4)) {
+		add(o, ":authority: %s\r\n", value);
+		return;
+	}
+	for (size_t i = 0; i < n && !o->full; i++) {
+		add(o, "%c", (char)tolower((unsigned char)name[i]));
+	}
+	add(o, ": %s\r\n", value);
+}
+
+ssize_t handshake_write_request_h2(char *out, size_t size,
+		const struct wsc_handshake_request *rq)
+{
+	struct out o = { out, size, 0, size == 0 };
+
+	add(&o, ":method: CONNECT\r\n:protocol: websocket\r\n"
+		":scheme: %s\r\n:path: %s\r\n", rq->tls ? "https" : "http",
+		rq->path && *rq->path ? rq->path : "/");
+	handshake_request_fields(rq, NULL, h2_field, &o);
 	add(&o, "\r\n");
 	return done(&o);
 }
@@ -215,20 +271,14 @@ static bool check_extensions(const struct wsc_httphead *h, const char *offer,
 	return true;
 }
 
-bool handshake_check_response(const struct wsc_httphead *h, const char *key,
-		const char *protocols, const char *extensions,
-		struct wsc_handshake_result *res, char *why, size_t size)
+// HTTP/1.1's half of the verdict: the Upgrade answered, the Accept right.
+static bool check_upgrade(const struct wsc_httphead *h, const char *key,
+		char *why, size_t size)
 {
 	char want[HANDSHAKE_ACCEPT_LEN + 1];
-	const char *got, *proto;
+	const char *got;
 	size_t n;
 
-	res->protocol = NULL;
-	res->extensions[0] = '\0';
-	if (h->status != 101) {
-		return refuse(why, size, "HTTP %d%s%s", h->status,
-			*h->reason ? " " : "", h->reason);
-	}
 	if (!httphead_has_token(h, "Upgrade", "websocket")) {
 		return refuse(why, size, "the response lacks 'Upgrade: "
 			"websocket'");
@@ -251,6 +301,26 @@ bool handshake_check_response(const struct wsc_httphead *h, const char *key,
 	if (strcmp(got, want)) {
 		return refuse(why, size, "Sec-WebSocket-Accept mismatch: got "
 			"'%.40s', expected '%s'", got, want);
+	}
+	return true;
+}
+
+bool handshake_check_response(const struct wsc_httphead *h, const char *key,
+		const char *protocols, const char *extensions,
+		struct wsc_handshake_result *res, char *why, size_t size)
+{
+	const char *proto;
+	size_t n;
+
+	res->protocol = NULL;
+	res->extensions[0] = '\0';
+	if (h->status != (key ? 101 : 200)) {
+		return refuse(why, size, "HTTP %d%s%s", h->status,
+			*h->reason ? " " : "", h->reason);
+	}
+	// RFC 8441 5: over HTTP/2 (no key) a 200 is the whole answer
+	if (key && !check_upgrade(h, key, why, size)) {
+		return false;
 	}
 	n = httphead_count(h, "Sec-WebSocket-Protocol");
 	proto = httphead_get(h, "Sec-WebSocket-Protocol");

@@ -56,6 +56,32 @@ ssize_t handshake_write_request(char *out, size_t size,
 		const struct wsc_handshake_request *rq,
 		const unsigned char nonce[16], char key[HANDSHAKE_KEY_LEN + 1]);
 
+/*
+ * The request's header fields, the one list both requests are made of,
+ * each told to fn in order: Host (the URL's authority, or -H Host), then
+ * with key (HTTP/1.1) Upgrade, Connection and Sec-WebSocket-Key, then
+ * Sec-WebSocket-Version, Origin, Sec-WebSocket-Protocol,
+ * Sec-WebSocket-Extensions, Authorization and the extra headers (names as
+ * given; a Host or Origin among them replaced ours). sp + value is what
+ * follows the colon: sp is " " for ours, "" for the extra ones, whose
+ * value is as given.
+ */
+typedef void handshake_field_fn(void *arg, const char *name, size_t name_len,
+		const char *sp, const char *value);
+void handshake_request_fields(const struct wsc_handshake_request *rq,
+		const char *key, handshake_field_fn *fn, void *arg);
+
+/*
+ * The extended CONNECT of RFC 8441 (WebSocket over HTTP/2) as text, one
+ * "name: value" line each, CRLF-terminated, a blank line last: :method
+ * CONNECT, :protocol websocket, :scheme, :path, :authority (the Host),
+ * then the fields above without the HTTP/1.1 ones, names in lowercase
+ * (RFC 9113 8.2.1). The HTTP/2 layer sends each line as one field; -D
+ * shows them. Returns the length, -1 when out is too small.
+ */
+ssize_t handshake_write_request_h2(char *out, size_t size,
+		const struct wsc_handshake_request *rq);
+
 /* Sec-WebSocket-Accept for key: base64(SHA-1(key + the RFC's GUID)). */
 void handshake_accept(const char *key, char out[HANDSHAKE_ACCEPT_LEN + 1]);
 
@@ -66,7 +92,8 @@ struct wsc_handshake_result {
 };
 
 /*
- * The client's verdict on a complete response head to a request with key,
+ * The client's verdict on a complete response head to a request with key
+ * (NULL for the HTTP/2 request: a 200 is the answer, RFC 8441 5),
  * offering protocols and extensions (NULL: none): 101, Upgrade:
  * websocket, Connection: Upgrade, the Accept for key, a subprotocol only
  * from those offered, extensions only those offered and each once.

@@ -226,6 +226,13 @@ static bool apply(struct wsc_opts *o, int id, const char *arg,
 	case OPT_DEFLATE:
 		o->deflate = true;
 		return true;
+	case OPT_HTTP2:
+#ifndef WSC_HAVE_NGHTTP2
+		return options_usage("--http2: this wsc was built without "
+			"HTTP/2 (nghttp2)", NULL, NULL);
+#endif
+		o->http2 = true;
+		return true;
 	case 'l':
 		return options_set_listen(o, arg);
 	case OPT_ECHO:
@@ -441,6 +448,11 @@ enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *o)
 				loose_opt, attached);
 			return WSC_PARSE_USAGE;
 		}
+	}
+	if (o->http2 && o->check) {
+		options_usage("--check does not speak HTTP/2: drop --http2",
+			NULL, NULL);
+		return WSC_PARSE_USAGE;
 	}
 	if (o->listen && o->check) {
 		options_usage("--check runs against a server: it takes a URL, not "

@@ -68,6 +68,7 @@ struct wsc_opts {
 	bool reconnect;
 	unsigned long reconnect_max;        // 0: unbounded
 	bool deflate;
+	bool http2;                         // --http2 (RFC 8441)
 
 	// server
 	const char *listen;                 // -l [HOST:]PORT, as given

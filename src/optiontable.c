@@ -30,6 +30,8 @@ const struct wsc_option options_table[] = {
 		"TLS and handshake. Default: 10", CAT_CONNECTION },
 	{ "deflate", OPT_DEFLATE, NULL, "offer permessage-deflate compression "
 		"(with --listen: accept it)", CAT_CONNECTION },
+	{ "http2", OPT_HTTP2, NULL, "WebSocket over HTTP/2 (RFC 8441): ALPN h2 "
+		"for wss://, prior knowledge for ws://", CAT_CONNECTION },
 	{ "reconnect", OPT_RECONNECT, "[=N]", "when the connection drops or "
 		"cannot be made, retry with backoff (at most N times)",
 		CAT_CONNECTION },
@@ -150,10 +152,10 @@ _Static_assert(sizeof(options_table) / sizeof(options_table[0]) <=
 // with --listen rather than silently ignored.
 static const int client_only[] = {
 	'H', 'o', OPT_AUTH, 'L', OPT_MAX_REDIRECTS, OPT_PROXY, OPT_UNIX_SOCKET,
-	OPT_CONNECT_TIMEOUT, OPT_RECONNECT, 'k', OPT_CA, OPT_CERT, OPT_KEY,
-	'x', OPT_SEND_FILE, 'e', OPT_EXPECT_TIMEOUT, OPT_EXPECT_JSON, OPT_RPC,
-	OPT_RECORD, OPT_REPLAY, OPT_REPLAY_PACE, OPT_REPLAY_CHECK, OPT_STATS,
-	'w', 'n',
+	OPT_CONNECT_TIMEOUT, OPT_HTTP2, OPT_RECONNECT, 'k', OPT_CA, OPT_CERT,
+	OPT_KEY, 'x', OPT_SEND_FILE, 'e', OPT_EXPECT_TIMEOUT, OPT_EXPECT_JSON,
+	OPT_RPC, OPT_RECORD, OPT_REPLAY, OPT_REPLAY_PACE, OPT_REPLAY_CHECK,
+	OPT_STATS, 'w', 'n',
 	OPT_PING_INTERVAL, OPT_PING_TIMEOUT, 'P', 'D', 'S', 'v',
 };
 

@@ -44,6 +44,7 @@ struct rawconn {
 	struct tls_conn *tls;
 	struct tls_ctx *tls_ctx;
 	char tls_host[300];
+	const char *alpn;       // the caller's, until TLS starts
 	char target[300];       // host:port for CONNECT
 	bool use_proxy;
 	struct wsc_httphead *proxy_head;
@@ -308,8 +309,8 @@ static void start_tls_or_open(struct rawconn *c)
 		c->trace->t_tls_start = lws_now_usecs();
 	}
 	c->tls = tls_conn_new(c->tls_ctx, c->tls_host, why, sizeof(why));
-	if (!c->tls) {
-		fail(c, "%s", why);
+	if (!c->tls || (c->alpn && !tls_conn_set_alpn(c->tls, c->alpn))) {
+		fail(c, "%s", c->tls ? "cannot offer ALPN" : why);
 		return;
 	}
 	if (tls_handshake(c->tls) < 0) {
@@ -626,6 +627,7 @@ struct rawconn *rawconn_open(struct lws_context *ctx,
 	c->user = user;
 	c->connect_ms = p->connect_ms;
 	c->tls_ctx = p->tls;
+	c->alpn = p->alpn;
 	c->trace = p->trace;
 	snprintf(c->tls_host, sizeof(c->tls_host), "%s", p->tls_host ?
 		p->tls_host : p->host);
@@ -658,6 +660,11 @@ struct rawconn *rawconn_open(struct lws_context *ctx,
 	}
 	progress(c);
 	return c;
+}
+
+const char *rawconn_alpn(struct rawconn *c)
+{
+	return c->tls ? tls_alpn(c->tls) : "";
 }
 
 int rawconn_fd(const struct rawconn *c)

@@ -35,6 +35,7 @@ struct rawconn_params {
 	const char *proxy;      // "host:port" of an HTTP CONNECT proxy, or NULL
 	struct tls_ctx *tls;    // TLS over the stream, or NULL
 	const char *tls_host;   // the host to verify and send as SNI
+	const char *alpn;       // TLS: offer these protocols (a comma list)
 	long connect_ms;        // limit on silence until open() (0: none)
 	// or NULL: gets the CONNECT exchange, TCP and TLS times, and the
 	// cause of a failure to resolve, connect or do TLS (trace.h)
@@ -75,6 +76,9 @@ size_t rawconn_pending(const struct rawconn *c);
 /* After open(): closed("timeout: ...") when ms pass with nothing read and
  * nothing sent; 0 turns it off. */
 void rawconn_set_idle(struct rawconn *c, long ms);
+
+/* The protocol the TLS server chose by ALPN ("" when none or no TLS). */
+const char *rawconn_alpn(struct rawconn *c);
 
 /* The socket, for ioctl(FIONREAD, SIOCOUTQ) (-1 before it exists). */
 int rawconn_fd(const struct rawconn *c);

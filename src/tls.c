@@ -38,6 +38,7 @@ struct tls_conn {
 	enum tls_fault fault;
 	char names[200];	// client: the names of a certificate for others
 	char why[320];
+	char alpn[32];		// client: the protocol the server chose by ALPN
 };
 
 /* --- the context, built on first use --- */
@@ -612,4 +613,35 @@ const char *tls_version(const struct tls_conn *c)
 void *tls_conn_ssl(struct tls_conn *c)
 {
 	return c->ssl;
+}
+
+bool tls_conn_set_alpn(struct tls_conn *c, const char *list)
+{
+	unsigned char wire[64];
+	size_t n = 0;
+
+	// "h2,http/1.1" in the wire's form: each name after its length
+	for (const char *p = list; *p; ) {
+		size_t k = strcspn(p, ",");
+
+		if (!k || k > 255 || n + 1 + k > sizeof(wire)) {
+			return false;
+		}
+		wire[n++] = (unsigned char)k;
+		memcpy(wire + n, p, k);
+		n += k;
+		p += k + (p[k] == ',');
+	}
+	return SSL_set_alpn_protos(c->ssl, wire, (unsigned)n) == 0;
+}
+
+const char *tls_alpn(struct tls_conn *c)
+{
+	const unsigned char *p;
+	unsigned n;
+
+	SSL_get0_alpn_selected(c->ssl, &p, &n);
+	snprintf(c->alpn, sizeof(c->alpn), "%.*s", (int)n, p ? (const char *)p :
+		"");
+	return c->alpn;
 }

@@ -120,6 +120,12 @@ bool tls_close_notify_seen(const struct tls_conn *conn);
 const char *tls_servername(const struct tls_conn *conn);
 /* The negotiated protocol ("TLSv1.3"). */
 const char *tls_version(const struct tls_conn *conn);
+/* Client: offer ALPN protocols, a comma list ("h2,http/1.1"), before the
+ * handshake. False when the list cannot be encoded. */
+bool tls_conn_set_alpn(struct tls_conn *conn, const char *list);
+/* Client, after the handshake: the protocol the server chose by ALPN, ""
+ * when it chose none. */
+const char *tls_alpn(struct tls_conn *conn);
 /* The OpenSSL SSL object, for tests and diagnostics. */
 void *tls_conn_ssl(struct tls_conn *conn);
 

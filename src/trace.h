@@ -10,9 +10,14 @@
  * Why: -D shows the exact bytes, -v the timing line, and the error line
  * names the cause; wsc writes and reads these bytes itself (rawconn.h,
  * conn.h), so it records them as it goes, nothing interposed.
+ * Over HTTP/2 (--http2) nothing is raw text on the wire: req and resp
+ * hold the exchange decoded, one "name: value" line per field (each side's
+ * SETTINGS first, as one line), and head is parsed from the response's
+ * fields, so every reader below works unchanged.
  * Filled by dial.c (resolve and connect causes, the addresses tried),
- * rawconn.c (the CONNECT exchange, TCP and TLS times, TLS causes) and
- * connhs.c (the Upgrade, the response, parsed and raw); read by dump.c,
+ * rawconn.c (the CONNECT exchange, TCP and TLS times, TLS causes), h2.c
+ * (the SETTINGS, why HTTP/2 failed) and connhs.c (the Upgrade, the
+ * response, parsed and raw); read by dump.c,
  * diagnose.c, events.c, client.c and --check (check.c).
  */
 #ifndef WSC_TRACE_H
@@ -50,6 +55,8 @@ struct wsc_trace {
 	int64_t t_request;      // the Upgrade request was written
 	int64_t t_response;     // the response head was complete
 
+	bool http2;             // the request went over HTTP/2 (RFC 8441)
+	char h2_error[256];     // why HTTP/2 could not carry it (h2.h)
 	char tls_error[256];    // why the TLS handshake failed
 	enum tls_fault tls_fault;       // and what kind of failure that is
 	int connect_errno;      // why connect() failed
@@ -71,6 +78,7 @@ static inline void trace_reset(struct wsc_trace *t, int64_t now_us)
 	t->t_connect = t->t_tls_start = t->t_tls_done = 0;
 	t->t_request = t->t_response = 0;
 	t->tls_error[0] = t->resolve_error[0] = t->attempts[0] = '\0';
+	t->h2_error[0] = '\0';
 	t->resolve_host[0] = '\0';
 	t->connect_errno = 0;
 	t->tls_fault = TLS_FAULT_OTHER;
@@ -88,6 +96,12 @@ static inline bool trace_proxy_refused(const struct wsc_trace *t)
 static inline int trace_status(const struct wsc_trace *t)
 {
 	return trace_proxy_refused(t) ? t->proxy_status : t->head.status;
+}
+
+/* The status that opens the WebSocket: 101, or 200 over HTTP/2. */
+static inline int trace_open_status(const struct wsc_trace *t)
+{
+	return t->http2 ? 200 : 101;
 }
 
 /* Append bytes to one side of the record (cut at WSC_TRACE_MAX). */

@@ -12,6 +12,7 @@ complete -c wsc -l max-redirects -x -d 'Redirects to follow with -L (default 10)
 complete -c wsc -l proxy -x -d 'HTTP CONNECT proxy http://HOST:PORT'
 complete -c wsc -l unix-socket -r -F -d 'Connect to a Unix socket'
 complete -c wsc -l deflate -d 'Offer permessage-deflate (with --listen: accept it)'
+complete -c wsc -l http2 -d 'WebSocket over HTTP/2 (RFC 8441)'
 complete -c wsc -l reconnect -d 'Retry with backoff (--reconnect=N: at most N times)'
 complete -c wsc -l connect-timeout -x -d 'Limit for DNS, TCP, TLS and handshake (default 10)'
 complete -c wsc -s k -l insecure -d "Do not verify the TLS certificate and host name"

@@ -62,6 +62,34 @@ class RssWatch:
             assert self.peak < RSS_LIMIT, "RSS reached %s" % mib(self.peak)
 
 
+def read_slowly(p, first):
+    """Read the first bytes of p's stdout (the connection is open), then
+    be a slow consumer: 4 KiB every 10 ms for 1.5 s, sampling p's RSS; the
+    delay is the subject, not synchronisation. Returns (chunks, watch)."""
+    fd = p.stdout.fileno()
+    chunks = [os.read(fd, first)]
+    watch = RssWatch(p.pid)
+    pause = threading.Event()
+    end = time.monotonic() + 1.5
+    while time.monotonic() < end:
+        chunks.append(os.read(fd, 4096))
+        watch.sample()
+        pause.wait(0.01)
+    return chunks, watch
+
+
+def read_rest(p, secs):
+    """Read the rest of p's stdout at full speed, to its end (within
+    secs)."""
+    rest = []
+    reader = threading.Thread(
+        target=lambda: rest.append(p.stdout.read()), daemon=True)
+    reader.start()
+    reader.join(secs)
+    assert rest, "stdout did not end within %d s" % secs
+    return rest[0]
+
+
 def test_slow_stdout_reader_memory_stays_flat_and_nothing_is_lost():
     n, size = 20000, 1024
     msg = lambda i: (b"%06d " % i).ljust(size - 1, b"x")  # + "\n" = 1 KiB
@@ -78,36 +106,19 @@ def test_slow_stdout_reader_memory_stays_flat_and_nothing_is_lost():
     with RawServer(handler) as srv:
         p = spawn([srv.url])    # stdin stays open: the server closes
         try:
-            fd = p.stdout.fileno()
-            first = os.read(fd, size)   # the connection is open
-            watch = RssWatch(p.pid)
-            chunks = [first]
-            # the slow consumer: 4 KiB every 10 ms for 1.5 s (~600 KiB
-            # of 20 MiB); the delay is the subject, not synchronisation
-            pause = threading.Event()
-            end = time.monotonic() + 1.5
-            while time.monotonic() < end:
-                chunks.append(os.read(fd, 4096))
-                watch.sample()
-                pause.wait(0.01)
+            chunks, watch = read_slowly(p, size)    # ~600 KiB of 20 MiB
             slow_bytes = sum(map(len, chunks))
             assert slow_bytes < n * size // 4, "the reader was not slow"
             watch.check()
 
-            # now read everything at full speed
-            rest = []
-            reader = threading.Thread(
-                target=lambda: rest.append(p.stdout.read()), daemon=True)
-            reader.start()
-            reader.join(30)
-            assert rest, "stdout did not end within 30 s"
+            rest = read_rest(p, 30)
             rc = p.wait(10)
             err = p.stderr.read()
             assert srv.done.wait(5), "the server's handler did not finish"
         finally:
             finish(p, sig=signal.SIGKILL)
     assert rc == 0, err
-    out = b"".join(chunks) + rest[0]
+    out = b"".join(chunks) + rest
     lines = out.split(b"\n")
     assert lines[-1] == b""
     assert len(lines) - 1 == n

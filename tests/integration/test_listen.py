@@ -1440,7 +1440,7 @@ def test_16_mib_message_is_relayed_intact(listen):
 CLIENT_ONLY = {
     "header": ["X: y"], "origin": ["http://o"], "auth": ["u:p"],
     "location": [], "max-redirects": ["3"], "proxy": ["http://127.0.0.1:9"],
-    "unix-socket": ["/tmp/none"], "connect-timeout": ["3"],
+    "unix-socket": ["/tmp/none"], "connect-timeout": ["3"], "http2": [],
     "reconnect": None, "insecure": [], "ca": ["/etc/hostname"],
     "cert": ["/etc/hostname"], "key": ["/etc/hostname"], "execute": ["hi"],
     "send-file": ["/etc/hostname"], "expect": ["x"], "expect-timeout": ["5"],
@@ -1462,7 +1462,7 @@ ROOM = {"subprotocol", "deflate", "binary", "null", "max-size", "jsonl",
 def test_every_option_is_sorted_into_client_or_room():
     out = subprocess.run([os.environ["WSC"], "--help"], capture_output=True,
                          text=True, timeout=10).stdout
-    longs = set(re.findall(r"^\s+(?:-\w, )?--([a-z-]+)", out, re.M))
+    longs = set(re.findall(r"^\s+(?:-\w, )?--([a-z0-9-]+)", out, re.M))
     assert len(longs) > 30, out
     assert longs == set(CLIENT_ONLY) | ROOM, longs ^ (set(CLIENT_ONLY) | ROOM)
 

@@ -319,6 +319,47 @@ static const struct vrow vrows[] = {
 		NULL, "a", "server chose extension 'a' twice", NULL, NULL },
 };
 
+/* RFC 8441: the same fields as the Upgrade's, as the extended CONNECT;
+ * over HTTP/2 a 200 is the answer and no Accept is asked for. */
+static void test_request_h2(void)
+{
+	const char *extra[] = { "X-One: 1", "x-Two:2", "Host: h.example:8" };
+	struct wsc_handshake_request rq = {
+		.host = "::1", .port = 8443, .tls = true, .path = "/chat?a=b",
+		.origin = "http://example.com", .protocols = "chat",
+		.extensions = "permessage-deflate",
+		.authorization = "Basic dTpw", .headers = extra, .n_headers = 2,
+	};
+	char out[1024], why[200] = "";
+	struct wsc_handshake_result res;
+	size_t used;
+	const char *resp = "HTTP/1.1 200\r\nsec-websocket-protocol: chat\r\n"
+		"sec-websocket-extensions: permessage-deflate\r\n\r\n";
+
+	handshake_write_request_h2(out, sizeof(out), &rq);
+	is_str(out, ":method: CONNECT\r\n:protocol: websocket\r\n"
+		":scheme: https\r\n:path: /chat?a=b\r\n"
+		":authority: [::1]:8443\r\n"
+		"sec-websocket-version: 13\r\n"
+		"origin: http://example.com\r\n"
+		"sec-websocket-protocol: chat\r\n"
+		"sec-websocket-extensions: permessage-deflate\r\n"
+		"authorization: Basic dTpw\r\n"
+		"x-one: 1\r\nx-two: 2\r\n\r\n", "h2: the extended CONNECT");
+	rq.n_headers = 3;
+	handshake_write_request_h2(out, sizeof(out), &rq);
+	ok(strstr(out, ":authority: h.example:8\r\n") &&
+		!strstr(out, "host:"), "h2: -H Host is the :authority");
+	ok(handshake_write_request_h2(out, 40, &rq) < 0, "h2: too small");
+	httphead_init(head, false);
+	httphead_feed(head, resp, strlen(resp), &used);
+	ok(handshake_check_response(head, NULL, "chat", "permessage-deflate",
+		&res, why, sizeof(why)) && !strcmp(res.protocol, "chat"),
+		"h2: a 200 is accepted without Accept (%s)", why);
+	ok(!handshake_check_response(head, rfc_key, "chat", NULL, &res, why,
+		sizeof(why)), "h2: a 200 is no answer to the Upgrade");
+}
+
 static void test_verdicts(void)
 {
 	for (size_t i = 0; i < sizeof(vrows) / sizeof(vrows[0]); i++) {
@@ -497,6 +538,7 @@ int main(void)
 	test_lists();
 	test_accept();
 	test_request();
+	test_request_h2();
 	test_verdicts();
 	test_server();
 	test_server_answers();
