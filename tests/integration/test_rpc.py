@@ -347,11 +347,17 @@ def devtools(tmp_path):
 
 def test_chromium_devtools(devtools):
     r = run(["--rpc", devtools], input='{"method":"Browser.getVersion"}\n'
-            '{"method":"Target.getTargets"}\n')
-    assert r.returncode == 0, r.stderr
+            '{"method":"Target.getTargets"}\n{"method":"Wsc.noSuchMethod"}\n')
+    # every reply came, one of them an error: status 5
+    assert r.returncode == 5, r.stderr
     out = [json.loads(l) for l in r.stdout.decode().splitlines()]
     byid = {m["id"]: m for m in out if "id" in m}
     assert "Chrome/" in byid[1]["result"]["product"]
     assert "targetInfos" in byid[2]["result"]
-    assert sorted(reply_lines(r.stderr.decode())) == [
+    assert "error" in byid[3] and "result" not in byid[3], byid[3]
+    err = r.stderr.decode()
+    assert sorted(reply_lines(err)) == [
         ("1", "Browser.getVersion"), ("2", "Target.getTargets")]
+    assert re.search(r"^wsc: error reply to 3 \(Wsc\.noSuchMethod\) in "
+                     r"[0-9.]+ ms: \{.*\}$", err, re.M), err
+    assert err.splitlines()[-1] == "wsc: 1 of 3 replies was an error", err
