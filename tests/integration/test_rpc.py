@@ -23,6 +23,8 @@ from harness import (PYTHON, SERVE_HANDLER, ServerProcess, finish,
 #   fail    answered with an error
 #   evil    answered with an error whose text holds a raw C1 control
 #   float   answered with the id written as a decimal (1 as 1.0)
+#   garble  first sent what is not a reply: text that is not JSON, JSON
+#           cut short, a binary message holding the id, then answered
 #   never   not answered
 #   hold    held until 0.5 s pass without a message, then all answered;
 #           the file gets "held N" for each batch
@@ -81,6 +83,12 @@ async def handler(ws, path=None):
             elif meth == "float":
                 # the id written as 1.0: equal to 1 as a JSON value
                 await ws.send('{"id":%s.0,"result":1}' % rid)
+            elif meth == "garble":
+                await ws.send('not json {"id":%s}' % json.dumps(rid))
+                await ws.send('{"id":%s,"result":' % json.dumps(rid))
+                await ws.send(b'{"id":%s,"result":0}' % json.dumps(rid)
+                              .encode())
+                await ws.send('{"id":%s,"result":"ok"}' % json.dumps(rid))
             elif meth == "evil":
                 # a C1 control (CSI) raw in the error's text
                 await ws.send('{"id":%s,"error":{"message":"\u00e9\x9b2J"}}'
@@ -166,6 +174,18 @@ def test_ids_inserted_replies_paired_out_of_order_bytes_kept():
     assert reply_lines(r.stderr.decode()) == [
         ("2", "echo"), ('"mine"', "echo"), ("3", "echo"), ("1", "sleep")]
     assert closed == "closed 1000"
+
+
+def test_replies_that_are_not_json_print_and_leave_the_pairing_alone():
+    with RpcServer() as s:
+        r = run(["--rpc", s.url], input='{"method":"garble"}\n'
+                '{"method":"echo","params":7}\n')
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.decode().splitlines()
+    # every message printed, and only the real reply paired
+    assert out[:4] == ['not json {"id":1}', '{"id":1,"result":',
+                       '{"id":1,"result":0}', '{"id":1,"result":"ok"}'], out
+    assert reply_lines(r.stderr.decode()) == [("1", "garble"), ("2", "echo")]
 
 
 def test_ids_compare_as_json_values():
