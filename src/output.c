@@ -167,6 +167,13 @@ void output_begin(struct wsc_output *o, bool binary)
 			snprintf(id, sizeof(id), ",\"client\":%u", o->peer_id);
 			put_str(o, id);
 		}
+		if (o->peer && o->peer_named) {
+			char name[256];
+
+			put_str(o, ",\"name\":");
+			put(o, name, jsonl_quote(o->peer, strlen(o->peer), name,
+				sizeof(name)));
+		}
 		put_str(o, binary ? ",\"event\":\"message\",\"type\":\"binary\","
 			"\"data\":\"" : ",\"event\":\"message\",\"type\":\"text\","
 			"\"data\":\"");
@@ -175,7 +182,7 @@ void output_begin(struct wsc_output *o, bool binary)
 	if (o->tty) {
 		put_str(o, o->color ? "\033[1;32m<\033[0m " : "< ");
 		o->pad = 2;
-		if (o->peer) {
+		if (o->peer && !o->peer_named) {
 			put_str(o, "[");
 			put_str(o, o->peer);
 			put_str(o, "] ");
@@ -185,6 +192,15 @@ void output_begin(struct wsc_output *o, bool binary)
 	if (o->timestamps) {
 		put_timestamp(o);
 		o->pad += 13;
+	}
+	if (o->peer && o->peer_named && (o->tty || !binary)) {
+		// as the others get it: "NAME: TEXT" (binary passes unchanged)
+		put_str(o, o->peer);
+		put_str(o, ": ");
+		for (const char *c = o->peer; *c; c++) {
+			o->pad += (*c & 0xc0) != 0x80;  // columns, roughly
+		}
+		o->pad += 2;
 	}
 	o->hold = o->pretty && o->tty && !binary;
 	buf_clear(&o->pbuf);
