@@ -32,6 +32,7 @@ static void say_to(struct room *r, struct wsc_peer *p, const char *text,
 		return;
 	}
 	peer_push(r, p, m);
+	roomz_reset(&r->z);     // its compressed form is p's alone
 	roommsg_unref(m);
 	room_update_flow(r);
 }
