@@ -89,7 +89,7 @@ bool roomname_request(const unsigned char *t, size_t n, const char **name,
 	if (n < 5 || memcmp(t, "/nick", 5) || (n > 5 && t[5] != ' ')) {
 		return false;
 	}
-	*name = n > 5 ? (const char *)t + 6 : "";
+	*name = (const char *)t + (n > 5 ? 6 : 5);    // "/nick": empty, at its end
 	*len = n > 5 ? n - 6 : 0;
 	return true;
 }
