@@ -3,7 +3,9 @@
  * endpoint (endpoint.h) and its clients. Each connection is a struct
  * wsc_peer (roompeer.c); one that completed the handshake (roomhttp.c)
  * joins the room. A message from one is printed and relayed to the others
- * (or echoed with --echo); input goes to all. A message is held once for
+ * (or echoed with --echo); input goes to all. In chat mode (roomchat.c) a
+ * text carries its sender's name, and a /nick request is answered, not
+ * relayed. A message is held once for
  * all its recipients (roommsg.h, each client's queue: roomq.h), and
  * everything the room holds counts against one memory budget
  * (roombudget.h): the room stops reading while half of it waits in

@@ -3,7 +3,8 @@
  * struct room, the session's endpoint, and struct wsc_peer, one
  * connection to it, with the few calls between the files that make the
  * room up. room.c is the room: relaying, flow control, the endpoint ops,
- * idle clients, joining and leaving; roompeer.c one connection: its
+ * idle clients, joining and leaving; roomchat.c its chat mode: names,
+ * /nick and what is told to the room; roompeer.c one connection: its
  * writes, deadlines, close and reads; roomhttp.c its HTTP side, up to the
  * 101; server.c listening, admission and running.
  */
