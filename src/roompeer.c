@@ -490,10 +490,11 @@ static bool on_message(void *arg, const struct msg_event *ev)
 
 	switch (ev->type) {
 	case MSG_EV_START: {
+		// in chat mode a text starts with its sender's "NAME: "
 		char lead[ROOMNAME_LEAD_MAX + 1];
+		size_t n = ev->binary ? 0 : roomchat_lead(r, p, lead);
 
-		st = roomrx_start(&p->rx, ev->binary, lead, ev->binary ? 0 :
-			roomchat_lead(r, p, lead));
+		st = roomrx_start(&p->rx, ev->binary, lead, n);
 		if (st == ROOMRX_OK) {
 			peer_arm(r, p, p->rx_at +
 				(lws_usec_t)PEER_UNFINISHED_SECS * USEC);
