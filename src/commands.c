@@ -21,6 +21,7 @@ static const struct entry table[] = {
 	{ "/binary", WSC_CMD_BINARY },
 	{ "/send", WSC_CMD_SENDFILE },
 	{ "/sendbin", WSC_CMD_SENDBIN },
+	{ "/nick", WSC_CMD_NICK },
 	{ "/pretty", WSC_CMD_PRETTY },
 	{ "/state", WSC_CMD_STATE },
 	{ "/help", WSC_CMD_HELP },
@@ -46,6 +47,8 @@ const char *const commands_help[] = {
 	"/binary HEX...          send bytes, e.g. /binary 00 ff 10",
 	"/send FILE              send the file as one text message (UTF-8)",
 	"/sendbin FILE           send the file as one binary message",
+	"/nick NAME              rename yourself in a room that takes /nick, "
+		"such as wsc --listen",
 	"/pretty [on|off]        show JSON messages indented (no argument: "
 		"toggle)",
 	"/state                  show the connection state",
@@ -196,6 +199,14 @@ void commands_parse(const char *line, struct wsc_command *cmd)
 			if (!*arg) {
 				fail(cmd, table[i].kind == WSC_CMD_SENDFILE ?
 					"/send: which file?" : "/sendbin: which file?");
+			}
+			return;
+		case WSC_CMD_NICK:
+			// the room reads the request itself: sent as typed
+			cmd->data = line;
+			cmd->len = strlen(line);
+			if (!*arg) {
+				fail(cmd, "/nick: which name?");
 			}
 			return;
 		case WSC_CMD_PRETTY:

@@ -20,6 +20,7 @@ enum wsc_cmd {
 	WSC_CMD_PRETTY,     // code: 0 off, 1 on, 2 toggle
 	WSC_CMD_SENDFILE,   // data: the file name
 	WSC_CMD_SENDBIN,
+	WSC_CMD_NICK,       // data: the text "/nick NAME", sent as text
 	WSC_CMD_ERROR,      // malformed: nothing is sent, why says what
 };
 

@@ -238,6 +238,9 @@ static bool apply(struct wsc_opts *o, int id, const char *arg,
 	case OPT_ECHO:
 		o->echo = true;
 		return true;
+	case OPT_PLAIN:
+		o->plain = true;
+		return true;
 	case OPT_REQUIRE_PROTOCOL:
 		o->require_protocol = true;
 		return true;

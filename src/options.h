@@ -75,6 +75,7 @@ struct wsc_opts {
 	char listen_host[WSC_LISTEN_HOST_MAX];  // its HOST (127.0.0.1 if none)
 	int listen_port;                    // its PORT (0: any free one)
 	bool echo;
+	bool plain;                         // --plain: no names, no announcements
 	bool require_protocol;
 	unsigned long max_clients;          // 0: from the descriptor limit
 	const char *allow_origin[WSC_MAX_LIST];

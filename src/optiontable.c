@@ -122,8 +122,12 @@ const struct wsc_option options_table[] = {
 	{ "listen", 'l', "[HOST:]PORT", "be a server: a chat room on HOST "
 		"(default 127.0.0.1) and PORT (0: any free one), with a chat page "
 		"at GET /", CAT_SERVER },
-	{ "echo", OPT_ECHO, NULL, "with --listen: echo each message to its "
-		"sender instead of relaying it to the others", CAT_SERVER },
+	{ "plain", OPT_PLAIN, NULL, "with --listen: relay every message "
+		"unchanged, with no names and no announcements: a broadcast hub "
+		"for scripts", CAT_SERVER },
+	{ "echo", OPT_ECHO, NULL, "with --listen: echo each message, "
+		"unchanged, to its sender instead of relaying it to the others",
+		CAT_SERVER },
 	{ "require-subprotocol", OPT_REQUIRE_PROTOCOL, NULL, "with --listen: "
 		"refuse clients that offer none of the -s subprotocols",
 		CAT_SERVER },

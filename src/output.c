@@ -180,6 +180,13 @@ void output_begin_event(struct wsc_output *o, const char *event, bool binary,
 			snprintf(head, sizeof(head), ",\"client\":%u", o->peer_id);
 			put_str(o, head);
 		}
+		if (o->peer && o->peer_named) {
+			char name[256];
+
+			put_str(o, ",\"name\":");
+			put(o, name, jsonl_quote(o->peer, strlen(o->peer), name,
+				sizeof(name)));
+		}
 		snprintf(head, sizeof(head), ",\"event\":\"%s\",\"type\":\"%s\","
 			"\"data\":\"", event, binary ? "binary" : "text");
 		put_str(o, head);
@@ -188,7 +195,7 @@ void output_begin_event(struct wsc_output *o, const char *event, bool binary,
 	if (o->tty) {
 		put_str(o, o->color ? "\033[1;32m<\033[0m " : "< ");
 		o->pad = 2;
-		if (o->peer) {
+		if (o->peer && !o->peer_named) {
 			put_str(o, "[");
 			put_str(o, o->peer);
 			put_str(o, "] ");
@@ -198,6 +205,15 @@ void output_begin_event(struct wsc_output *o, const char *event, bool binary,
 	if (o->timestamps) {
 		put_timestamp(o);
 		o->pad += 13;
+	}
+	if (o->peer && o->peer_named && (o->tty || !binary)) {
+		// as the others get it: "NAME: TEXT" (binary passes unchanged)
+		put_str(o, o->peer);
+		put_str(o, ": ");
+		for (const char *c = o->peer; *c; c++) {
+			o->pad += (*c & 0xc0) != 0x80;  // columns, roughly
+		}
+		o->pad += 2;
 	}
 	o->hold = o->pretty && o->tty && !binary;
 	buf_clear(&o->pbuf);

@@ -31,6 +31,7 @@ struct wsc_output {
 	bool color;             // colour the "< " prefix
 	bool jsonl;             // -j: each message is a JSON event line
 	const char *peer;       // --listen: who sent the next message ("#3")
+	bool peer_named;        // peer is a chat name: "NAME: " before text
 	unsigned peer_id;
 	bool broken;            // the reader went away (EPIPE), or a write failed
 	int err;                // and the errno that said so

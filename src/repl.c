@@ -106,8 +106,8 @@ static void do_command(struct wsc *w, const char *line)
 		return;
 	}
 	commands_parse(line, cmd);
-	if ((cmd->kind == WSC_CMD_SEND || cmd->kind == WSC_CMD_BINARY) &&
-			sendfile_busy(w)) {
+	if ((cmd->kind == WSC_CMD_SEND || cmd->kind == WSC_CMD_BINARY ||
+			cmd->kind == WSC_CMD_NICK) && sendfile_busy(w)) {
 		// its fragments are on the wire: nothing may come between them
 		log_err("a file is still being sent; not sent (Up recalls it)");
 		free(cmd);
@@ -117,6 +117,9 @@ static void do_command(struct wsc *w, const char *line)
 	case WSC_CMD_SEND:
 		endpoint_send_message(&w->ep, w->opts->binary ? WSC_FRAME_BINARY :
 			WSC_FRAME_TEXT, cmd->data, cmd->len);
+		break;
+	case WSC_CMD_NICK:      // text even with -b: a request, not data
+		endpoint_send_message(&w->ep, WSC_FRAME_TEXT, cmd->data, cmd->len);
 		break;
 	case WSC_CMD_PING:
 		endpoint_send_message(&w->ep, WSC_FRAME_PING, cmd->data, cmd->len);

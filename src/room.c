@@ -3,7 +3,9 @@
  * endpoint (endpoint.h) and its clients. Each connection is a struct
  * wsc_peer (roompeer.c); one that completed the handshake (roomhttp.c)
  * joins the room. A message from one is printed and relayed to the others
- * (or echoed with --echo); input goes to all. A message is held once for
+ * (or echoed with --echo); input goes to all. In chat mode (roomchat.c) a
+ * text carries its sender's name, and a /nick request is answered, not
+ * relayed. A message is held once for
  * all its recipients (roommsg.h, each client's queue: roomq.h), and
  * everything the room holds counts against one memory budget
  * (roombudget.h): the room stops reading while half of it waits in
@@ -49,11 +51,17 @@ static void lines_summary_cb(lws_sorted_usec_list_t *sul)
 	struct room *r = lws_container_of(sul, struct room, sul_lines);
 	const unsigned long *h = r->hidden;
 
+	char renames[48] = "";
+
+	if (h[LINE_RENAME]) {
+		snprintf(renames, sizeof(renames), ", %lu rename%s",
+			h[LINE_RENAME], h[LINE_RENAME] == 1 ? "" : "s");
+	}
 	log_info("not shown (over %d such lines a second): %lu join%s, %lu "
-		"leave%s, %lu refusal%s", LINEBUDGET_RATE, h[LINE_JOIN],
+		"leave%s, %lu refusal%s%s", LINEBUDGET_RATE, h[LINE_JOIN],
 		h[LINE_JOIN] == 1 ? "" : "s", h[LINE_LEAVE],
 		h[LINE_LEAVE] == 1 ? "" : "s", h[LINE_REFUSAL],
-		h[LINE_REFUSAL] == 1 ? "" : "s");
+		h[LINE_REFUSAL] == 1 ? "" : "s", renames);
 	memset(r->hidden, 0, sizeof(r->hidden));
 }
 
@@ -63,7 +71,7 @@ bool room_line(struct room *r, enum room_line kind)
 		return true;
 	}
 	if (!r->hidden[LINE_JOIN] && !r->hidden[LINE_LEAVE] &&
-			!r->hidden[LINE_REFUSAL]) {
+			!r->hidden[LINE_REFUSAL] && !r->hidden[LINE_RENAME]) {
 		lws_sul_schedule(r->w->ctx, 0, &r->sul_lines, lines_summary_cb,
 			LWS_US_PER_SEC);
 	}
@@ -169,12 +177,23 @@ static bool room_send(void *ctx, enum wsc_frame kind, const void *data,
 		return send_all(r, kind, data, len);
 	}
 	// a long line arrives in pieces: relay it whole, never interleaved;
-	// one longer than a client may send is not sent at all
+	// one longer than a client may send is not sent at all. In chat mode
+	// a text goes out as "NAME: TEXT", unless it is a /nick request.
 	if (first) {
+		char lead[ROOMNAME_LEAD_MAX + 1];
+
 		buf_clear(&r->in_msg);
 		r->in_dropped = false;
+		r->in_lead = kind == WSC_FRAME_TEXT ?
+			roomchat_lead(r, NULL, lead) : 0;
+		if (r->in_lead && !buf_append(&r->in_msg, lead, r->in_lead,
+				room_max(r) + r->in_lead)) {
+			log_err("out of memory");
+			return false;
+		}
 	}
-	if (!r->in_dropped && len > room_max(r) - r->in_msg.len) {
+	if (!r->in_dropped && len > room_max(r) -
+			(r->in_msg.len - r->in_lead)) {
 		log_err("an input line longer than %llu bytes (--max-size) is "
 			"not sent", room_max(r));
 		r->in_dropped = true;
@@ -183,11 +202,16 @@ static bool room_send(void *ctx, enum wsc_frame kind, const void *data,
 	if (r->in_dropped) {
 		return true;
 	}
-	if (!buf_append(&r->in_msg, data, len, room_max(r))) {
+	if (!buf_append(&r->in_msg, data, len, room_max(r) + r->in_lead)) {
 		log_err("out of memory");
 		return false;
 	}
-	return !last || send_all(r, kind, r->in_msg.p, r->in_msg.len);
+	if (!last || (r->in_lead && roomchat_request(r, NULL,
+			r->in_msg.p + r->in_lead,
+			r->in_msg.len - r->in_lead))) {
+		return true;
+	}
+	return send_all(r, kind, r->in_msg.p, r->in_msg.len);
 }
 
 static void close_timeout_cb(lws_sorted_usec_list_t *sul)
@@ -358,10 +382,18 @@ void room_join(struct room *r, struct wsc_peer *p, const char *proto,
 	r->peers = p;
 	lws_set_timeout(p->wsi, NO_PENDING_TIMEOUT, 0);
 	idle_arm(r);
+	roomchat_join(r, p);
 	if (room_line(r, LINE_JOIN)) {
-		log_info("client #%u joined from %s%s%s%s", p->id, p->addr,
-			*proto ? ", subprotocol " : "", proto,
-			p->pmd ? ", permessage-deflate" : "");
+		char how[200];
+
+		snprintf(how, sizeof(how), "%s%s%s", *proto ? ", subprotocol " :
+			"", proto, p->pmd ? ", permessage-deflate" : "");
+		if (r->chat) {
+			log_info("%s joined (client #%u from %s%s)", p->name, p->id,
+				p->addr, how);
+		} else {
+			log_info("client #%u joined from %s%s", p->id, p->addr, how);
+		}
 	}
 	free(p->head);
 	p->head = NULL;
@@ -386,8 +418,14 @@ void room_gone(struct room *r, struct wsc_peer *p)
 			}
 		}
 		if (room_line(r, LINE_LEAVE)) {
-			log_info("client #%u (%s) left", p->id, p->addr);
+			if (r->chat) {
+				log_info("%s left (client #%u from %s)", p->name, p->id,
+					p->addr);
+			} else {
+				log_info("client #%u (%s) left", p->id, p->addr);
+			}
 		}
+		roomchat_leave(r, p);
 	}
 	server_release(r, p);
 	peer_free(p);

@@ -3,7 +3,8 @@
  * struct room, the session's endpoint, and struct wsc_peer, one
  * connection to it, with the few calls between the files that make the
  * room up. room.c is the room: relaying, flow control, the endpoint ops,
- * idle clients, joining and leaving; roompeer.c one connection: its
+ * idle clients, joining and leaving; roomchat.c its chat mode: names,
+ * /nick and what is told to the room; roompeer.c one connection: its
  * writes, deadlines, close and reads; roomhttp.c its HTTP side, up to the
  * 101; server.c listening, admission and running.
  */
@@ -25,6 +26,7 @@
 #include "roombudget.h"
 #include "roomfair.h"
 #include "roommsg.h"
+#include "roomname.h"
 #include "roomq.h"
 #include "roomrx.h"
 #include "roomz.h"
@@ -45,6 +47,7 @@ struct wsc_peer {
 	int fd;
 	enum peer_state state;
 	unsigned id;            // 0 until joined
+	char name[ROOMNAME_MAX + 1];    // its chat name, once joined
 	char addr[64];
 	struct wsc_httphead *head;
 	size_t head_bytes;      // request bytes received so far
@@ -80,6 +83,8 @@ struct room {
 	struct wsc *w;
 	struct wsc_input_calls input;   // what it may ask of input
 	const struct wsc_opts *opts;
+	bool chat;              // names and announcements (not --plain, --echo)
+	char name[ROOMNAME_MAX + 1];    // the console's chat name
 	struct wsc_peer *peers; // joined clients, newest first
 	unsigned next_id;
 	unsigned long received; // messages from clients
@@ -90,6 +95,7 @@ struct room {
 	char *page;             // chatpage_render(): offers our subprotocols
 	size_t page_len;
 	struct wsc_buf in_msg;  // an input line being assembled
+	size_t in_lead;         // its first bytes: the console's "NAME: "
 	bool in_dropped;        // it grew past --max-size: the rest is skipped
 	lws_sorted_usec_list_t sul_close;   // --close-timeout
 	char host[128];         // the HOST of --listen, for the Origin rule
@@ -101,7 +107,7 @@ struct room {
 	unsigned long turned_away;  // newcomers answered 503 while full
 	bool full;              // the full-room line is printed
 	struct linebudget lines;    // joins, leaves and refusals printed
-	unsigned long hidden[3];    // those not printed: summed up later
+	unsigned long hidden[4];    // those not printed: summed up later
 	lws_sorted_usec_list_t sul_lines;
 	lws_sorted_usec_list_t sul_idle;    // --idle-timeout ticks
 	lws_usec_t idle_ticks[2];   // when the last two ticks ran
@@ -118,7 +124,7 @@ unsigned long long room_max(const struct room *r);
 /* The room a connection belongs to. */
 struct room *room_of(struct lws *wsi);
 
-enum room_line { LINE_JOIN, LINE_LEAVE, LINE_REFUSAL };
+enum room_line { LINE_JOIN, LINE_LEAVE, LINE_REFUSAL, LINE_RENAME };
 
 /* May a line about one connection print now? If not, it is counted and
  * the count printed a second after the first one held back. */
@@ -181,6 +187,26 @@ void peer_rx(struct room *r, struct wsc_peer *p, unsigned char *buf,
 
 /* Bytes while lingering: dropped, the silence starts again. */
 void peer_linger_more(struct wsc_peer *p);
+
+/* --- roomchat.c --- */
+
+/* p joins (its id is set): named guest-ID; in chat mode it is welcomed
+ * and the others are told. */
+void roomchat_join(struct room *r, struct wsc_peer *p);
+
+/* p, no longer among the peers, left: in chat mode the others are told. */
+void roomchat_leave(struct room *r, struct wsc_peer *p);
+
+/* What goes before a text of p (NULL: the console) relayed in chat mode,
+ * "NAME: ", into lead; its length (0 outside chat mode). */
+size_t roomchat_lead(const struct room *r, const struct wsc_peer *p,
+	char lead[ROOMNAME_LEAD_MAX + 1]);
+
+/* A text t[0..n) that p (NULL: the console) said in chat mode: when it is
+ * a /nick request it is answered here and true is returned (it is not
+ * relayed). */
+bool roomchat_request(struct room *r, struct wsc_peer *p,
+	const unsigned char *t, size_t n);
 
 /* --- roomhttp.c --- */
 

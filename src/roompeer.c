@@ -404,25 +404,39 @@ int peer_flush(struct room *r, struct wsc_peer *p)
 
 /* --- receiving --- */
 
+/*
+ * A message from p is complete: printed, then relayed (in chat mode a
+ * text has "NAME: " in front already, unless it is a /nick request, which
+ * is answered instead). The console shows the sender as "[#3]" (by
+ * number) or, in chat mode, by name.
+ */
 static void deliver(struct room *r, struct wsc_peer *p)
 {
+	size_t lead = p->rx.lead;
 	struct roommsg *m = roomrx_take(&p->rx);
+	const unsigned char *said = roommsg_payload(m) + lead;
 	char who[32];
 
+	r->received++;
+	if (lead && roomchat_request(r, p, said, m->len - lead)) {
+		roommsg_unref(m);
+		return;
+	}
 	snprintf(who, sizeof(who), "#%u", p->id);
-	r->w->out.peer = who;
+	r->w->out.peer = r->chat ? p->name : who;
+	r->w->out.peer_named = r->chat;
 	r->w->out.peer_id = p->id;
 	output_begin(&r->w->out, roommsg_opcode(m) == FRAME_BINARY);
-	output_data(&r->w->out, roommsg_payload(m), m->len);
+	output_data(&r->w->out, said, m->len - lead);
 	output_end(&r->w->out);
 	r->w->out.peer = NULL;
+	r->w->out.peer_named = false;
 	r->w->out.peer_id = 0;
 	if (r->w->out.tty && !r->w->out.sink) {
 		output_flush(&r->w->out);
 	} else if (output_pending(&r->w->out)) {
 		output_flush(&r->w->out);
 	}
-	r->received++;
 	room_broadcast(r, p, m);
 	roommsg_unref(m);
 }
@@ -475,13 +489,18 @@ static bool on_message(void *arg, const struct msg_event *ev)
 	struct roommsg *m;
 
 	switch (ev->type) {
-	case MSG_EV_START:
-		st = roomrx_start(&p->rx, ev->binary);
+	case MSG_EV_START: {
+		// in chat mode a text starts with its sender's "NAME: "
+		char lead[ROOMNAME_LEAD_MAX + 1];
+		size_t n = ev->binary ? 0 : roomchat_lead(r, p, lead);
+
+		st = roomrx_start(&p->rx, ev->binary, lead, n);
 		if (st == ROOMRX_OK) {
 			peer_arm(r, p, p->rx_at +
 				(lws_usec_t)PEER_UNFINISHED_SECS * USEC);
 		}
 		break;
+	}
 	case MSG_EV_DATA:
 		st = roomrx_data(&p->rx, ev->data, ev->len);
 		break;

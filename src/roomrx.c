@@ -25,18 +25,32 @@ void roomrx_finish(struct roomrx *rx)
 	roomrx_abort(rx);
 }
 
-enum roomrx_status roomrx_start(struct roomrx *rx, bool binary)
+enum roomrx_status roomrx_start(struct roomrx *rx, bool binary,
+		const void *lead, size_t n)
 {
 	roomrx_abort(rx);
 	rx->msg = roommsg_new(rx->budget);
 	rx->binary = binary;
-	return rx->msg ? ROOMRX_OK : ROOMRX_NOMEM;
+	rx->lead = 0;
+	if (!rx->msg) {
+		return ROOMRX_NOMEM;
+	}
+	if (n) {
+		enum roomrx_status st = roomrx_data(rx, lead, n);
+
+		if (st != ROOMRX_OK) {
+			roomrx_abort(rx);
+			return st;
+		}
+		rx->lead = n;
+	}
+	return ROOMRX_OK;
 }
 
 enum roomrx_status roomrx_data(struct roomrx *rx, const void *d, size_t n)
 {
-	size_t max = rx->max && rx->max < (size_t)-1 ? (size_t)rx->max :
-		(size_t)-1;
+	size_t max = rx->max && rx->max < (size_t)-1 - rx->lead ?
+		(size_t)rx->max + rx->lead : (size_t)-1;
 
 	switch (roommsg_append(rx->msg, d, n, max)) {
 	case ROOMMSG_OK:

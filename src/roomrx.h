@@ -23,13 +23,17 @@ struct roomrx {
 	uint64_t max;           // --max-size: the most one message grows to
 	struct roommsg *msg;    // the message being received, or NULL
 	bool binary;
+	size_t lead;            // bytes the room put before what it says
 };
 
 void roomrx_init(struct roomrx *rx, struct roombudget *b, uint64_t max);
 void roomrx_finish(struct roomrx *rx);
 
-/* A message starts. */
-enum roomrx_status roomrx_start(struct roomrx *rx, bool binary);
+/* A message starts; the room's lead[0..n) (a chat name, "NAME: ") goes
+ * in front of its payload, so it is relayed as it is held (--max-size
+ * still judges only what the client sends). */
+enum roomrx_status roomrx_start(struct roomrx *rx, bool binary,
+		const void *lead, size_t n);
 
 /* A span of its payload. */
 enum roomrx_status roomrx_data(struct roomrx *rx, const void *d, size_t n);

@@ -425,6 +425,8 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 	room.w = &w;
 	room.listening = &where;
 	room.opts = opts;
+	room.chat = !opts->plain && !opts->echo;
+	snprintf(room.name, sizeof(room.name), "%s", ROOMNAME_CONSOLE);
 	snprintf(room.host, sizeof(room.host), "%s", opts->listen_host);
 	room.port = opts->listen_port;
 	roombudget_init(&room.budget, room_max(&room));
@@ -432,7 +434,8 @@ enum wsc_exit server_run(const struct wsc_opts *opts, int sigfd)
 		wsc_finish(&w);
 		return WSC_EXIT_FAILURE;
 	}
-	room.page = chatpage_render(opts->protocols, &room.page_len);
+	room.page = chatpage_render(opts->protocols, room.chat,
+		&room.page_len);
 	if (!room.page) {
 		log_err("out of memory");
 		wsc_finish(&w);

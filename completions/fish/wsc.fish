@@ -56,6 +56,7 @@ complete -c wsc -l pretty -d 'On a terminal, show JSON messages indented and col
 
 # Server
 complete -c wsc -s l -l listen -x -d 'Be a server on [HOST:]PORT: a chat room'
+complete -c wsc -l plain -d 'With --listen: relay messages unchanged, no names'
 complete -c wsc -l echo -d 'With --listen: echo each message to its sender'
 complete -c wsc -l require-subprotocol -d 'With --listen: refuse clients offering none of -s'
 complete -c wsc -l max-clients -x -d 'With --listen: connections served at once'

@@ -1,5 +1,6 @@
 // The built-in chat page in a real browser: Debian's Chromium, driven by
-// playwright-core, against `wsc --listen`, chatting with a wsc client.
+// playwright-core, against `wsc --listen`, chatting with wsc clients by
+// name (and, with --plain, without names).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -60,39 +61,89 @@ async function newPage(t) {
   return browser.newPage();
 }
 
-test('chat page and a terminal client talk through wsc --listen', async (t) => {
+// The page's log: every li's text.
+async function logOf(page) {
+  return page.locator('#log li').allTextContents();
+}
+
+// Until the page's log has a line whose text is exactly text.
+async function pageShows(page, text) {
+  await page.waitForFunction((m) => [...document.querySelectorAll('#log li')]
+    .some((li) => li.textContent === m), text, { timeout: 10000 });
+}
+
+// A wsc client on pipes (-q -w inf): its stdout lines.
+function terminal(t, port) {
+  const client = spawn(WSC, ['-q', '-w', 'inf', `ws://127.0.0.1:${port}/`],
+                       { stdio: ['pipe', 'pipe', 'inherit'] });
+  t.after(() => client.kill('SIGKILL'));
+  return { client, out: lines(client.stdout) };
+}
+
+// Until the server reports a join matching re.
+async function joined(serverErr, re) {
+  for (;;) {
+    const l = await serverErr(10000, 'a client joining');
+    if (re.test(l)) return l;
+  }
+}
+
+test('chat page and two terminal clients talk through wsc --listen, by name', async (t) => {
   const { server, serverErr, port } = await listen(t);
   const page = await newPage(t);
   await page.goto(`http://127.0.0.1:${port}/`);
   await page.waitForFunction(() =>
     document.getElementById('state').textContent === 'OPEN (1)', null, { timeout: 10000 });
+  // the room named the page; it learnt its name from the welcome
+  await pageShows(page, '* you are guest-1; send /nick NAME to change your name');
+  await page.waitForFunction(() => document.getElementById('name').value === 'guest-1',
+    null, { timeout: 10000 });
 
-  const client = spawn(WSC, ['-q', '-w', 'inf', `ws://127.0.0.1:${port}/`],
-                       { stdio: ['pipe', 'pipe', 'inherit'] });
-  t.after(() => client.kill('SIGKILL'));
-  const clientOut = lines(client.stdout);
-  // the server reports each join: wait for the client's before chatting
-  for (;;) {
-    const l = await serverErr(10000, 'the client joining');
-    if (/client #2 joined/.test(l)) break;
-  }
+  const one = terminal(t, port);
+  await joined(serverErr, /^wsc: guest-2 joined /);
+  assert.equal(await one.out(10000, 'the welcome'),
+    '* you are guest-2; send /nick NAME to change your name');
+  const two = terminal(t, port);
+  await joined(serverErr, /^wsc: guest-3 joined /);
+  assert.equal(await two.out(10000, 'the welcome'),
+    '* you are guest-3; send /nick NAME to change your name');
+  assert.equal(await one.out(10000, 'the join'), '* guest-3 joined');
+  await pageShows(page, '* guest-3 joined');
 
-  // page -> terminal client
+  // the page takes a name with its name field: the terminals hear it
+  await page.fill('#name', 'alice');
+  await page.press('#name', 'Enter');
+  assert.equal(await one.out(10000, 'the rename'), '* guest-1 is now alice');
+  assert.equal(await two.out(10000, 'the rename'), '* guest-1 is now alice');
+  await pageShows(page, '* you are now alice');
+
+  // page -> terminals, under its name; the page shows its line the same way
   await page.fill('#text', 'hello from the browser');
   await page.press('#text', 'Enter');
-  assert.equal(await clientOut(10000, 'the browser message'), 'hello from the browser');
+  assert.equal(await one.out(10000, 'the browser message'), 'alice: hello from the browser');
+  assert.equal(await two.out(10000, 'the browser message'), 'alice: hello from the browser');
+  await pageShows(page, 'alice: hello from the browser');
 
-  // terminal client -> page, shown as text, never as HTML
-  client.stdin.write('hi from the terminal <b>x</b>\n');
-  await page.waitForFunction(() => [...document.querySelectorAll('#log li')]
-    .some((li) => li.textContent === 'hi from the terminal <b>x</b>'),
-    null, { timeout: 10000 });
+  // terminal -> page, under the terminal's name, as text, never as HTML
+  one.client.stdin.write('hi from the terminal <b>x</b>\n');
+  await pageShows(page, 'guest-2: hi from the terminal <b>x</b>');
   assert.equal(await page.locator('#log b').count(), 0, 'markup was injected');
+  assert.equal(await two.out(10000, 'the terminal message'),
+    'guest-2: hi from the terminal <b>x</b>');
 
-  // the send button works too
+  // a name that is taken: the room says so to the page alone, and the
+  // field shows the name the page still has
+  await page.fill('#name', 'host');
+  await page.press('#name', 'Enter');
+  await pageShows(page, '* name "host" is taken');
+  await page.waitForFunction(() => document.getElementById('name').value === 'alice',
+    null, { timeout: 10000 });
+
+  // the send button works too; the terminals heard nothing in between
   await page.fill('#text', 'clicked');
   await page.click('#send');
-  assert.equal(await clientOut(10000, 'the clicked message'), 'clicked');
+  assert.equal(await one.out(10000, 'the clicked message'), 'alice: clicked');
+  assert.equal(await two.out(10000, 'the clicked message'), 'alice: clicked');
 
   // the server stops: the page shows CLOSED (3)
   server.kill('SIGTERM');
@@ -100,8 +151,28 @@ test('chat page and a terminal client talk through wsc --listen', async (t) => {
   assert.equal(code, 0, 'wsc --listen exit status');
   await page.waitForFunction(() =>
     document.getElementById('state').textContent === 'CLOSED (3)', null, { timeout: 10000 });
-  const log = await page.locator('#log li').allTextContents();
+  const log = await logOf(page);
   assert.ok(log.includes('closed (1001)'), 'page log: ' + JSON.stringify(log));
+});
+
+test('with --plain the page has no name field and shows messages as sent', async (t) => {
+  const { server, serverErr, port } = await listen(t, ['--plain']);
+  const page = await newPage(t);
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.waitForFunction(() =>
+    document.getElementById('state').textContent === 'OPEN (1)', null, { timeout: 10000 });
+  assert.equal(await page.locator('#name').isHidden(), true, 'the name field is shown');
+  const one = terminal(t, port);
+  await joined(serverErr, /^wsc: client #2 joined /);
+  await page.fill('#text', '/nick alice');
+  await page.press('#text', 'Enter');
+  assert.equal(await one.out(10000, 'the page message'), '/nick alice');
+  await pageShows(page, '/nick alice');
+  one.client.stdin.write('* you are now bob\n');
+  await pageShows(page, '* you are now bob');
+  server.kill('SIGTERM');
+  const [code] = await once(server, 'exit');
+  assert.equal(code, 0, 'wsc --listen exit status');
 });
 
 test('chat page offers the room subprotocols (-s X --require-subprotocol)', async (t) => {
@@ -113,7 +184,7 @@ test('chat page offers the room subprotocols (-s X --require-subprotocol)', asyn
     document.getElementById('state').textContent === 'OPEN (1)', null, { timeout: 10000 });
   // the first one it offers that the room has, as the server reports it
   const joined = await serverErr(10000, 'the page joining');
-  assert.equal(joined, 'wsc: client #1 joined from 127.0.0.1, subprotocol chat.v2');
+  assert.equal(joined, 'wsc: guest-1 joined (client #1 from 127.0.0.1, subprotocol chat.v2)');
   const log = await page.locator('#log li').allTextContents();
   assert.ok(log.includes('connected (subprotocol chat.v2)'), 'page log: ' + JSON.stringify(log));
 
@@ -121,7 +192,7 @@ test('chat page offers the room subprotocols (-s X --require-subprotocol)', asyn
   const serverOut = lines(server.stdout);
   await page.fill('#text', 'with a subprotocol');
   await page.press('#text', 'Enter');
-  assert.equal(await serverOut(10000, 'the page message'), 'with a subprotocol');
+  assert.equal(await serverOut(10000, 'the page message'), 'guest-1: with a subprotocol');
   server.kill('SIGTERM');
   const [code] = await once(server, 'exit');
   assert.equal(code, 0, 'wsc --listen exit status');
@@ -136,7 +207,7 @@ test('with --deflate the page negotiates permessage-deflate and chats compressed
     document.getElementById('state').textContent === 'OPEN (1)', null, { timeout: 10000 });
   // Chromium always offers it; the room takes it only with --deflate
   assert.equal(await serverErr(10000, 'the page joining'),
-    'wsc: client #1 joined from 127.0.0.1, permessage-deflate');
+    'wsc: guest-1 joined (client #1 from 127.0.0.1, permessage-deflate)');
 
   // a second socket in the page: what Chromium agreed, and a relayed
   // message that wsc compressed for it
@@ -145,20 +216,22 @@ test('with --deflate the page negotiates permessage-deflate and chats compressed
     const ws = new WebSocket(url);
     ws.onerror = () => reject(new Error('page socket failed'));
     ws.onopen = () => { window.__ext = ws.extensions; window.__ready = true; };
-    ws.onmessage = (e) => resolve({ ext: ws.extensions, data: e.data, text });
+    ws.onmessage = (e) => {     // past what the room says ("* ...")
+      if (!e.data.startsWith('* ')) resolve({ ext: ws.extensions, data: e.data, text });
+    };
   }), [`ws://127.0.0.1:${port}/`, long]);
   await page.waitForFunction(() => window.__ready === true, null, { timeout: 10000 });
   assert.equal(await serverErr(10000, 'the second socket joining'),
-    'wsc: client #2 joined from 127.0.0.1, permessage-deflate');
+    'wsc: guest-2 joined (client #2 from 127.0.0.1, permessage-deflate)');
   assert.equal(await page.evaluate(() => window.__ext),
     'permessage-deflate; server_no_context_takeover');
 
   // the chat page sends compressed; the room inflates, prints and relays
   await page.fill('#text', long);
   await page.press('#text', 'Enter');
-  assert.equal(await serverOut(10000, 'the page message'), long);
+  assert.equal(await serverOut(10000, 'the page message'), 'guest-1: ' + long);
   const got = await seen;
-  assert.equal(got.data, long);
+  assert.equal(got.data, 'guest-1: ' + long);
   // and what the room sends the page arrives inflated
   server.stdin.write('from the room '.repeat(100) + '\n');
   await page.waitForFunction((m) => [...document.querySelectorAll('#log li')]
@@ -196,5 +269,6 @@ test('a page of another site cannot join the room; the page by localhost can', a
   await page.goto(`http://localhost:${port}/`);
   await page.waitForFunction(() =>
     document.getElementById('state').textContent === 'OPEN (1)', null, { timeout: 10000 });
-  assert.match(await serverErr(10000, 'the page joining'), /^wsc: client #1 joined from 127\.0\.0\.1$/);
+  assert.match(await serverErr(10000, 'the page joining'),
+    /^wsc: guest-1 joined \(client #1 from 127\.0\.0\.1\)$/);
 });

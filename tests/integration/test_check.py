@@ -463,10 +463,10 @@ def wsc_listen(*flags):
 
 @pytest.mark.parametrize("deflate", [False, True])
 def test_room_that_does_not_echo_is_noticed(deflate):
-    """wsc --listen without --echo is a room: a message goes to the other
-    clients, none back to its sender."""
+    """wsc --listen --plain without --echo is a room: a message goes to the
+    other clients, none back to its sender."""
     flags = ["--deflate"] if deflate else []
-    with wsc_listen(*flags) as port:
+    with wsc_listen("--plain", *flags) as port:
         rc, cases, _, stderr = check("ws://127.0.0.1:%d/" % port, *flags)
     assert_echo_noticed_missing(rc, cases, stderr, deflate)
     assert results(cases, "fail") == ECHO_CASES | \

@@ -32,7 +32,9 @@ NODE = shutil.which("node")
 WSDUMP = shutil.which("wsdump") or "/usr/bin/wsdump"
 
 LISTENING = re.compile(r"wsc: listening on 127\.0\.0\.1:(\d+)")
-JOINED = r"wsc: client #(\d+) joined from 127\.0\.0\.1"
+# a join line: "client #1 joined from ..." (--plain, --echo) or, in a chat
+# room, "guest-1 joined (client #1 from ...)"
+JOINED = r"wsc: (?:\S+ joined \()?client #(\d+) (?:joined )?from 127\.0\.0\.1\)?"
 
 
 # --- the server under test ---------------------------------------------------
@@ -320,8 +322,60 @@ class Reader:
 # --- chat: python3-websockets ------------------------------------------------
 
 def test_two_python_clients_chat(listen):
+    """In a chat room (the default) each is named and told who came; what
+    one says reaches the other, and the console, as NAME: TEXT; the
+    console's lines come as host: TEXT."""
     import websockets
     srv = listen()
+
+    async def main():
+        async def recv(ws):
+            return await asyncio.wait_for(ws.recv(), 10)
+
+        a = await websockets.connect(srv.url)
+        ida = srv.joined()
+        assert await recv(a) == ("* you are guest-1; send /nick NAME to "
+                                 "change your name")
+        b = await websockets.connect(srv.url)
+        idb = srv.joined()
+        assert (ida, idb) == (1, 2)
+        assert await recv(b) == ("* you are guest-2; send /nick NAME to "
+                                 "change your name")
+        assert await recv(a) == "* guest-2 joined"
+
+        await a.send("hello from A")
+        assert await recv(b) == "guest-1: hello from A"
+        assert srv.out.next_line() == b"guest-1: hello from A"
+
+        srv.send("from the server")
+        # A's next message is this one: its own was not sent back to it
+        assert await recv(a) == "host: from the server"
+        assert await recv(b) == "host: from the server"
+
+        await b.send("hello from B")
+        assert await recv(a) == "guest-2: hello from B"
+        assert srv.out.next_line() == b"guest-2: hello from B"
+
+        srv.send("bye")
+        assert await recv(a) == "host: bye"
+        assert await recv(b) == "host: bye"
+        await a.close()
+        assert await recv(b) == "* guest-1 left"
+        await b.close()
+
+    asyncio.run(asyncio.wait_for(main(), 30))
+    srv.err.search(r"wsc: guest-1 left \(client #1 from 127\.0\.0\.1\)")
+    srv.err.search(r"wsc: guest-2 left \(client #2 from 127\.0\.0\.1\)")
+    assert srv.stop() == 0
+    srv.out.wait_eof()
+    # the server printed the clients' messages, not its own input
+    assert srv.out.text() == ["guest-1: hello from A", "guest-2: hello from B"]
+
+
+def test_two_python_clients_plain(listen):
+    """--plain: the same room as a byte hub, nothing added or said."""
+    import websockets
+    srv = listen("--plain")
 
     async def main():
         async def recv(ws):
@@ -342,23 +396,24 @@ def test_two_python_clients_chat(listen):
         assert await recv(a) == "from the server"
         assert await recv(b) == "from the server"
 
-        await b.send("hello from B")
-        assert await recv(a) == "hello from B"
-        assert srv.out.next_line() == b"hello from B"
+        await b.send("/nick bob")       # a message like any other
+        assert await recv(a) == "/nick bob"
+        assert srv.out.next_line() == b"/nick bob"
 
         srv.send("bye")
         assert await recv(a) == "bye"
         assert await recv(b) == "bye"
         await a.close()
+        srv.err.search(r"wsc: client #1 \(127\.0\.0\.1\) left")
+        srv.send("last")
+        assert await recv(b) == "last"  # no "left" came before it
         await b.close()
 
     asyncio.run(asyncio.wait_for(main(), 30))
-    srv.err.search(r"wsc: client #1 \(127\.0\.0\.1\) left")
     srv.err.search(r"wsc: client #2 \(127\.0\.0\.1\) left")
     assert srv.stop() == 0
     srv.out.wait_eof()
-    # the server printed the clients' messages, not its own input
-    assert srv.out.text() == ["hello from A", "hello from B"]
+    assert srv.out.text() == ["hello from A", "/nick bob"]
 
 
 # --- chat: wsdump, node-ws and wsc -------------------------------------------
@@ -368,7 +423,7 @@ def test_wsdump_node_and_wsc_chat(listen, procs):
         pytest.skip("wsdump (python3-websocket) is not installed")
     if not NODE:
         pytest.skip("node is not installed")
-    srv = listen()
+    srv = listen("--plain")     # every client gets exactly the bytes sent
 
     w = spawn([srv.url, "-w", "inf"])
     procs.append(w)
@@ -435,7 +490,7 @@ def test_wsdump_node_and_wsc_chat(listen, procs):
 def test_websocket_module_and_wsc_chat(listen, procs):
     """python3-websocket's create_connection against a wsc client."""
     import websocket
-    srv = listen()
+    srv = listen("--plain")
     w = spawn([srv.url, "-w", "inf"])
     procs.append(w)
     srv.joined()
@@ -457,29 +512,38 @@ def test_websocket_module_and_wsc_chat(listen, procs):
     assert w.wait(10) == 0
 
 
-def test_input_line_over_max_size_is_dropped_with_one_line(listen):
+@pytest.mark.parametrize("mode", ["plain", "chat"])
+def test_input_line_over_max_size_is_dropped_with_one_line(listen, mode):
     """An input line longer than --max-size is not held growing (stdin
     could be endless, as /dev/zero is): one line says so, the line is not
-    sent, and the next line is."""
+    sent, and the next line is. In a chat room the limit is on the line,
+    not on the "host: " in front of it."""
     import websocket
-    srv = listen("--max-size", "1000")
+    srv = listen("--max-size", "1000", *(["--plain"] if mode == "plain"
+                                         else []))
+    lead = "host: " if mode == "chat" else ""
     ws = websocket.create_connection(srv.url, timeout=10)
     srv.joined()
     try:
+        if mode == "chat":
+            assert ws.recv().startswith("* you are guest-1;")
         for _ in range(8):      # in several pieces, said once
             srv.proc.stdin.write(b"x" * 700)
             srv.proc.stdin.flush()
         srv.send("")            # its end
         srv.send("after it")
-        assert ws.recv() == "after it"
+        assert ws.recv() == lead + "after it"
         srv.send("y" * 1000)    # exactly --max-size is sent
-        assert ws.recv() == "y" * 1000
+        assert ws.recv() == lead + "y" * 1000
+        srv.send("z" * 1001)    # one more is not
+        srv.send("end")
+        assert ws.recv() == lead + "end"
     finally:
         ws.close()
     assert srv.stop() == 0
     said = [l for l in srv.err.text() if "--max-size" in l]
     assert said == ["wsc: an input line longer than 1000 bytes "
-                    "(--max-size) is not sent"], said
+                    "(--max-size) is not sent"] * 2, said
 
 
 # --- --echo ------------------------------------------------------------------
@@ -545,7 +609,7 @@ def test_echo_messages_before_close_are_echoed_before_the_close(listen):
 # --- -j ----------------------------------------------------------------------
 
 def test_jsonl_message_events_carry_client_ids(listen):
-    srv = listen("-j")
+    srv = listen("-j", "--plain")
     a = Reader(srv.url)
     ida = srv.joined()
     b = Reader(srv.url)
@@ -585,8 +649,8 @@ def test_subprotocol_offered_is_chosen(listen):
         finally:
             await ws.close()
     asyncio.run(asyncio.wait_for(main(), 10))
-    srv.err.search(r"wsc: client #1 joined from 127\.0\.0\.1, "
-                   r"subprotocol chat$")
+    srv.err.search(r"wsc: guest-1 joined \(client #1 from 127\.0\.0\.1, "
+                   r"subprotocol chat\)$")
 
     c, key = raw_connect(srv.port, protocols="other, chat")
     assert status_of(c) == 101
@@ -596,7 +660,7 @@ def test_subprotocol_offered_is_chosen(listen):
 
 
 def test_client_offering_only_other_is_accepted_without_one(listen):
-    srv = listen("-s", "chat")
+    srv = listen("-s", "chat", "--plain")
     c, key = raw_connect(srv.port, protocols="other")
     assert status_of(c) == 101, c.request_line
     assert c.header("Sec-WebSocket-Accept") == accept_for(key)
@@ -614,7 +678,7 @@ def test_client_offering_only_other_is_accepted_without_one(listen):
 
 def test_python_websockets_offering_other_gets_no_protocol(listen):
     import websockets
-    srv = listen("-s", "chat")
+    srv = listen("-s", "chat", "--plain")
 
     async def main():
         ws = await websockets.connect(srv.url, subprotocols=["other"])
@@ -722,7 +786,7 @@ def too_slow(client_id):
 
 @pytest.mark.parametrize("source", ["stdin", "client"])
 def test_slow_client_is_dropped_others_get_everything(listen, source):
-    srv = listen()
+    srv = listen("--plain")
     # a client that completes the handshake and never reads (small receive
     # buffer, so the kernel takes little on its behalf)
     slow, _ = raw_connect(srv.port, rcvbuf=4096)
@@ -760,7 +824,7 @@ def test_slow_client_is_dropped_others_get_everything(listen, source):
 @pytest.mark.parametrize("source", ["stdin", "client"])
 def test_burst_does_not_drop_a_reading_client(listen, source):
     """3 MiB at once: a reader slower than the source is waited for."""
-    srv = listen()
+    srv = listen("--plain")
     fast = Reader(srv.url)
     srv.joined()
     msgs = messages()
@@ -777,7 +841,7 @@ def test_burst_does_not_drop_a_reading_client(listen, source):
 
 @pytest.mark.parametrize("source", ["stdin", "client"])
 def test_message_over_1mib_reaches_a_reading_client(listen, source):
-    srv = listen()
+    srv = listen("--plain")
     fast = Reader(srv.url)
     srv.joined()
     big = "y" * (2 * 1024 * 1024)
@@ -797,7 +861,7 @@ def test_message_over_1mib_reaches_a_reading_client(listen, source):
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT],
                          ids=["SIGTERM", "SIGINT"])
 def test_signal_closes_every_client_with_1001(listen, sig):
-    srv = listen()
+    srv = listen("--plain")
     a, _ = raw_connect(srv.port)
     srv.joined()
     b, _ = raw_connect(srv.port)
@@ -821,46 +885,67 @@ def test_signal_with_no_clients_exits_0(listen):
 
 # --- joins and leaves --------------------------------------------------------
 
-def chat_once_and_leave(srv):
-    """Join, send a message (seen on the server's stdout), leave cleanly:
-    once the server has closed the TCP connection the leave is done."""
-    c, _ = raw_connect(srv.port)
-    send_text(c, "hello")
-    assert srv.out.next_line() == b"hello"
+def leave(c):
+    """c sends Close 1000 and leaves cleanly: once the server has closed
+    the TCP connection the leave is done. Returns the messages c got
+    before the server's Close."""
     send_close(c)
-    assert recv_until_close(c) == ([], struct.pack("!H", 1000))
+    msgs, close = recv_until_close(c)
+    assert close == struct.pack("!H", 1000)
     wait_eof(c)
     c.close()
+    return msgs
 
 
-def test_joins_and_leaves_are_reported(listen):
-    srv = listen()
-    chat_once_and_leave(srv)
-    srv.err.search(r"^wsc: client #1 joined from 127\.0\.0\.1$")
-    srv.err.search(r"^wsc: client #1 \(127\.0\.0\.1\) left$")
+def chat_once_and_leave(srv, said=b"hello"):
+    """Join, send a message (seen on the server's stdout as said), leave
+    cleanly; returns what it was sent."""
+    c, _ = raw_connect(srv.port)
+    send_text(c, "hello")
+    assert srv.out.next_line() == said
+    return leave(c)
+
+
+@pytest.mark.parametrize("mode", ["chat", "plain"])
+def test_joins_and_leaves_are_reported(listen, mode):
+    """By name in a chat room, by number with --plain."""
+    chat = mode == "chat"
+    srv = listen(*([] if chat else ["--plain"]))
+    lines = [
+        "wsc: guest-1 joined (client #1 from 127.0.0.1)",
+        "wsc: guest-1 left (client #1 from 127.0.0.1)",
+        "wsc: guest-2 joined (client #2 from 127.0.0.1)",
+        "wsc: guest-2 left (client #2 from 127.0.0.1)",
+    ] if chat else [
+        "wsc: client #1 joined from 127.0.0.1",
+        "wsc: client #1 (127.0.0.1) left",
+        "wsc: client #2 joined from 127.0.0.1",
+        "wsc: client #2 (127.0.0.1) left",
+    ]
+    assert chat_once_and_leave(srv, b"guest-1: hello" if chat else
+                               b"hello") == ([
+        b"* you are guest-1; send /nick NAME to change your name"]
+        if chat else [])
+    srv.err.search("^%s$" % re.escape(lines[0]))
+    srv.err.search("^%s$" % re.escape(lines[1]))
     # a client still there at shutdown leaves too
     c, _ = raw_connect(srv.port)
-    srv.err.search(r"^wsc: client #2 joined from 127\.0\.0\.1$")
+    srv.err.search("^%s$" % re.escape(lines[2]))
     srv.proc.send_signal(signal.SIGTERM)
     recv_until_close(c)
     send_close(c, 1001)
     assert srv.proc.wait(10) == 0
     srv.err.wait_eof()
     c.close()
-    assert srv.err.text() == [
-        "wsc: client #1 joined from 127.0.0.1",
-        "wsc: client #1 (127.0.0.1) left",
-        "wsc: client #2 joined from 127.0.0.1",
-        "wsc: client #2 (127.0.0.1) left",
-    ]
+    assert srv.err.text() == lines
 
 
 def test_quiet_silences_joins_and_leaves(listen):
     srv = listen("-q")
-    chat_once_and_leave(srv)
+    chat_once_and_leave(srv, b"guest-1: hello")
     c, _ = raw_connect(srv.port)
     send_text(c, "second")
-    assert srv.out.next_line() == b"second"
+    assert srv.out.next_line() == b"guest-2: second"
     srv.proc.send_signal(signal.SIGTERM)
     recv_until_close(c)
     send_close(c, 1001)
@@ -949,7 +1034,7 @@ def test_quiet_room_prints_only_the_listening_line(listen):
     srv = listen("-q")
     c, _ = raw_connect(srv.port)
     send_text(c, b"hi")
-    assert srv.out.next_line() == b"hi"
+    assert srv.out.next_line() == b"guest-1: hi"
     c.close()
     assert srv.stop() == 0
     srv.err.wait_eof()
@@ -1259,7 +1344,7 @@ def test_incomplete_request_is_the_one_refusal_among_good_connections(
         == b"HTTP/1.1 404 Not Found"
     c, _ = raw_connect(srv.port)
     send_text(c, "after them")
-    assert srv.out.next_line() == b"after them"
+    assert srv.out.next_line() == b"guest-1: after them"
     send_close(c)
     recv_until_close(c)
     wait_eof(c)
@@ -1272,28 +1357,30 @@ def test_incomplete_request_is_the_one_refusal_among_good_connections(
     assert srv.stop() == 0
     srv.err.wait_eof()
     assert srv.err.text() == [
-        "wsc: client #1 joined from 127.0.0.1",
-        "wsc: client #1 (127.0.0.1) left",
+        "wsc: guest-1 joined (client #1 from 127.0.0.1)",
+        "wsc: guest-1 left (client #1 from 127.0.0.1)",
         "wsc: refused a client from 127.0.0.1: incomplete request (closed "
         "or timed out after 25 bytes)",
     ]
 
 
-def test_chat_page_offers_the_room_subprotocols(listen):
+def page_of(srv):
+    """The chat page the room serves, as text (its Content-Length
+    checked)."""
     import http.client
-    srv = listen("-s", "chat", "-s", "a&b")
     h = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
     h.request("GET", "/")
     r = h.getresponse()
     body = r.read().decode()
     h.close()
     assert int(r.getheader("Content-Length")) == len(body.encode())
+    return body
+
+
+def test_chat_page_offers_the_room_subprotocols(listen):
+    body = page_of(listen("-s", "chat", "-s", "a&b"))
     assert '<meta name="wsc-subprotocols" content="chat,a&amp;b">' in body
-    srv2 = listen()
-    h = http.client.HTTPConnection("127.0.0.1", srv2.port, timeout=10)
-    h.request("GET", "/")
-    body = h.getresponse().read().decode()
-    h.close()
+    body = page_of(listen())
     assert '<meta name="wsc-subprotocols" content="">' in body
 
 
@@ -1327,14 +1414,16 @@ def test_handshake_split_in_two_offering_an_unknown_subprotocol(listen):
     assert c.header("Sec-WebSocket-Protocol") is None
     assert srv.joined() == 1
     send_text(c, "split")
-    assert srv.out.next_line() == b"split"
+    assert srv.out.next_line() == b"guest-1: split"
     send_close(c)
-    assert recv_until_close(c) == ([], struct.pack("!H", 1000))
+    assert recv_until_close(c) == ([b"* you are guest-1; send /nick NAME "
+                                    b"to change your name"],
+                                   struct.pack("!H", 1000))
     c.close()
 
 
 def test_unmasked_client_frame_is_closed_with_1002(listen):
-    srv = listen()
+    srv = listen("--plain")
     c, _ = raw_connect(srv.port)
     srv.joined()
     c.send_frame(OP_TEXT, b"not masked")    # a client must mask (5.1)
@@ -1354,7 +1443,7 @@ def test_unmasked_client_frame_is_closed_with_1002(listen):
 
 
 def test_invalid_utf8_from_a_client_is_closed_with_1007(listen):
-    srv = listen()
+    srv = listen("--plain")
     other = Reader(srv.url)
     srv.joined()
     c, _ = raw_connect(srv.port)
@@ -1379,7 +1468,7 @@ def test_invalid_utf8_from_a_client_is_closed_with_1007(listen):
 
 
 def test_client_ping_gets_a_pong_with_its_payload(listen):
-    srv = listen()
+    srv = listen("--plain")
     c, _ = raw_connect(srv.port)
     srv.joined()
     payload = bytes(range(125))         # the largest control payload
@@ -1406,7 +1495,7 @@ def test_client_ping_gets_a_pong_with_its_payload(listen):
 
 
 def test_16_mib_message_is_relayed_intact(listen):
-    srv = listen()
+    srv = listen("--plain")
     a, _ = raw_connect(srv.port, timeout=60)
     srv.joined()
     b, _ = raw_connect(srv.port, timeout=60)
@@ -1454,7 +1543,8 @@ CLIENT_ONLY = {
 # What the room does use (or what is no connection option at all).
 ROOM = {"subprotocol", "deflate", "binary", "null", "max-size", "jsonl",
         "close-timeout", "timestamps", "quiet", "color", "no-color",
-        "no-history", "pretty", "listen", "echo", "require-subprotocol",
+        "no-history", "pretty", "listen", "plain", "echo",
+        "require-subprotocol",
         "max-clients", "allow-origin", "idle-timeout", "check", "help",
         "version"}
 

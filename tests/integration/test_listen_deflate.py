@@ -2,7 +2,9 @@
 accepts a client's offer (answering server_no_context_takeover), inflates
 its compressed messages (UTF-8 and --max-size judged on the inflated
 bytes) and compresses what it sends to it; without --deflate, or for a
-client that does not offer it, nothing changes."""
+client that does not offer it, nothing changes. The room is a byte hub
+here (--plain), so what a client gets is exactly what was sent; the chat
+room's named messages, compressed, are test_room_names.py's."""
 
 import asyncio
 import os
@@ -59,13 +61,13 @@ def close_code(c):
 
 
 def test_offer_accepted_only_with_deflate(listen):
-    srv = listen()
+    srv = listen("--plain")
     c, _ = raw_connect(srv.port, extensions=OFFER)
     assert status_of(c) == 101
     assert ext(c) == []
     srv.err.search(r"client #1 joined from 127\.0\.0\.1$")
     c.close()
-    srv = listen("--deflate")
+    srv = listen("--plain", "--deflate")
     c, _ = raw_connect(srv.port, extensions=OFFER)
     assert status_of(c) == 101
     assert ext(c) == [AGREED]
@@ -79,7 +81,7 @@ def test_offer_accepted_only_with_deflate(listen):
 
 
 def test_compressed_messages_in_and_out_with_context_takeover(listen):
-    srv = listen("--deflate")
+    srv = listen("--plain", "--deflate")
     a, _ = raw_connect(srv.port, extensions=OFFER)
     srv.joined()
     b, _ = raw_connect(srv.port, extensions=OFFER)
@@ -114,7 +116,7 @@ def test_compressed_messages_in_and_out_with_context_takeover(listen):
 
 def test_client_without_context_takeover(listen):
     """Each message on a fresh context: the inflater is remade each time."""
-    srv = listen("--deflate")
+    srv = listen("--plain", "--deflate")
     c, _ = raw_connect(srv.port, extensions="permessage-deflate; "
                        "client_no_context_takeover; client_max_window_bits=9")
     assert ext(c) == [AGREED + "; client_no_context_takeover; "
@@ -130,7 +132,7 @@ def test_client_without_context_takeover(listen):
 
 
 def test_python_websockets_with_and_without_compression(listen):
-    srv = listen("--deflate")
+    srv = listen("--plain", "--deflate")
     text = "\u00e9t\u00e9 " * 500
 
     async def run():
@@ -159,7 +161,7 @@ def test_python_websockets_with_and_without_compression(listen):
 def test_node_ws_with_per_message_deflate(listen, procs):
     if not NODE:
         pytest.skip("node is not installed")
-    srv = listen("--deflate")
+    srv = listen("--plain", "--deflate")
     script = os.path.join(HERE, "servers", "node_client.js")
     n = subprocess.Popen([NODE, script, "--deflate", srv.url], stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -184,7 +186,7 @@ def test_node_ws_with_per_message_deflate(listen, procs):
 
 
 def test_corrupt_compressed_data_is_closed_with_1007(listen):
-    srv = listen("--deflate")
+    srv = listen("--plain", "--deflate")
     c, _ = raw_connect(srv.port, extensions=OFFER)
     srv.joined()
     send_z(c, b"\xff\xff\xff\xff\xff")      # BTYPE 11: invalid
@@ -207,7 +209,7 @@ def test_corrupt_compressed_data_is_closed_with_1007(listen):
 
 
 def test_rsv1_without_negotiation_is_closed_with_1002(listen):
-    srv = listen("--deflate")
+    srv = listen("--plain", "--deflate")
     c, _ = raw_connect(srv.port)            # no offer
     srv.joined()
     send_z(c, compress(b"hello"))
@@ -217,7 +219,7 @@ def test_rsv1_without_negotiation_is_closed_with_1002(listen):
 
 
 def test_decompression_bomb_over_max_size_is_closed_with_1009(listen):
-    srv = listen("--deflate", "--max-size", "100000")
+    srv = listen("--plain", "--deflate", "--max-size", "100000")
     c, _ = raw_connect(srv.port, extensions=OFFER)
     srv.joined()
     ok = compress(b"a" * 100000)            # exactly the limit: printed

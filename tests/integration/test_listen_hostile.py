@@ -74,6 +74,17 @@ def run(coro):
     return asyncio.run(coro)
 
 
+def dropped_as_too_slow(srv, c, cid):
+    """c, client #cid, is dropped as too slow: the console says so, and
+    reading at last c finds what was queued before Close 1008 "too slow".
+    Returns those messages."""
+    srv.err.search(r"client #%d \(127\.0\.0\.1\) is too slow: closing it "
+                   r"with 1008$" % cid, timeout=SILENCE)
+    got, close = recv_until_close(c)
+    assert close == struct.pack("!H", 1008) + b"too slow"
+    return got
+
+
 # --- (a) slow compression bombs ------------------------------------------------
 
 def test_slow_bombs_are_bounded_and_chat_goes_on(listen):
@@ -81,7 +92,7 @@ def test_slow_bombs_are_bounded_and_chat_goes_on(listen):
     that inflates to 15 MiB and go quiet: the room refuses what does not
     fit its budget (1009), closes the rest after 10 s of silence inside
     their message (1008), and two clients chat meanwhile."""
-    srv = listen("--deflate")
+    srv = listen("--plain", "--deflate")
     bomb = frame(OP_TEXT, compress(b"a" * (15 * MiB)), fin=False, rsv=4,
                  mask=os.urandom(4))
     assert len(bomb) < 20000
@@ -127,7 +138,7 @@ def test_16_mib_message_to_30_clients_is_held_once(listen):
     """A 16 KB compressed message that inflates to 16 MiB (the largest
     allowed) goes to 30 clients, half of them compressing: every one gets
     it and the message after it, and the room holds it once."""
-    srv = listen("--deflate")
+    srv = listen("--plain", "--deflate")
     big = b"0123456789abcdef" * MiB
     payload = compress(big)
     assert len(payload) < 64 * 1024
@@ -161,7 +172,7 @@ def test_16_mib_message_to_30_clients_is_held_once(listen):
 # --- (c) a big message and a short one in one write ----------------------------
 
 def test_big_message_then_short_one_in_one_write_drops_nobody(listen):
-    srv = listen()
+    srv = listen("--plain")
     big = "b" * (3 * MiB // 2)
 
     async def main():
@@ -189,7 +200,7 @@ def test_slow_reader_gets_close_1008_and_never_stalls_the_others(listen):
     ones get everything, in order, while the slow one is still connected
     (the room did not wait for it); then it is dropped, and reading at
     last it finds a prefix of the messages and Close 1008 "too slow"."""
-    srv = listen()
+    srv = listen("--plain")
     slow, _ = raw_connect(srv.port, rcvbuf=4096, timeout=SILENCE)
     slow_id = srv.joined()
     msgs = [("%06d " % i).ljust(64 * 1024, "m") for i in range(128)]
@@ -208,11 +219,7 @@ def test_slow_reader_gets_close_1008_and_never_stalls_the_others(listen):
             await ws.close()
 
     run(main())
-    srv.err.search(r"client #%d \(127\.0\.0\.1\) is too slow: closing it "
-                   r"with 1008$" % slow_id, timeout=SILENCE)
-    got, close = recv_until_close(slow)
-    assert close == struct.pack("!H", 1008) + b"too slow"
-    got = [m.decode() for m in got]
+    got = [m.decode() for m in dropped_as_too_slow(srv, slow, slow_id)]
     assert got == msgs[:len(got)] and len(got) < len(msgs)
     slow.send_frame(OP_CLOSE, struct.pack("!H", 1000), mask=os.urandom(4))
     wait_eof(slow)
@@ -225,7 +232,7 @@ def test_ping_flood_from_a_reader_that_never_reads_pauses_only_it(listen):
     """A client floods Pings and reads none of the Pongs: once its Pongs
     pass its allowance the room stops reading it (and only it), so two
     others chat at full speed meanwhile, before it is dropped (1008)."""
-    srv = listen()
+    srv = listen("--plain")
     flooder, _ = raw_connect(srv.port, rcvbuf=4096, timeout=SILENCE)
     flood_id = srv.joined()
     pings = b"".join(frame(0x9, b"p" * 100, mask=os.urandom(4))
@@ -303,7 +310,7 @@ def violate_flooding(port, violation, results):
 
 @pytest.mark.parametrize("kind", sorted(VIOLATIONS))
 def test_close_after_violation_survives_a_flood(listen, kind):
-    srv = listen()
+    srv = listen()      # a chat room: every join is announced meanwhile
     violation, code = VIOLATIONS[kind]
     results = []
     threads = [threading.Thread(target=violate_flooding,
@@ -317,6 +324,109 @@ def test_close_after_violation_survives_a_flood(listen, kind):
     # and the room goes on
     c, _ = raw_connect(srv.port)
     c.send_raw(masked_text("still here"))
-    assert srv.out.next_line(timeout=SILENCE) == b"still here"
+    assert re.fullmatch(rb"guest-\d+: still here",
+                        srv.out.next_line(timeout=SILENCE))
     c.close()
+    assert_rss_bounded(srv)
+
+
+# --- (f) names: renames and refused renames in a loop ---------------------------
+
+WELCOME = "* you are guest-%d; send /nick NAME to change your name"
+
+
+async def said_by_others(ws, n):
+    """n messages, each within SILENCE s, leaving out what the room says
+    ("* ...": joins and leaves may come between them)."""
+    got = []
+    while len(got) < n:
+        m = await asyncio.wait_for(ws.recv(), SILENCE)
+        if not m.startswith("* "):
+            got.append(m)
+    return got
+
+
+def test_refused_renames_in_a_loop_queue_only_for_their_sender(listen):
+    """A client sends "/nick" (no name) 150 000 times and reads nothing.
+    Each is answered, to it alone, with a line six times its size; once
+    more than its allowance waits for it the room stops reading it and then
+    drops it as too slow, as it would a client that floods Pings. Two
+    others chat meanwhile and hear none of it."""
+    srv = listen()
+    flooder, _ = raw_connect(srv.port, rcvbuf=4096, timeout=SILENCE)
+    flood_id = srv.joined()
+    requests = masked_text("/nick") * 150000
+
+    def flood():
+        try:
+            flooder.send_raw(requests)
+        except OSError:
+            pass                # dropped before it was all sent
+
+    threading.Thread(target=flood, daemon=True).start()
+
+    async def chat():
+        a = await websockets.connect(srv.url)
+        b = await websockets.connect(srv.url)
+        for i in range(100):
+            await a.send("m%d" % i)
+        assert await said_by_others(b, 100) == [
+            "guest-%d: m%d" % (flood_id + 1, i) for i in range(100)]
+        await a.close()
+        await b.close()
+
+    run(chat())
+    # what it reads at last: answers (and joins), then the Close
+    got = dropped_as_too_slow(srv, flooder, flood_id)
+    assert got[0] == (WELCOME % flood_id).encode()
+    assert {m for m in got[1:] if not m.endswith(b" joined")} == {
+        b"* a name is 1 to 32 bytes without spaces or control characters"}
+    assert len(got) < 150000
+    flooder.close()
+    assert_rss_bounded(srv)
+
+
+def test_renames_in_a_loop_reach_a_reader_in_order(listen):
+    """A client renames itself 20 000 times in one write; a reader hears
+    every rename, in order, each from the name the last one gave, and the
+    renamer every confirmation; the console prints a few rename lines and
+    counts the rest; memory stays bounded."""
+    srv = listen()
+    n = 20000
+    names = ["n%031d" % i for i in range(n)]       # 32 bytes each
+    renamer, _ = raw_connect(srv.port, timeout=SILENCE)
+    srv.joined()
+    heard = []
+
+    def read_renamer():
+        heard.extend(recv_until_close(renamer)[0])
+
+    reading = threading.Thread(target=read_renamer, daemon=True)
+    reading.start()
+
+    async def main():
+        reader = await websockets.connect(srv.url)
+        assert (await recv_all(reader, 1))[0] == WELCOME % 2
+        renamer.send_raw(b"".join(masked_text("/nick " + m) for m in names))
+        got = await recv_all(reader, n)
+        assert got == ["* %s is now %s" % (a, b) for a, b in
+                       zip(["guest-1"] + names, names)]
+        await reader.send("after")
+        await reader.close()
+
+    run(main())
+    assert srv.out.next_line(timeout=SILENCE) == b"guest-2: after"
+    # told to the renamer right after this line
+    srv.err.search(r"^wsc: guest-2 left ", timeout=SILENCE)
+    renamer.send_raw(b"\x88\x82\0\0\0\0" + struct.pack("!H", 1000))
+    reading.join(SILENCE)
+    assert not reading.is_alive()
+    assert heard[:2] == [(WELCOME % 1).encode(), b"* guest-2 joined"]
+    assert heard[2:] == [b"* you are now " + m.encode() for m in names] + \
+        [b"guest-2: after", b"* guest-2 left"]
+    renamer.close()
+    srv.err.search(r"^wsc: not shown \(over 10 such lines a second\): .*, "
+                   r"\d+ renames$", timeout=SILENCE)
+    shown = [l for l in srv.err.text() if " is now " in l]
+    assert 0 < len(shown) < n
     assert_rss_bounded(srv)

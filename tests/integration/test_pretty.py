@@ -156,17 +156,22 @@ def test_pretty_colours_keys_strings_numbers_literals(state_dir):
                 colour["true"]}) == 4, colour
 
 
-def test_pretty_in_listen_on_a_terminal(state_dir):
+@pytest.mark.parametrize("mode", ["plain", "chat"])
+def test_pretty_in_listen_on_a_terminal(state_dir, mode):
     port = free_port()
-    with Tmux(["--pretty", "-l", str(port)],
+    with Tmux(["--pretty", "-l", str(port)] +
+              (["--plain"] if mode == "plain" else []),
               env={"XDG_STATE_HOME": state_dir}) as t:
         t.wait_text("listening")
         conn, _ = raw_connect(port)
         t.wait_text("#1")
         send_text(conn, b'{"a":[1,2]}')
-        # later lines line up under the text after "< [#1] "
-        t.wait_text('< [#1] {\n         "a": [\n           1,\n'
-                    '           2\n         ]\n       }')
+        # later lines line up under the text after "< [#1] " (--plain) or
+        # "< guest-1: " (chat)
+        lead = "< [#1] " if mode == "plain" else "< guest-1: "
+        pad = " " * len(lead)
+        t.wait_text(lead + '{\n' + pad + '  "a": [\n' + pad + '    1,\n' +
+                    pad + '    2\n' + pad + '  ]\n' + pad + '}')
         send_close(conn)
         t.keys("C-d")
         assert t.exit_status() == 0

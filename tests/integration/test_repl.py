@@ -1031,8 +1031,10 @@ def test_listen_repl_commands_reach_every_client(state_dir, tmp_path):
     doc = tmp_path / "doc.txt"
     body = b"".join(b"line %06d of the file\n" % i for i in range(8000))
     doc.write_bytes(body)   # 184 000 bytes: several pieces read as it goes
-    # a bare port: /state names the address bound, not what was typed
-    with Tmux(["-l", str(port)],
+    # a bare port: /state names the address bound, not what was typed;
+    # --plain: the clients get the bytes typed (the chat room's names are
+    # test_room_names.py's)
+    with Tmux(["--plain", "-l", str(port)],
               env={"XDG_STATE_HOME": state_dir}) as t:
         t.wait_prompt()
         t.wait_text("wsc: the chat page: http://127.0.0.1:%d/" % port)

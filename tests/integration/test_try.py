@@ -45,6 +45,10 @@ def test_hints_and_ctrl_c_clears_the_line(tmp_path):
         assert "/help" in screen and "Ctrl-D" in screen, screen
         peer = spawn([url])     # the second terminal, on pipes
         try:
+            # a chat room: the terminal is guest-1, the peer guest-2
+            assert read_line(peer.stdout, 20, "peer") == (
+                "* you are guest-2; send /nick NAME to change your name")
+            t.wait_text("< * guest-2 joined")
             t.type("half typed")
             t.wait_text("> half typed")
             t.keys("C-c")
@@ -53,10 +57,11 @@ def test_hints_and_ctrl_c_clears_the_line(tmp_path):
             # the session goes on: messages cross the room both ways
             t.type("after ctrl-c")
             t.keys("Enter")
-            assert read_line(peer.stdout, 20, "peer") == "after ctrl-c"
+            assert read_line(peer.stdout, 20, "peer") == \
+                "guest-1: after ctrl-c"
             peer.stdin.write(b"hello terminal\n")
             peer.stdin.flush()
-            t.wait_text("< hello terminal")
+            t.wait_text("< guest-2: hello terminal")
         finally:
             peer.stdin.close()
             finish(peer)

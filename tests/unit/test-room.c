@@ -2,8 +2,9 @@
  * test-room.c - the room's pure parts: the memory budget (what may grow,
  * the reserve for short messages, when to pause), a message shared by
  * several queues (held once, freed with its last reference, frames
- * written whole across partial writes, what a drop discards) and the
- * slow-reader rule.
+ * written whole across partial writes, what a drop discards), the
+ * slow-reader rule, and the chat mode's names: the rule a name keeps, the
+ * defaults, /nick requests and what the room says.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "roombudget.h"
 #include "roomfair.h"
 #include "roommsg.h"
+#include "roomname.h"
 #include "roomq.h"
 #include "tap.h"
 
@@ -130,10 +132,87 @@ static void fair(void)
 		"more queued does not move it: only taking does");
 }
 
+static void name_is(const char *s, size_t n, enum roomname_rule want,
+		const char *what)
+{
+	is_int(roomname_check(s, n), want, "%s", what);
+}
+
+static void names(void)
+{
+	char out[ROOMNAME_SAY_MAX], lead[ROOMNAME_LEAD_MAX + 1], def[33];
+	const char *name;
+	size_t len;
+	static const char *const bad[] = {
+		"a b", "a\tb", "a\x1b[2J", "a\x7f", "a\xc2\x85" "b",
+		"a\xc2\xa0" "b", "a\xe2\x80\x8b" "b", "a\xe2\x80\xae" "b",
+		"a\xe2\x81\xa6" "b", "\xef\xbb\xbf" "a", "a\xe3\x80\x80" "b", "\xff",
+		"a\xc3", "\xed\xa0\x80", "\xc0\xaf", "a\xe2\x80\xa8",
+	};
+
+	name_is("alice", 5, ROOMNAME_OK, "name: a word");
+	name_is("Zoë-ü_1.x/y:z", strlen("Zoë-ü_1.x/y:z"), ROOMNAME_OK,
+		"name: letters, digits and punctuation of any script");
+	name_is("\xe2\x9d\xa4\xef\xb8\x8f", 6, ROOMNAME_OK,
+		"name: an emoji with its variation selector");
+	name_is("", 0, ROOMNAME_BAD, "name: not empty");
+	name_is("0123456789abcdef0123456789abcdef", 32, ROOMNAME_OK,
+		"name: 32 bytes");
+	name_is("0123456789abcdef0123456789abcdefg", 33, ROOMNAME_BAD,
+		"name: not 33");
+	name_is("a\0b", 3, ROOMNAME_BAD, "name: no NUL");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char what[80];
+
+		snprintf(what, sizeof(what), "name: refused %s",
+			tap_esc_n(bad[i], strlen(bad[i])));
+		name_is(bad[i], strlen(bad[i]), ROOMNAME_BAD, what);
+	}
+	name_is("guest-7", 7, ROOMNAME_DEFAULT, "name: guest-7 is a default");
+	name_is("guest-007", 9, ROOMNAME_DEFAULT, "name: so is guest-007");
+	name_is("guest-", 6, ROOMNAME_OK, "name: guest- is not");
+	name_is("guest-7x", 8, ROOMNAME_OK, "name: nor guest-7x");
+	name_is("Guest-7", 7, ROOMNAME_OK, "name: nor Guest-7 (case counts)");
+	roomname_default(def, 4294967295u);
+	is_str(def, "guest-4294967295", "default: guest-ID");
+
+	ok(roomname_request((const unsigned char *)"/nick bob", 9, &name, &len)
+		&& len == 3 && !memcmp(name, "bob", 3), "/nick bob asks for bob");
+	ok(roomname_request((const unsigned char *)"/nick", 5, &name, &len) &&
+		len == 0, "/nick alone asks for nothing");
+	ok(roomname_request((const unsigned char *)"/nick  b c", 10, &name,
+		&len) && len == 4 && !memcmp(name, " b c", 4),
+		"/nick: all after the first space");
+	ok(!roomname_request((const unsigned char *)"/nickname", 9, &name,
+		&len), "/nickname is a message");
+	ok(!roomname_request((const unsigned char *)" /nick bob", 10, &name,
+		&len), "a leading space: a message");
+	ok(!roomname_request((const unsigned char *)"/nic", 4, &name, &len),
+		"/nic is a message");
+
+	is_int(roomname_lead("alice", lead), 7, "lead: NAME and \": \"");
+	is_str(lead, "alice: ", "lead: alice: ");
+	is_int(roomname_lead("0123456789abcdef0123456789abcdef", lead),
+		ROOMNAME_LEAD_MAX, "lead: the longest name fits");
+
+	roomname_say(out, "* ", ROOMNAME_SAY_RENAMED, "guest-3", "alice");
+	is_str(out, "* guest-3 is now alice", "say: a rename");
+	roomname_say(out, "", ROOMNAME_SAY_TAKEN, "alice", NULL);
+	is_str(out, "name \"alice\" is taken", "say: taken, for the console");
+	roomname_say(out, "* ", ROOMNAME_SAY_WELCOME, "guest-3", NULL);
+	is_str(out, "* you are guest-3; send /nick NAME to change your name",
+		"say: the welcome");
+	is_int(roomname_say(out, "* ", ROOMNAME_SAY_RENAMED,
+		"0123456789abcdef0123456789abcdef",
+		"0123456789abcdef0123456789abcdef"), 2 + 32 + 8 + 32,
+		"say: the longest rename fits");
+}
+
 int main(void)
 {
 	budget();
 	shared();
 	fair();
+	names();
 	return done_testing();
 }
