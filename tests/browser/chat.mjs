@@ -272,3 +272,56 @@ test('a page of another site cannot join the room; the page by localhost can', a
   assert.match(await serverErr(10000, 'the page joining'),
     /^wsc: guest-1 joined \(client #1 from 127\.0\.0\.1\)$/);
 });
+
+// The classic chat page a room must still serve unchanged: it appends each
+// evt.data to a div as text and sends what is typed, nothing more. What
+// the room says (names, joins, leaves, renames) is plain text it shows.
+const SEED_PAGE = `<!doctype html><title>seed</title>
+<div id="chat"></div>
+<script>
+  const chat = document.getElementById('chat');
+  const ws = new WebSocket(new URLSearchParams(location.search).get('ws'));
+  ws.onmessage = (evt) => {
+    const line = document.createElement('div');
+    line.textContent = evt.data;
+    chat.appendChild(line);
+  };
+  window.say = (text) => ws.send(text);
+  window.ready = new Promise((resolve) => { ws.onopen = resolve; });
+</script>`;
+
+test('the classic seed page chats by name with a terminal, unchanged', async (t) => {
+  const seed = http.createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html' });
+    res.end(SEED_PAGE);
+  });
+  seed.listen(0, '127.0.0.1');
+  await once(seed, 'listening');
+  t.after(() => seed.close());
+  const origin = `http://127.0.0.1:${seed.address().port}`;
+  const { serverErr, port } = await listen(t, ['--allow-origin', origin]);
+  const page = await newPage(t);
+  await page.goto(`${origin}/?ws=ws://127.0.0.1:${port}/`);
+  await page.evaluate(() => window.ready);
+  const shows = (text) => page.waitForFunction((m) =>
+    [...document.querySelectorAll('#chat div')].some((d) => d.textContent === m),
+    text, { timeout: 10000 });
+  await shows('* you are guest-1; send /nick NAME to change your name');
+
+  const one = terminal(t, port);
+  await joined(serverErr, /^wsc: guest-2 joined /);
+  assert.equal(await one.out(10000, 'the welcome'),
+    '* you are guest-2; send /nick NAME to change your name');
+  await shows('* guest-2 joined');
+  one.client.stdin.write('hello seed\n');
+  await shows('guest-2: hello seed');
+
+  await page.evaluate(() => window.say('/nick carol'));
+  await shows('* you are now carol');
+  assert.equal(await one.out(10000, 'the rename'), '* guest-1 is now carol');
+  await page.evaluate(() => window.say('hi terminal'));
+  assert.equal(await one.out(10000, 'the page message'), 'carol: hi terminal');
+
+  one.client.kill('SIGTERM');   // the terminal leaves (it closes with 1001)
+  await shows('* guest-2 left');
+});
