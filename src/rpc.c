@@ -23,15 +23,10 @@
 
 void rpc_init(struct rpc *r, const struct wsc_opts *opts)
 {
-	const char *why;
-
 	memset(r, 0, sizeof(*r));
 	r->on = opts->rpc;
 	r->timeout_ms = opts->expect_timeout_ms;
 	r->next_id = 1;
-	jsonpath_parse(&r->method_path, "method", 6, &why);
-	jsonpath_parse(&r->id_path, "id", 2, &why);
-	jsonpath_parse(&r->error_path, "error", 5, &why);
 }
 
 // (its timer stopped with the connection: rpc_conn_over())
@@ -230,14 +225,14 @@ static size_t id_text(char *out, unsigned long long v)
 static bool request(struct wsc_client *c, const char *m, size_t len)
 {
 	struct rpc *r = &c->rpc;
-	const struct jsonpath *paths[] = { &r->method_path, &r->id_path };
+	static const char *const names[] = { "method", "id" };
 	struct jsonpath_span sp[2];
 	struct rpc_request *q;
 	size_t mat, mlen, iat, ilen, brace = skip_ws(m, len);
 	char id[32];
 
 	if (brace >= len || m[brace] != '{' ||
-			!jsonpath_find_all(m, len, paths, 2, sp) || !sp[0].found) {
+			!jsonpath_members(m, len, names, 2, sp) || !sp[0].found) {
 		return client_queue(c, WSC_FRAME_TEXT, m, len, true, true);
 	}
 	mat = sp[0].at;
@@ -391,7 +386,7 @@ bool rpc_rx_end(struct wsc_client *c, struct rpc_reply *rep)
 {
 	struct rpc *r = &c->rpc;
 	const char *m = (const char *)r->rx.p;
-	const struct jsonpath *paths[] = { &r->id_path, &r->error_path };
+	static const char *const names[] = { "id", "error" };
 	struct jsonpath_span sp[2];
 	struct rpc_request *q;
 	size_t brace;
@@ -402,7 +397,7 @@ bool rpc_rx_end(struct wsc_client *c, struct rpc_reply *rep)
 	r->rx_on = false;
 	brace = skip_ws(m, r->rx.len);
 	if (brace >= r->rx.len || m[brace] != '{' ||
-			!jsonpath_find_all(m, r->rx.len, paths, 2, sp) ||
+			!jsonpath_members(m, r->rx.len, names, 2, sp) ||
 			!sp[0].found || !(q = find(r, m + sp[0].at, sp[0].len))) {
 		return false;
 	}

@@ -62,7 +62,6 @@ struct rpc {
 	bool on;
 	long timeout_ms;            // --expect-timeout
 	unsigned long long next_id;
-	struct jsonpath method_path, id_path, error_path;
 	struct rpc_request *req;    // in the order written: [head, n)
 	size_t head, n, cap;
 	size_t unstamped;           // the first not yet written
