@@ -584,15 +584,22 @@ static void member_cb(void *ctx, const char *key, size_t klen, size_t at,
 		size_t len)
 {
 	struct members *m = ctx;
-	bool escaped = has_backslash(key + 1, klen - 2);
+	int escaped = -1;   // not looked at yet
 
 	for (size_t i = 0; i < m->k; i++) {
 		size_t nlen = m->len[i];
+		bool is;
 
 		// unescaped, a name is its bytes; escaped, it is longer
-		if (escaped ? klen - 2 > nlen && str_is(key, klen, m->names[i],
-				nlen) : klen - 2 == nlen && !memcmp(key + 1, m->names[i],
-				nlen)) {
+		if (klen - 2 < nlen) {
+			continue;
+		}
+		if (escaped < 0) {
+			escaped = has_backslash(key + 1, klen - 2);
+		}
+		is = escaped ? klen - 2 > nlen && str_is(key, klen, m->names[i],
+			nlen) : klen - 2 == nlen && !memcmp(key + 1, m->names[i], nlen);
+		if (is) {
 			// a name twice in one object: the last one counts
 			m->out[i] = (struct jsonpath_span){ true, at, len };
 		}

@@ -121,7 +121,10 @@ static struct rpc_request *new_request(struct rpc *r)
 			r->cap = cap;
 		}
 	}
-	memset(&r->req[r->n], 0, sizeof(r->req[0]));
+	// (not memset: the id and method arrays are filled by the caller)
+	r->req[r->n].method[0] = '\0';
+	r->req[r->n].sent_us = 0;
+	r->req[r->n].answered = false;
 	return &r->req[r->n++];
 }
 
