@@ -27,6 +27,7 @@ void clientrx_flush(struct wsc_client *c)
 			!output_flush(&c->w->out))) {
 		on_output_gone(c);
 	}
+	log_release();  // the reply lines after the replies
 }
 
 static void flush_cb(lws_sorted_usec_list_t *sul)
@@ -45,7 +46,8 @@ static void schedule_flush(struct wsc_client *c)
 		clientrx_flush(c);
 		return;
 	}
-	if (!c->flush_scheduled && output_pending(&c->w->out)) {
+	if (!c->flush_scheduled && (output_pending(&c->w->out) ||
+			c->rpc.said.len)) {
 		c->flush_scheduled = true;
 		lws_sul_schedule(c->w->ctx, 0, &c->sul_flush, flush_cb, 1);
 	}
@@ -112,6 +114,7 @@ void clientrx_on_end(void *u)
 	if (c->at.rx_skip) {
 		if (reply) {
 			rpc_replied(c, &rep);
+			schedule_flush(c);
 		}
 		return;
 	}
@@ -124,10 +127,10 @@ void clientrx_on_end(void *u)
 		on_output_gone(c);  // the reader went away mid-message
 		return;
 	}
-	schedule_flush(c);
 	if (reply) {
 		rpc_replied(c, &rep);   // its line after the message
 	}
+	schedule_flush(c);
 	script_rx_end(c);
 	if (count_reached(c)) {
 		closing_start(c, 1000, "");

@@ -37,6 +37,7 @@ void rpc_finish(struct rpc *r)
 	buf_free(&r->tx);
 	buf_free(&r->out);
 	buf_free(&r->rx);
+	buf_free(&r->said);
 }
 
 bool rpc_full(const struct rpc *r, bool resume)
@@ -443,11 +444,11 @@ void rpc_replied(struct wsc_client *c, const struct rpc_reply *rep)
 		char err[6 * (ERROR_SHOW + 4) + 4];
 
 		show_received(err, rep->error_text, rep->error_len);
-		log_note("error reply to %.*s%s%s%s in %.3f ms: %s",
+		log_note_held("error reply to %.*s%s%s%s in %.3f ms: %s",
 			(int)rep->id_len, rep->id, open, rep->method, close,
 			rep->rtt_ms, err);
 	} else if (!c->opts->jsonl) {
-		log_info("reply to %.*s%s%s%s in %.3f ms", (int)rep->id_len,
+		log_info_held("reply to %.*s%s%s%s in %.3f ms", (int)rep->id_len,
 			rep->id, open, rep->method, close, rep->rtt_ms);
 	}
 	stats_latency(&c->stats, rep->rtt_us);

@@ -73,6 +73,7 @@ struct rpc {
 	bool tx_passing;            // too long to gather: its rest goes as is
 	struct wsc_buf out;         // a request with its id inserted
 	struct wsc_buf rx;          // the text message being received
+	struct wsc_buf said;        // reply lines held for the stdout batch
 	bool rx_on;                 // it is gathered (text, not too long)
 	lws_sorted_usec_list_t sul; // the oldest request's deadline
 };
@@ -108,7 +109,8 @@ bool rpc_rx_end(struct wsc_client *c, struct rpc_reply *rep);
 /* The -j fields of a reply's message event: ,"id":..,"rtt_ms":.. */
 void rpc_fields(const struct rpc_reply *rep, char *out, size_t size);
 
-/* The reply is printed: its line, input may go on, maybe the end. */
+/* The reply is printed: its line (held with the stdout batch it follows:
+ * log_hold()), input may go on, maybe the end. */
 void rpc_replied(struct wsc_client *c, const struct rpc_reply *rep);
 
 /* The connection is over: replies still awaited did not come. */
