@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "conn.h"
 #include "jsonl.h"
 #include "log.h"
 #include "output.h"
@@ -386,6 +387,23 @@ static struct rpc_request *find(struct rpc *r, const char *id, size_t n)
 	return NULL;
 }
 
+/*
+ * When the replies in the connection's latest read arrived: the clock is
+ * read once per read (the byte count moves with each), not per reply,
+ * and the replies that came together are timed to the same moment.
+ */
+static int64_t rx_now(struct wsc_client *c)
+{
+	struct rpc *r = &c->rpc;
+	unsigned long long rx = conn_rx_bytes(c->conn);
+
+	if (rx != r->rx_read || !r->rx_read_us) {
+		r->rx_read = rx;
+		r->rx_read_us = lws_now_usecs();
+	}
+	return r->rx_read_us;
+}
+
 bool rpc_rx_end(struct wsc_client *c, struct rpc_reply *rep)
 {
 	struct rpc *r = &c->rpc;
@@ -413,7 +431,7 @@ bool rpc_rx_end(struct wsc_client *c, struct rpc_reply *rep)
 	rep->id = q->id;
 	rep->id_len = q->id_len;
 	rep->method = q->method;
-	rep->rtt_us = q->sent_us ? lws_now_usecs() - q->sent_us : 0;
+	rep->rtt_us = q->sent_us ? rx_now(c) - q->sent_us : 0;
 	rep->rtt_ms = (double)rep->rtt_us / 1000.0;
 	if (sp[1].found) {
 		rep->error = true;
@@ -465,6 +483,7 @@ void rpc_conn_over(struct wsc_client *c)
 	const struct rpc_request *q = oldest(r);
 
 	lws_sul_cancel(&r->sul);
+	r->rx_read_us = 0;  // a new connection's byte count starts again
 	if (!q || r->lost || c->signals) {
 		return;     // nothing awaited, said already, or interrupted
 	}

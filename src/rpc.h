@@ -75,6 +75,8 @@ struct rpc {
 	struct wsc_buf rx;          // the text message being received
 	struct wsc_buf said;        // reply lines held for the stdout batch
 	bool rx_on;                 // it is gathered (text, not too long)
+	unsigned long long rx_read; // the connection's bytes at that read
+	int64_t rx_read_us;         // and when it was handled
 	lws_sorted_usec_list_t sul; // the oldest request's deadline
 };
 
