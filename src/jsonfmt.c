@@ -1,8 +1,9 @@
 /*
  * jsonfmt.c - a streaming JSON scanner that re-indents: one pass to check,
- * one pass to emit, each a loop over the bytes with an explicit stack.
- * --rpc runs it on every message both ways, so the position lives in a
- * local and strings are skipped a word at a time.
+ * one pass to emit, each a loop over the bytes with an explicit stack; and
+ * the same scan handing out the top object's members. --rpc runs it on
+ * every message both ways, so the position lives in a local and strings
+ * are skipped a word at a time.
  */
 #include "jsonfmt.h"
 
@@ -263,7 +264,9 @@ static inline __attribute__((always_inline)) bool scan(const struct scan *sc)
 		if (i >= n) {
 			return false;
 		}
-		val_at = depth == 1 ? i : val_at;
+		if (depth == 1) {
+			val_at = i;
+		}
 		c = s[i];
 		if (c == '{' || c == '[') {
 			if (depth == JSONFMT_MAX_DEPTH) {
