@@ -17,6 +17,7 @@
 #include "client.h"
 #include "conn.h"
 #include "jsonl.h"
+#include "jsonpath.h"
 #include "log.h"
 #include "output.h"
 

@@ -25,7 +25,6 @@
 #include <libwebsockets.h>
 
 #include "buf.h"
-#include "jsonpath.h"
 #include "options.h"
 #include "sendq.h"
 
