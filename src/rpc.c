@@ -432,7 +432,8 @@ bool rpc_rx_end(struct wsc_client *c, struct rpc_reply *rep)
 	rep->id = q->id;
 	rep->id_len = q->id_len;
 	rep->method = q->method;
-	rep->rtt_us = q->sent_us ? rx_now(c) - q->sent_us : 0;
+	rep->rtt_us = q->sent_us && rx_now(c) > q->sent_us ? rx_now(c) -
+		q->sent_us : 0;
 	rep->rtt_ms = (double)rep->rtt_us / 1000.0;
 	if (sp[1].found) {
 		rep->error = true;
@@ -458,17 +459,20 @@ void rpc_replied(struct wsc_client *c, const struct rpc_reply *rep)
 	struct rpc *r = &c->rpc;
 	const char *open = *rep->method ? " (" : "";
 	const char *close = *rep->method ? ")" : "";
+	// what %.3f makes of rtt_ms, without a float conversion per reply
+	long long ms = (long long)rep->rtt_us / 1000;
+	int frac = (int)((long long)rep->rtt_us % 1000);
 
 	if (rep->error) {
 		char err[6 * (ERROR_SHOW + 4) + 4];
 
 		show_received(err, rep->error_text, rep->error_len);
-		log_note_held("error reply to %.*s%s%s%s in %.3f ms: %s",
-			(int)rep->id_len, rep->id, open, rep->method, close,
-			rep->rtt_ms, err);
+		log_note_held("error reply to %.*s%s%s%s in %lld.%03d ms: %s",
+			(int)rep->id_len, rep->id, open, rep->method, close, ms, frac,
+			err);
 	} else if (!c->opts->jsonl) {
-		log_info_held("reply to %.*s%s%s%s in %.3f ms", (int)rep->id_len,
-			rep->id, open, rep->method, close, rep->rtt_ms);
+		log_info_held("reply to %.*s%s%s%s in %lld.%03d ms",
+			(int)rep->id_len, rep->id, open, rep->method, close, ms, frac);
 	}
 	stats_latency(&c->stats, rep->rtt_us);
 	if (!r->lost && !r->sul.list.owner) {
