@@ -619,9 +619,12 @@ enum wsc_exit client_run(const struct wsc_opts *opts, int sigfd)
 	// the session runs from here: what went before was reading the
 	// command line's files, whose errors are usage errors and say so alone
 	clientstats_start(&c);
+	// --rpc's reply lines go out with the stdout batch they follow
+	log_hold(c.rpc.on ? &c.rpc.said : NULL);
 	if (!wsc_run(&w, &info, own, 1, sigfd)) {
 		c.st.failed = true;
 	}
+	log_hold(NULL);
 	ret = c.script.unmet || c.rpc.lost || c.replay.unmet ?
 		WSC_EXIT_EXPECT : state_exit_status(&c.st);
 	if (ret == WSC_EXIT_OK && c.rpc.errors) {

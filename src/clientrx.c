@@ -29,6 +29,7 @@ void clientrx_flush(struct wsc_client *c)
 			!output_flush(&c->w->out))) {
 		on_output_gone(c);
 	}
+	log_release();  // the reply lines after the replies
 }
 
 static void flush_cb(lws_sorted_usec_list_t *sul)
@@ -48,7 +49,8 @@ void clientrx_schedule_flush(struct wsc_client *c)
 		clientrx_flush(c);
 		return;
 	}
-	if (!c->flush_scheduled && (output_pending(&c->w->out) || c->w->rec)) {
+	if (!c->flush_scheduled && (output_pending(&c->w->out) || c->w->rec ||
+			c->rpc.said.len)) {
 		c->flush_scheduled = true;
 		lws_sul_schedule(c->w->ctx, 0, &c->sul_flush, flush_cb, 1);
 	}
@@ -121,6 +123,7 @@ void clientrx_on_end(void *u)
 	if (c->at.rx_skip) {
 		if (reply) {
 			rpc_replied(c, &rep);
+			clientrx_schedule_flush(c);
 		}
 		return;
 	}
@@ -133,10 +136,10 @@ void clientrx_on_end(void *u)
 		on_output_gone(c);  // the reader went away mid-message
 		return;
 	}
-	clientrx_schedule_flush(c);
 	if (reply) {
 		rpc_replied(c, &rep);   // its line after the message
 	}
+	clientrx_schedule_flush(c);
 	script_rx_end(c);
 	replay_rx_end(c);
 	if (count_reached(c)) {

@@ -1,20 +1,29 @@
 /*
  * jsonfmt.c - a streaming JSON scanner that re-indents: one pass to check,
- * one pass to emit, each a loop over the bytes with an explicit stack.
+ * one pass to emit, each a loop over the bytes with an explicit stack; and
+ * the same scan handing out the top object's members. --rpc runs it on
+ * every message both ways, so the position lives in a local and strings
+ * are skipped a word at a time.
  */
 #include "jsonfmt.h"
 
+#include <stdint.h>
+#include <string.h>
+
+#define FAIL SIZE_MAX       // what the readers below return on a fault
+
 struct scan {
 	const char *s;
-	size_t n, i;
+	size_t n;
 	jsonfmt_emit_fn emit;   // NULL: only check
 	void *ctx;
 	bool any;               // a string, number or literal may be the text
 	bool layout;            // emit JSONFMT_SPACE and JSONFMT_NEWLINE too
+	jsonfmt_member_fn member;   // set: the top object's members, no tokens
 };
 
-static void out(struct scan *sc, enum jsonfmt_tok kind, size_t start,
-		size_t len, unsigned depth)
+static inline __attribute__((always_inline)) void out(const struct scan *sc,
+		enum jsonfmt_tok kind, size_t start, size_t len, unsigned depth)
 {
 	if (sc->emit && (sc->layout || (kind != JSONFMT_SPACE &&
 			kind != JSONFMT_NEWLINE))) {
@@ -22,12 +31,18 @@ static void out(struct scan *sc, enum jsonfmt_tok kind, size_t start,
 	}
 }
 
-static void skip_ws(struct scan *sc)
+static bool is_ws(char c)
 {
-	while (sc->i < sc->n && (sc->s[sc->i] == ' ' || sc->s[sc->i] == '\t' ||
-			sc->s[sc->i] == '\n' || sc->s[sc->i] == '\r')) {
-		sc->i++;
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+// Past the whitespace at i (machine-written JSON mostly has none).
+static size_t skip_ws(const char *s, size_t n, size_t i)
+{
+	while (i < n && (unsigned char)s[i] <= ' ' && is_ws(s[i])) {
+		i++;
 	}
+	return i;
 }
 
 static bool is_hex(char c)
@@ -41,162 +56,203 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-// A string at sc->i (the opening quote); on success i is past the close.
-static bool string(struct scan *sc)
+/*
+ * Where a string's plain run ends: the first of the 8 bytes at p that is
+ * a quote, a backslash or a control byte, 8 when none is. Eight bytes at
+ * a time because most of a message's bytes are inside strings. zero()
+ * marks exactly the zero bytes of x (0x80 in each), with no borrow from
+ * one byte into the next, so the first mark in memory order is the first
+ * such byte on either byte order.
+ */
+static uint64_t zero(uint64_t x)
 {
-	size_t i = sc->i + 1;
+	const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL;
 
-	while (i < sc->n) {
-		unsigned char c = (unsigned char)sc->s[i];
+	return ~(((x & low7) + low7) | x | low7);
+}
 
-		if (c == '"') {
-			sc->i = i + 1;
-			return true;
+static size_t plain8(const char *p)
+{
+	const uint64_t each = 0x0101010101010101ULL;
+	uint64_t x, m;
+
+	memcpy(&x, p, 8);
+	m = zero(x ^ each * '"') | zero(x ^ each * '\\') |
+		zero(x & each * 0xe0);
+	if (!m) {
+		return 8;
+	}
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return (size_t)__builtin_clzll(m) / 8;
+#else
+	return (size_t)__builtin_ctzll(m) / 8;
+#endif
+}
+
+// Past the string at i (its opening quote), or FAIL.
+static size_t string(const char *s, size_t n, size_t i)
+{
+	i++;
+	for (;;) {
+		unsigned char c;
+		size_t k = 8;
+
+		while (k == 8 && i + 8 <= n) {
+			k = plain8(s + i);
+			i += k;
 		}
-		if (c < 0x20) {
-			return false;
-		}
-		if (c != '\\') {
+		while (i < n && (unsigned char)s[i] >= 0x20 && s[i] != '"' &&
+				s[i] != '\\') {
 			i++;
-			continue;
 		}
-		if (i + 1 >= sc->n) {
-			return false;
+		if (i >= n) {
+			return FAIL;
 		}
-		switch (sc->s[i + 1]) {
+		c = (unsigned char)s[i];
+		if (c == '"') {
+			return i + 1;
+		}
+		if (c < 0x20 || i + 1 >= n) {
+			return FAIL;
+		}
+		switch (s[i + 1]) {
 		case '"': case '\\': case '/': case 'b': case 'f': case 'n':
 		case 'r': case 't':
 			i += 2;
 			break;
 		case 'u':
-			if (i + 5 >= sc->n || !is_hex(sc->s[i + 2]) ||
-					!is_hex(sc->s[i + 3]) || !is_hex(sc->s[i + 4]) ||
-					!is_hex(sc->s[i + 5])) {
-				return false;
+			if (i + 5 >= n || !is_hex(s[i + 2]) || !is_hex(s[i + 3]) ||
+					!is_hex(s[i + 4]) || !is_hex(s[i + 5])) {
+				return FAIL;
 			}
 			i += 6;
 			break;
 		default:
-			return false;
+			return FAIL;
 		}
 	}
-	return false;
 }
 
-static size_t digits(const struct scan *sc, size_t i)
+static size_t digits(const char *s, size_t n, size_t i)
 {
-	while (i < sc->n && is_digit(sc->s[i])) {
+	while (i < n && is_digit(s[i])) {
 		i++;
 	}
 	return i;
 }
 
-// -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
-static bool number(struct scan *sc)
+// -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?: past it, or FAIL
+static size_t number(const char *s, size_t n, size_t i)
 {
-	size_t i = sc->i, j;
+	size_t j;
 
-	if (i < sc->n && sc->s[i] == '-') {
+	if (i < n && s[i] == '-') {
 		i++;
 	}
-	if (i >= sc->n || !is_digit(sc->s[i])) {
-		return false;
+	if (i >= n || !is_digit(s[i])) {
+		return FAIL;
 	}
-	i = sc->s[i] == '0' ? i + 1 : digits(sc, i);
-	if (i < sc->n && sc->s[i] == '.') {
-		j = digits(sc, i + 1);
+	i = s[i] == '0' ? i + 1 : digits(s, n, i);
+	if (i < n && s[i] == '.') {
+		j = digits(s, n, i + 1);
 		if (j == i + 1) {
-			return false;
+			return FAIL;
 		}
 		i = j;
 	}
-	if (i < sc->n && (sc->s[i] == 'e' || sc->s[i] == 'E')) {
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
 		i++;
-		if (i < sc->n && (sc->s[i] == '+' || sc->s[i] == '-')) {
+		if (i < n && (s[i] == '+' || s[i] == '-')) {
 			i++;
 		}
-		j = digits(sc, i);
+		j = digits(s, n, i);
 		if (j == i) {
-			return false;
+			return FAIL;
 		}
 		i = j;
 	}
-	sc->i = i;
-	return true;
+	return i;
 }
 
-static bool literal(struct scan *sc, const char *word, size_t len)
+static size_t literal(const char *s, size_t n, size_t i, const char *word,
+		size_t len)
 {
-	for (size_t k = 0; k < len; k++) {
-		if (sc->i + k >= sc->n || sc->s[sc->i + k] != word[k]) {
-			return false;
-		}
-	}
-	sc->i += len;
-	return true;
+	return n - i >= len && !memcmp(s + i, word, len) ? i + len : FAIL;
 }
 
-// A string, number or literal at sc->i, emitted as one token.
-static bool scalar(struct scan *sc, unsigned depth)
+// A string, number or literal at i, emitted as one token: past it, or FAIL.
+static inline __attribute__((always_inline)) size_t scalar(
+		const struct scan *sc, size_t i, unsigned depth)
 {
-	size_t start = sc->i;
 	enum jsonfmt_tok kind = JSONFMT_LITERAL;
-	bool ok;
+	size_t j;
 
-	switch (sc->s[start]) {
+	switch (sc->s[i]) {
 	case '"':
 		kind = JSONFMT_STRING;
-		ok = string(sc);
+		j = string(sc->s, sc->n, i);
 		break;
 	case 't':
-		ok = literal(sc, "true", 4);
+		j = literal(sc->s, sc->n, i, "true", 4);
 		break;
 	case 'f':
-		ok = literal(sc, "false", 5);
+		j = literal(sc->s, sc->n, i, "false", 5);
 		break;
 	case 'n':
-		ok = literal(sc, "null", 4);
+		j = literal(sc->s, sc->n, i, "null", 4);
 		break;
 	default:
 		kind = JSONFMT_NUMBER;
-		ok = number(sc);
+		j = number(sc->s, sc->n, i);
 		break;
 	}
-	if (ok) {
-		out(sc, kind, start, sc->i - start, depth);
+	if (j != FAIL) {
+		out(sc, kind, i, j - i, depth);
 	}
-	return ok;
+	return j;
 }
 
-// An object member's name and its colon.
-static bool key(struct scan *sc, unsigned depth)
+// An object member's name at i and its colon: past them, or FAIL. At the
+// top object's depth, the name's token is kept in name[0..1).
+static inline __attribute__((always_inline)) size_t key(
+		const struct scan *sc, size_t i, unsigned depth,
+		size_t name[2])
 {
-	size_t start;
+	size_t j;
 
-	skip_ws(sc);
-	start = sc->i;
-	if (sc->i >= sc->n || sc->s[sc->i] != '"' || !string(sc)) {
-		return false;
+	i = skip_ws(sc->s, sc->n, i);
+	if (i >= sc->n || sc->s[i] != '"' ||
+			(j = string(sc->s, sc->n, i)) == FAIL) {
+		return FAIL;
 	}
-	out(sc, JSONFMT_KEY, start, sc->i - start, depth);
-	skip_ws(sc);
-	if (sc->i >= sc->n || sc->s[sc->i] != ':') {
-		return false;
+	if (depth == 1) {
+		name[0] = i;
+		name[1] = j;
 	}
-	out(sc, JSONFMT_PUNCT, sc->i, 1, depth);
-	out(sc, JSONFMT_SPACE, sc->i, 0, depth);
-	sc->i++;
-	return true;
+	out(sc, JSONFMT_KEY, i, j - i, depth);
+	j = skip_ws(sc->s, sc->n, j);
+	if (j >= sc->n || sc->s[j] != ':') {
+		return FAIL;
+	}
+	out(sc, JSONFMT_PUNCT, j, 1, depth);
+	out(sc, JSONFMT_SPACE, j, 0, depth);
+	return j + 1;
 }
 
-static bool scan(struct scan *sc)
+/*
+ * The scan itself, inlined into each entry point below so that what a
+ * caller does not ask for (the emit calls, the member calls) is compiled
+ * out of its copy rather than tested at every token.
+ */
+static inline __attribute__((always_inline)) bool scan(const struct scan *sc)
 {
+	const char *s = sc->s;
+	size_t n = sc->n, i = skip_ws(s, n, 0);
 	char stack[JSONFMT_MAX_DEPTH];     // '{' or '[' per open container
 	unsigned depth = 0;
+	size_t name[2] = { 0, 0 }, val_at = 0;  // the top object's member
 
-	skip_ws(sc);
-	if (sc->i >= sc->n || (!sc->any && sc->s[sc->i] != '{' &&
-			sc->s[sc->i] != '[')) {
+	if (i >= n || (!sc->any && s[i] != '{' && s[i] != '[')) {
 		return false;
 	}
 	for (;;) {
@@ -204,56 +260,64 @@ static bool scan(struct scan *sc)
 		bool have_value = false;
 
 		// a value is expected here
-		skip_ws(sc);
-		if (sc->i >= sc->n) {
+		i = skip_ws(s, n, i);
+		if (i >= n) {
 			return false;
 		}
-		c = sc->s[sc->i];
+		if (depth == 1) {
+			val_at = i;
+		}
+		c = s[i];
 		if (c == '{' || c == '[') {
 			if (depth == JSONFMT_MAX_DEPTH) {
 				return false;
 			}
 			stack[depth++] = c;
-			out(sc, JSONFMT_PUNCT, sc->i++, 1, depth - 1);
-			skip_ws(sc);
+			out(sc, JSONFMT_PUNCT, i++, 1, depth - 1);
+			i = skip_ws(s, n, i);
 			close = c == '{' ? '}' : ']';
-			if (sc->i < sc->n && sc->s[sc->i] == close) {
-				out(sc, JSONFMT_PUNCT, sc->i++, 1, --depth);
+			if (i < n && s[i] == close) {
+				out(sc, JSONFMT_PUNCT, i++, 1, --depth);
 				have_value = true;
 			} else {
-				out(sc, JSONFMT_NEWLINE, sc->i, 0, depth);
-				if (c == '{' && !key(sc, depth)) {
+				out(sc, JSONFMT_NEWLINE, i, 0, depth);
+				if (c == '{' && (i = key(sc, i, depth, name)) == FAIL) {
 					return false;
 				}
 				continue;
 			}
 		}
-		if (!have_value && !scalar(sc, depth)) {
+		if (!have_value && (i = scalar(sc, i, depth)) == FAIL) {
 			return false;
 		}
 		// after a value: close containers, or a comma and the next one
 		for (;;) {
-			skip_ws(sc);
-			if (depth == 0) {
-				return sc->i == sc->n;
+			if (depth == 1 && sc->member) {
+				sc->member(sc->ctx, s + name[0], name[1] - name[0], val_at,
+					i - val_at);
 			}
-			if (sc->i >= sc->n) {
+			i = skip_ws(s, n, i);
+			if (depth == 0) {
+				return i == n;
+			}
+			if (i >= n) {
 				return false;
 			}
-			c = sc->s[sc->i];
+			c = s[i];
 			close = stack[depth - 1] == '{' ? '}' : ']';
 			if (c == close) {
 				depth--;
-				out(sc, JSONFMT_NEWLINE, sc->i, 0, depth);
-				out(sc, JSONFMT_PUNCT, sc->i++, 1, depth);
+				out(sc, JSONFMT_NEWLINE, i, 0, depth);
+				out(sc, JSONFMT_PUNCT, i++, 1, depth);
 				continue;
 			}
 			if (c != ',') {
 				return false;
 			}
-			out(sc, JSONFMT_PUNCT, sc->i++, 1, depth);
-			out(sc, JSONFMT_NEWLINE, sc->i, 0, depth);
-			if (stack[depth - 1] == '{' && !key(sc, depth)) {
+			out(sc, JSONFMT_PUNCT, i++, 1, depth);
+			out(sc, JSONFMT_NEWLINE, i, 0, depth);
+			if (stack[depth - 1] == '{' &&
+					(i = key(sc, i, depth, name)) == FAIL) {
 				return false;
 			}
 			break;
@@ -263,14 +327,14 @@ static bool scan(struct scan *sc)
 
 bool jsonfmt_valid(const char *s, size_t len)
 {
-	struct scan sc = { s, len, 0, NULL, NULL, false, false };
+	struct scan sc = { .s = s, .n = len };
 
 	return scan(&sc);
 }
 
 bool jsonfmt_valid_value(const char *s, size_t len)
 {
-	struct scan sc = { s, len, 0, NULL, NULL, true, false };
+	struct scan sc = { .s = s, .n = len, .any = true };
 
 	return scan(&sc);
 }
@@ -278,15 +342,25 @@ bool jsonfmt_valid_value(const char *s, size_t len)
 bool jsonfmt_scan(const char *s, size_t len, jsonfmt_emit_fn emit,
 		void *ctx)
 {
-	struct scan sc = { s, len, 0, emit, ctx, false, false };
+	struct scan sc = { .s = s, .n = len, .emit = emit, .ctx = ctx };
 
 	return scan(&sc);
+}
+
+bool jsonfmt_members(const char *s, size_t len, jsonfmt_member_fn member,
+		void *ctx)
+{
+	struct scan sc = { .s = s, .n = len, .ctx = ctx, .member = member };
+	size_t i = skip_ws(s, len, 0);
+
+	return i < len && s[i] == '{' && scan(&sc);
 }
 
 bool jsonfmt_format(const char *s, size_t len, jsonfmt_emit_fn emit,
 		void *ctx)
 {
-	struct scan sc = { s, len, 0, emit, ctx, false, true };
+	struct scan sc = { .s = s, .n = len, .emit = emit, .ctx = ctx,
+		.layout = true };
 
 	if (!jsonfmt_valid(s, len)) {
 		return false;

@@ -48,6 +48,21 @@ bool jsonfmt_valid_value(const char *s, size_t len);
 bool jsonfmt_scan(const char *s, size_t len, jsonfmt_emit_fn emit,
 		void *ctx);
 
+/* A member of the top object: its name as a key token (quotes included)
+ * and its value's bytes, s[at .. at + len). */
+typedef void (*jsonfmt_member_fn)(void *ctx, const char *key, size_t klen,
+		size_t at, size_t len);
+
+/*
+ * Check that s[0..len) is one JSON object, as jsonfmt_valid(), and call
+ * member for each of its own members in order (not for nested ones), no
+ * token emitted: what a caller that wants a top-level member or two pays
+ * instead of a callback per token. As with jsonfmt_scan(), the calls made
+ * before a fault stand: discard them when false is returned.
+ */
+bool jsonfmt_members(const char *s, size_t len, jsonfmt_member_fn member,
+		void *ctx);
+
 /*
  * Emit a valid text re-indented: a line break after '{', '[' and ',' and
  * before '}' and ']' (empty containers stay "{}" and "[]"), ": " after a

@@ -561,6 +561,70 @@ bool jsonpath_find_all(const char *s, size_t n,
 	return true;
 }
 
+/* --- top-level members --- */
+
+struct members {
+	const char *const *names;
+	size_t len[JSONPATH_FIND_MAX];
+	size_t k;
+	struct jsonpath_span *out;
+};
+
+static bool has_backslash(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\\') {
+			return true;
+		}
+	}
+	return false;
+}
+
+static void member_cb(void *ctx, const char *key, size_t klen, size_t at,
+		size_t len)
+{
+	struct members *m = ctx;
+	int escaped = -1;   // not looked at yet
+
+	for (size_t i = 0; i < m->k; i++) {
+		size_t nlen = m->len[i];
+		bool is;
+
+		// unescaped, a name is its bytes; escaped, it is longer
+		if (klen - 2 < nlen) {
+			continue;
+		}
+		if (escaped < 0) {
+			escaped = has_backslash(key + 1, klen - 2);
+		}
+		is = escaped ? klen - 2 > nlen && str_is(key, klen, m->names[i],
+			nlen) : klen - 2 == nlen && !memcmp(key + 1, m->names[i], nlen);
+		if (is) {
+			// a name twice in one object: the last one counts
+			m->out[i] = (struct jsonpath_span){ true, at, len };
+		}
+	}
+}
+
+bool jsonpath_members(const char *s, size_t n, const char *const *names,
+		size_t k, struct jsonpath_span *out)
+{
+	struct members m = { .names = names, .k = k, .out = out };
+
+	if (k > JSONPATH_FIND_MAX) {
+		return false;
+	}
+	for (size_t i = 0; i < k; i++) {
+		m.len[i] = strlen(names[i]);
+	}
+	memset(out, 0, k * sizeof(*out));
+	if (!jsonfmt_members(s, n, member_cb, &m)) {
+		memset(out, 0, k * sizeof(*out));
+		return false;
+	}
+	return true;
+}
+
 bool jsonpath_find(const char *s, size_t n, const struct jsonpath *p,
 		size_t *at, size_t *len)
 {

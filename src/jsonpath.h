@@ -68,6 +68,14 @@ bool jsonpath_find_all(const char *s, size_t n,
 		const struct jsonpath *const *paths, size_t k,
 		struct jsonpath_span *out);
 
+/* The members of the JSON object s[0..n) named names[0..k) (plain bytes,
+ * compared with the names' characters, escapes decoded), its own only,
+ * not nested ones: what find_all() finds for paths of one component, in
+ * one pass that calls back per member instead of per token. False when s
+ * is not one valid JSON object (then nothing is found). */
+bool jsonpath_members(const char *s, size_t n, const char *const *names,
+		size_t k, struct jsonpath_span *out);
+
 /* Whether the valid JSON values a[0..an) and b[0..bn) are equal (above);
  * whitespace around and between tokens does not count. */
 bool jsonpath_equal(const char *a, size_t an, const char *b, size_t bn);

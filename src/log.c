@@ -1,13 +1,21 @@
 /*
  * log.c - the only place that writes diagnostics to stderr. Each call is
- * one whole line, written with one write so lines never interleave.
+ * one whole line, written with one write so lines never interleave; the
+ * lines said per message (--rpc's round trips) may instead wait in a
+ * buffer and go out together with the batch of stdout they follow, and
+ * any other line writes them first, so stderr keeps its order.
  */
 #include "log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <errno.h>
 #include <unistd.h>
+
+#include "buf.h"
+
+#define LOG_HELD_MAX (64 * 1024)    // held lines written before growing past
 
 // File-static: logging is called from everywhere, including lws's
 // callbacks, and these are set once at start.
@@ -19,6 +27,7 @@ static void (*log_error_hook)(void *ctx, const char *msg);
 static void *log_error_ctx;
 static char *log_last;          // the last error line is kept here
 static size_t log_last_size;
+static struct wsc_buf *log_held;    // the caller's: lines held (log_hold())
 
 void log_init(bool quiet, bool color)
 {
@@ -48,10 +57,59 @@ void log_set_sink(void (*fn)(void *ctx, const char *line, size_t len),
 	log_sink_ctx = ctx;
 }
 
-static void emit(bool error, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+static void write_all(const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(STDERR_FILENO, p, n);
 
-static void emit(bool error, const char *fmt, va_list ap)
+		if (w < 0 && errno == EINTR) {
+			continue;
+		}
+		if (w <= 0) {
+			return;     // nowhere left to report it
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+void log_release(void)
+{
+	if (log_held && log_held->len) {
+		write_all((const char *)log_held->p, log_held->len);
+		buf_clear(log_held);
+	}
+}
+
+void log_hold(struct wsc_buf *b)
+{
+	log_release();
+	log_held = b;
+}
+
+// One whole line: to the sink, held, or written after what is held.
+static void put_line(const char *line, size_t n, bool hold)
+{
+	if (log_sink) {
+		log_sink(log_sink_ctx, line, n);
+		return;
+	}
+	if (hold && log_held) {
+		if (log_held->len + n > LOG_HELD_MAX) {
+			log_release();
+		}
+		if (buf_append(log_held, line, n, 0)) {
+			return;
+		}
+	}
+	log_release();
+	write_all(line, n);
+}
+
+static void emit(bool error, bool hold, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static void emit(bool error, bool hold, const char *fmt, va_list ap)
 {
 	char line[2048];
 	int n = snprintf(line, sizeof(line), "%swsc:%s ",
@@ -72,11 +130,7 @@ static void emit(bool error, const char *fmt, va_list ap)
 		}
 	}
 	line[n++] = '\n';
-	if (log_sink) {
-		log_sink(log_sink_ctx, line, (size_t)n);
-	} else if (write(STDERR_FILENO, line, (size_t)n) < 0) {
-		// nowhere left to report it
-	}
+	put_line(line, (size_t)n, hold);
 }
 
 void log_err(const char *fmt, ...)
@@ -84,7 +138,7 @@ void log_err(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	emit(true, fmt, ap);
+	emit(true, false, fmt, ap);
 	va_end(ap);
 	if (log_last) {
 		va_start(ap, fmt);
@@ -109,7 +163,7 @@ void log_note(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	emit(false, fmt, ap);
+	emit(false, false, fmt, ap);
 	va_end(ap);
 }
 
@@ -121,7 +175,28 @@ void log_info(const char *fmt, ...)
 		return;
 	}
 	va_start(ap, fmt);
-	emit(false, fmt, ap);
+	emit(false, false, fmt, ap);
+	va_end(ap);
+}
+
+void log_note_held(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit(false, true, fmt, ap);
+	va_end(ap);
+}
+
+void log_info_held(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (log_quiet) {
+		return;
+	}
+	va_start(ap, fmt);
+	emit(false, true, fmt, ap);
 	va_end(ap);
 }
 
@@ -141,9 +216,5 @@ void log_raw(const char *fmt, ...)
 		n = (int)sizeof(line) - 2;
 	}
 	line[n++] = '\n';
-	if (log_sink) {
-		log_sink(log_sink_ctx, line, (size_t)n);
-	} else if (write(STDERR_FILENO, line, (size_t)n) < 0) {
-		// nowhere left to report it
-	}
+	put_line(line, (size_t)n, false);
 }

@@ -26,6 +26,23 @@ void log_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Information: printed unless -q. */
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Lines said per message: as log_note() and log_info(), but with a buffer
+ * set by log_hold() the line waits there until log_release() (the caller
+ * releases them with the stdout batch they follow) or until any other
+ * line, which writes them first. Bounded: past 64 KiB they are written.
+ */
+void log_note_held(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info_held(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Where held lines wait (the caller's; NULL: nowhere, they are written at
+ * once). What waits in the old one is written first. */
+struct wsc_buf;
+void log_hold(struct wsc_buf *b);
+
+/* Write the held lines. */
+void log_release(void);
+
 /* Also tell fn of every error line (its text after "wsc: "), for -j. */
 void log_set_error_hook(void (*fn)(void *ctx, const char *msg), void *ctx);
 

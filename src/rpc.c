@@ -15,7 +15,9 @@
 #include <string.h>
 
 #include "client.h"
+#include "conn.h"
 #include "jsonl.h"
+#include "jsonpath.h"
 #include "log.h"
 #include "output.h"
 
@@ -23,15 +25,10 @@
 
 void rpc_init(struct rpc *r, const struct wsc_opts *opts)
 {
-	const char *why;
-
 	memset(r, 0, sizeof(*r));
 	r->on = opts->rpc;
 	r->timeout_ms = opts->expect_timeout_ms;
 	r->next_id = 1;
-	jsonpath_parse(&r->method_path, "method", 6, &why);
-	jsonpath_parse(&r->id_path, "id", 2, &why);
-	jsonpath_parse(&r->error_path, "error", 5, &why);
 }
 
 // (its timer stopped with the connection: rpc_conn_over())
@@ -42,6 +39,7 @@ void rpc_finish(struct rpc *r)
 	buf_free(&r->tx);
 	buf_free(&r->out);
 	buf_free(&r->rx);
+	buf_free(&r->said);
 }
 
 bool rpc_full(const struct rpc *r, bool resume)
@@ -126,7 +124,10 @@ static struct rpc_request *new_request(struct rpc *r)
 			r->cap = cap;
 		}
 	}
-	memset(&r->req[r->n], 0, sizeof(r->req[0]));
+	// (not memset: the id and method arrays are filled by the caller)
+	r->req[r->n].method[0] = '\0';
+	r->req[r->n].sent_us = 0;
+	r->req[r->n].answered = false;
 	return &r->req[r->n++];
 }
 
@@ -230,14 +231,14 @@ static size_t id_text(char *out, unsigned long long v)
 static bool request(struct wsc_client *c, const char *m, size_t len)
 {
 	struct rpc *r = &c->rpc;
-	const struct jsonpath *paths[] = { &r->method_path, &r->id_path };
+	static const char *const names[] = { "method", "id" };
 	struct jsonpath_span sp[2];
 	struct rpc_request *q;
 	size_t mat, mlen, iat, ilen, brace = skip_ws(m, len);
 	char id[32];
 
 	if (brace >= len || m[brace] != '{' ||
-			!jsonpath_find_all(m, len, paths, 2, sp) || !sp[0].found) {
+			!jsonpath_members(m, len, names, 2, sp) || !sp[0].found) {
 		return client_queue(c, WSC_FRAME_TEXT, m, len, true, true);
 	}
 	mat = sp[0].at;
@@ -387,11 +388,28 @@ static struct rpc_request *find(struct rpc *r, const char *id, size_t n)
 	return NULL;
 }
 
+/*
+ * When the replies in the connection's latest read arrived: the clock is
+ * read once per read (the byte count moves with each), not per reply,
+ * and the replies that came together are timed to the same moment.
+ */
+static int64_t rx_now(struct wsc_client *c)
+{
+	struct rpc *r = &c->rpc;
+	unsigned long long rx = conn_rx_bytes(c->conn);
+
+	if (rx != r->rx_read || !r->rx_read_us) {
+		r->rx_read = rx;
+		r->rx_read_us = lws_now_usecs();
+	}
+	return r->rx_read_us;
+}
+
 bool rpc_rx_end(struct wsc_client *c, struct rpc_reply *rep)
 {
 	struct rpc *r = &c->rpc;
 	const char *m = (const char *)r->rx.p;
-	const struct jsonpath *paths[] = { &r->id_path, &r->error_path };
+	static const char *const names[] = { "id", "error" };
 	struct jsonpath_span sp[2];
 	struct rpc_request *q;
 	size_t brace;
@@ -402,7 +420,7 @@ bool rpc_rx_end(struct wsc_client *c, struct rpc_reply *rep)
 	r->rx_on = false;
 	brace = skip_ws(m, r->rx.len);
 	if (brace >= r->rx.len || m[brace] != '{' ||
-			!jsonpath_find_all(m, r->rx.len, paths, 2, sp) ||
+			!jsonpath_members(m, r->rx.len, names, 2, sp) ||
 			!sp[0].found || !(q = find(r, m + sp[0].at, sp[0].len))) {
 		return false;
 	}
@@ -414,7 +432,8 @@ bool rpc_rx_end(struct wsc_client *c, struct rpc_reply *rep)
 	rep->id = q->id;
 	rep->id_len = q->id_len;
 	rep->method = q->method;
-	rep->rtt_us = q->sent_us ? lws_now_usecs() - q->sent_us : 0;
+	rep->rtt_us = q->sent_us && rx_now(c) > q->sent_us ? rx_now(c) -
+		q->sent_us : 0;
 	rep->rtt_ms = (double)rep->rtt_us / 1000.0;
 	if (sp[1].found) {
 		rep->error = true;
@@ -440,17 +459,20 @@ void rpc_replied(struct wsc_client *c, const struct rpc_reply *rep)
 	struct rpc *r = &c->rpc;
 	const char *open = *rep->method ? " (" : "";
 	const char *close = *rep->method ? ")" : "";
+	// what %.3f makes of rtt_ms, without a float conversion per reply
+	long long ms = (long long)rep->rtt_us / 1000;
+	int frac = (int)((long long)rep->rtt_us % 1000);
 
 	if (rep->error) {
 		char err[6 * (ERROR_SHOW + 4) + 4];
 
 		show_received(err, rep->error_text, rep->error_len);
-		log_note("error reply to %.*s%s%s%s in %.3f ms: %s",
-			(int)rep->id_len, rep->id, open, rep->method, close,
-			rep->rtt_ms, err);
+		log_note_held("error reply to %.*s%s%s%s in %lld.%03d ms: %s",
+			(int)rep->id_len, rep->id, open, rep->method, close, ms, frac,
+			err);
 	} else if (!c->opts->jsonl) {
-		log_info("reply to %.*s%s%s%s in %.3f ms", (int)rep->id_len,
-			rep->id, open, rep->method, close, rep->rtt_ms);
+		log_info_held("reply to %.*s%s%s%s in %lld.%03d ms",
+			(int)rep->id_len, rep->id, open, rep->method, close, ms, frac);
 	}
 	stats_latency(&c->stats, rep->rtt_us);
 	if (!r->lost && !r->sul.list.owner) {
@@ -466,6 +488,7 @@ void rpc_conn_over(struct wsc_client *c)
 	const struct rpc_request *q = oldest(r);
 
 	lws_sul_cancel(&r->sul);
+	r->rx_read_us = 0;  // a new connection's byte count starts again
 	if (!q || r->lost || c->signals) {
 		return;     // nothing awaited, said already, or interrupted
 	}

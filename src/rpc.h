@@ -25,7 +25,6 @@
 #include <libwebsockets.h>
 
 #include "buf.h"
-#include "jsonpath.h"
 #include "options.h"
 #include "sendq.h"
 
@@ -62,7 +61,6 @@ struct rpc {
 	bool on;
 	long timeout_ms;            // --expect-timeout
 	unsigned long long next_id;
-	struct jsonpath method_path, id_path, error_path;
 	struct rpc_request *req;    // in the order written: [head, n)
 	size_t head, n, cap;
 	size_t unstamped;           // the first not yet written
@@ -74,7 +72,10 @@ struct rpc {
 	bool tx_passing;            // too long to gather: its rest goes as is
 	struct wsc_buf out;         // a request with its id inserted
 	struct wsc_buf rx;          // the text message being received
+	struct wsc_buf said;        // reply lines held for the stdout batch
 	bool rx_on;                 // it is gathered (text, not too long)
+	unsigned long long rx_read; // the connection's bytes at that read
+	int64_t rx_read_us;         // and when it was handled
 	lws_sorted_usec_list_t sul; // the oldest request's deadline
 };
 
@@ -109,7 +110,8 @@ bool rpc_rx_end(struct wsc_client *c, struct rpc_reply *rep);
 /* The -j fields of a reply's message event: ,"id":..,"rtt_ms":.. */
 void rpc_fields(const struct rpc_reply *rep, char *out, size_t size);
 
-/* The reply is printed: its line, input may go on, maybe the end. */
+/* The reply is printed: its line (held with the stdout batch it follows:
+ * log_hold()), input may go on, maybe the end. */
 void rpc_replied(struct wsc_client *c, const struct rpc_reply *rep);
 
 /* The connection is over: replies still awaited did not come. */

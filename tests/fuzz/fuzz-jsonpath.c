@@ -2,7 +2,7 @@
 // newline, then a JSON text. Never crashes; a value found is one valid
 // JSON value inside the text, equal to itself and to its own copy with
 // blanks added around it; several paths in one pass find what each finds
-// alone.
+// alone; the top object's members are what find_all finds for "id".
 #include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -20,7 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *nl = memchr(s, '\n', size);
 	struct jsonpath p, top;
 	const struct jsonpath *both[2] = { &p, &top };
-	struct jsonpath_span sp[2];
+	struct jsonpath_span sp[2], mem;
+	const char *id = "id";
 	const char *why;
 	size_t at, len;
 	bool found;
@@ -38,6 +39,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		assert(!found || (sp[0].at == at && sp[0].len == len));
 	} else {
 		assert(!found && !sp[0].found && !sp[1].found);
+	}
+	if (jsonpath_members(s, size, &id, 1, &mem)) {
+		assert(sp[1].found == mem.found);
+		assert(!mem.found || (sp[1].at == mem.at && sp[1].len == mem.len));
+	} else {
+		assert(!mem.found);
 	}
 	if (!found) {
 		return 0;

@@ -13,8 +13,9 @@ import time
 
 import pytest
 
-from harness import (PYTHON, SERVE_HANDLER, ServerProcess, finish,
+from harness import (PYTHON, SERVE_HANDLER, WSC, ServerProcess, finish,
                      python_server, read_line, run)
+from tty import Tmux
 
 # A JSON-RPC 2.0 server (python3-websockets). argv[1]: a file where it
 # writes each message it receives, one per line. Methods:
@@ -186,6 +187,36 @@ def test_replies_that_are_not_json_print_and_leave_the_pairing_alone():
     assert out[:4] == ['not json {"id":1}', '{"id":1,"result":',
                        '{"id":1,"result":0}', '{"id":1,"result":"ok"}'], out
     assert reply_lines(r.stderr.decode()) == [("1", "garble"), ("2", "echo")]
+
+
+def test_reply_lines_follow_their_replies():
+    # the reply lines wait to go out with the stdout batch they follow:
+    # into a pipe, all of them, in order, after the error one's place kept
+    lines = "".join('{"method":"%s","params":[%d]}\n' % (
+        "fail" if i == 150 else "echo", i) for i in range(300))
+    with RpcServer() as s:
+        r = run(["--rpc", s.url], input=lines)
+    assert r.returncode == 5, r.stderr
+    err = r.stderr.decode().splitlines()
+    said = [int(re.match(r"wsc: (?:error )?reply to (\d+) ", l).group(1))
+            for l in err[:-1]]
+    assert said == list(range(1, 301)), err
+    assert err[150].startswith("wsc: error reply to 151 (fail)"), err
+    assert err[-1] == "wsc: 1 of 300 replies was an error", err
+    # on a terminal (stdout and stderr one screen) each line comes right
+    # after its reply ("< " marks a message on a terminal)
+    with RpcServer() as s, Tmux(
+            ["-c", "printf '%s' | %s --rpc %s" % (
+                '{"method":"echo","params":[7]}\\n' * 3, WSC, s.url)],
+            program="bash", height=40) as t:
+        assert t.exit_status() == 0
+        screen = [l for l in t.screen(history=True).splitlines()
+                  if l and "tick" not in l]
+    assert len(screen) == 6, screen
+    for i in range(3):
+        assert json.loads(screen[2 * i][2:])["id"] == i + 1, screen
+        assert screen[2 * i + 1].startswith(
+            "wsc: reply to %d (echo) in " % (i + 1)), screen
 
 
 def test_ids_compare_as_json_values():

@@ -111,6 +111,49 @@ static void test_depth(void)
 	ok(!jsonfmt_valid(deep, n + 2), "one level deeper is refused");
 }
 
+/*
+ * Strings are skipped eight bytes at a time while eight remain, then byte
+ * by byte: the byte that ends a plain run (a quote, a backslash, a control
+ * byte) is found at every offset of the word and of the tail, and every
+ * other byte (0x20, 0x7f, 0x80 and up, '!' and ']' beside the quote and
+ * the backslash in ASCII) is passed.
+ */
+static void test_string_words(void)
+{
+	static const unsigned char plain[] = { ' ', '!', '#', '[', ']', 0x7f,
+		0x80, 0xa2, 0xdc, 0xe0, 0xff };
+	bool all = true;
+
+	for (size_t k = 0; k < 20; k++) {
+		char t[40];
+		size_t n;
+
+		// ["<k x><b>yy"] for each kind of byte b at offset k
+		memset(t, 0, sizeof(t));
+		memcpy(t, "[\"", 2);
+		memset(t + 2, 'x', k);
+		n = 2 + k;
+		for (size_t p = 0; p < sizeof(plain); p++) {
+			t[n] = (char)plain[p];
+			memcpy(t + n + 1, "yy\"]", 5);
+			all &= jsonfmt_valid(t, n + 5);
+		}
+		t[n] = 0x1f;
+		all &= !jsonfmt_valid(t, n + 5);
+		t[n] = '\n';
+		all &= !jsonfmt_valid(t, n + 5);
+		memcpy(t + n, "\\\"yy\"]", 6);     // an escaped quote at k
+		all &= jsonfmt_valid(t, n + 6);
+		memcpy(t + n, "\\qyy\"]", 6);      // a bad escape at k
+		all &= !jsonfmt_valid(t, n + 6);
+		memcpy(t + n, "\"]", 2);            // the closing quote at k
+		all &= jsonfmt_valid(t, n + 2);
+		all &= !jsonfmt_valid(t, n);        // cut inside the string
+		all &= !jsonfmt_valid(t, n + 1);    // cut after it: no ']'
+	}
+	ok(all, "strings: the end of a plain run found at every offset");
+}
+
 int main(void)
 {
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -127,5 +170,6 @@ int main(void)
 		}
 	}
 	test_depth();
+	test_string_words();
 	return done_testing();
 }

@@ -181,6 +181,68 @@ static void test_find_all(void)
 		"more paths than JSONPATH_FIND_MAX are refused");
 }
 
+// The top object's own members in one pass: as find_all() finds paths of
+// one component, for every row of the table whose path is one name and
+// whose text is an object, and on texts made for the member walk.
+static void test_members(void)
+{
+	bool all = true;
+	const char *t;
+	static const char *const rpc[] = { "method", "id", "error" };
+	struct jsonpath_span sp[3];
+
+	for (size_t i = 0; i < sizeof(finds) / sizeof(finds[0]); i++) {
+		const struct find_row *r = &finds[i];
+		const char *name = r->path;
+		struct jsonpath p;
+		const struct jsonpath *pp = &p;
+		struct jsonpath_span want, got;
+		const char *why;
+		bool vw, vg;
+
+		if (strpbrk(name, ".\\") || r->text[0] != '{' ||
+				!jsonpath_parse(&p, name, strlen(name), &why)) {
+			continue;
+		}
+		vw = jsonpath_find_all(r->text, strlen(r->text), &pp, 1, &want);
+		vg = jsonpath_members(r->text, strlen(r->text), &name, 1, &got);
+		if (vw != vg || want.found != got.found || (want.found &&
+				(want.at != got.at || want.len != got.len))) {
+			diag("%s: members differs from find_all", r->name);
+			all = false;
+		}
+	}
+	ok(all, "members finds what find_all finds, row by row");
+
+	t = " {\"params\":{\"id\":1,\"error\":[{\"id\":2}]},\"id\" : [3, {\"id\":4}] ,"
+		"\"method\":\"a\\\"b\"} ";
+	ok(jsonpath_members(t, strlen(t), rpc, 3, sp), "a request: valid");
+	is_mem(t + sp[0].at, sp[0].found ? sp[0].len : 0, "\"a\\\"b\"", 6,
+		"method: the string token as written");
+	is_mem(t + sp[1].at, sp[1].found ? sp[1].len : 0, "[3, {\"id\":4}]", 13,
+		"id: the top one, a container whole, blanks around left out");
+	ok(!sp[2].found, "error only nested: not found");
+	t = "{\"\\u0069d\":7,\"i\\\\d\":8,\"idd\":9}";
+	ok(jsonpath_members(t, strlen(t), rpc + 1, 1, sp) && sp[0].found &&
+		sp[0].len == 1 && t[sp[0].at] == '7',
+		"an escaped name is its characters; a longer one is not it");
+	t = "{\"id\":1,\"id\":{},\"error\":null}";
+	ok(jsonpath_members(t, strlen(t), rpc + 1, 2, sp) && sp[0].len == 2 &&
+		sp[1].len == 4, "the last duplicate counts; an empty object whole");
+	t = "{\"id\":1,\"method\":\"m\" x}";
+	ok(!jsonpath_members(t, strlen(t), rpc, 2, sp) && !sp[0].found &&
+		!sp[1].found, "a fault after both matched: nothing found");
+	t = "[{\"id\":1}]";
+	ok(!jsonpath_members(t, strlen(t), rpc + 1, 1, sp) && !sp[0].found,
+		"an array is not an object");
+	ok(jsonpath_members("{}", 2, rpc, 3, sp) && !sp[0].found && !sp[1].found
+		&& !sp[2].found, "an empty object: valid, nothing found");
+	ok(!jsonpath_members("{\"id\":1", 7, rpc + 1, 1, sp) && !sp[0].found,
+		"cut short: nothing found");
+	ok(!jsonpath_members("{}", 2, rpc, JSONPATH_FIND_MAX + 1, sp),
+		"more names than JSONPATH_FIND_MAX are refused");
+}
+
 static void test_equal(void)
 {
 	for (size_t i = 0; i < sizeof(eqs) / sizeof(eqs[0]); i++) {
@@ -210,6 +272,7 @@ int main(void)
 	test_find();
 	test_cuts();
 	test_find_all();
+	test_members();
 	test_equal();
 	return done_testing();
 }
