@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "jsonfmt.h"
+#include "jsonstr.h"
 #include "log.h"
 #include "utf8.h"
 
@@ -64,49 +65,6 @@ static void on_token(void *ctx, enum jsonfmt_tok kind, const char *tok,
 	}
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9') {
-		return c - '0';
-	}
-	c = (char)(c | 0x20);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-static unsigned hex4(const char *s)
-{
-	unsigned v = 0;
-
-	for (int i = 0; i < 4; i++) {
-		v = v << 4 | (unsigned)hexval(s[i]);
-	}
-	return v;
-}
-
-static size_t put_utf8(unsigned long cp, unsigned char *o)
-{
-	if (cp < 0x80) {
-		o[0] = (unsigned char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (unsigned char)(0xc0 | cp >> 6);
-		o[1] = (unsigned char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (unsigned char)(0xe0 | cp >> 12);
-		o[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
-		o[2] = (unsigned char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	o[0] = (unsigned char)(0xf0 | cp >> 18);
-	o[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
-	o[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
-	o[3] = (unsigned char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
 /*
  * A JSON string token (quotes included, escapes already checked by the
  * scanner) decoded into out (at least len bytes). NULL, or the problem.
@@ -114,42 +72,14 @@ static size_t put_utf8(unsigned long cp, unsigned char *o)
 static const char *unescape(const char *s, size_t len, unsigned char *out,
 		size_t *olen)
 {
-	size_t i = 1, o = 0;
+	size_t i = 1, o = 0, k;
+	bool lone;
 
-	while (i + 1 < len) {
-		unsigned long cp;
-		char c = s[i++];
-
-		if (c != '\\') {
-			out[o++] = (unsigned char)c;
-			continue;
+	while ((k = jsonstr_next(s, len, &i, out + o, &lone))) {
+		if (lone) {
+			return "a lone surrogate in a string";
 		}
-		c = s[i++];
-		if (c != 'u') {
-			static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-
-			out[o++] = (unsigned char)to[strchr(from, c) - from];
-			continue;
-		}
-		cp = hex4(s + i);
-		i += 4;
-		if (cp >= 0xdc00 && cp < 0xe000) {
-			return "a lone low surrogate in a string";
-		}
-		if (cp >= 0xd800 && cp < 0xdc00) {
-			unsigned long lo;
-
-			if (i + 6 > len - 1 || s[i] != '\\' || s[i + 1] != 'u') {
-				return "a lone high surrogate in a string";
-			}
-			lo = hex4(s + i + 2);
-			if (lo < 0xdc00 || lo >= 0xe000) {
-				return "a lone high surrogate in a string";
-			}
-			i += 6;
-			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-		}
-		o += put_utf8(cp, out + o);
+		o += k;
 	}
 	*olen = o;
 	return NULL;
