@@ -129,8 +129,9 @@ static void j_end(struct run *r, const struct obs *o)
 			verdict(r, CHECK_FAIL, "Close %u", o->code);
 			return;
 		}
+		// the server ends first, as it closes TCP first in RFC 6455
+		// 7.1.1; h2.c's END_STREAM answers its own
 		r->got = 1;
-		run_finish(r);  // END_STREAM ours, then await the server's
 		return;
 	case O_END:
 		if (!r->got) {

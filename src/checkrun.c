@@ -128,15 +128,6 @@ void pump(struct run *r)
 	}
 }
 
-void run_finish(struct run *r)
-{
-	if (r->h2) {
-		h2_finish(r->h2, CHECK_CASE_LIMIT_MS);
-	} else if (r->rc) {
-		rawconn_finish(r->rc, CHECK_CASE_LIMIT_MS);
-	}
-}
-
 int open_status(const struct run *r)
 {
 	return trace_open_status(r->k->trace);

@@ -136,9 +136,6 @@ bool put_deflated(struct run *r, unsigned op, const unsigned char *p,
 		size_t len);
 /* Send what is queued, as far as the connection takes it. */
 void pump(struct run *r);
-/* The last byte is queued: the connection ends once the server ends
- * (over HTTP/2: END_STREAM); the end is observed (O_END). */
-void run_finish(struct run *r);
 /* The status that opens the WebSocket: 101, or 200 with --http2. */
 int open_status(const struct run *r);
 /* Bytes queued and not yet taken by the connection. */
