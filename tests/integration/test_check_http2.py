@@ -4,6 +4,7 @@ http2 group (9.x, RFC 8441 itself), against HAProxy's HTTP/2 front end
 those of python3-websockets checked directly over HTTP/1.1, and against
 Node's http2 module (servers/node_h2_echo.js, h2c), whose frame-by-frame
 echo is no RFC 6455 endpoint: its verdicts are pinned as they are."""
+import os
 import re
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from harness import python_server, run
 from test_check import INFO, check, results
 from test_http2 import cert, haproxy, node_h2  # noqa: F401 - fixtures
+from test_redirect_proxy_unix import short_dir  # noqa: F401 - the fixture
 
 # run over HTTP/1.1 only: they judge the Upgrade, which HTTP/2 does not have
 HTTP1_ONLY = {"1.1", "1.2", "1.6"}
@@ -87,6 +89,21 @@ def test_node_h2c():
     assert summary["summary"]["cases"] == 78
     assert rc == 1
     assert err == b""
+
+
+def test_over_a_unix_socket(short_dir):  # noqa: F811
+    """The CONNECT sent before the SETTINGS goes out even when the socket
+    is connected before wsc has its HTTP/2 session in hand."""
+    path = os.path.join(short_dir, "h2.sock")
+    with node_h2("echo", unix=path) as srv:
+        rc, cases, _, err = check("ws://example.invalid/", "--http2",
+                                  "--unix-socket", path)
+    assert observed(cases, {"9.5", "9.6"}) == {
+        "9.5": ("info", "HTTP 200"),
+        "9.6": ("pass", "Close 1000, END_STREAM both ways"),
+    }
+    assert results(cases, "fail") == NODE_FAILS
+    assert rc == 1
 
 
 def test_http2_cases_only_with_http2(haproxy):  # noqa: F811
