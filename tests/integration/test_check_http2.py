@@ -132,3 +132,13 @@ def test_no_websocket_over_http2_is_the_clients_one_line(mode, line):
     assert r.stdout == b""
     want = line if mode == "refuse" else "%s: %s" % (url, line)
     assert r.stderr.decode() == "wsc: %s\n" % want
+
+
+def test_alpn_http1_is_the_clients_one_line(haproxy):  # noqa: F811
+    _, h1port = haproxy
+    r = run(["--check", "--http2", "-k", "wss://127.0.0.1:%d/" % h1port])
+    assert r.returncode == 1
+    assert r.stdout == b""
+    assert r.stderr.decode() == (
+        "wsc: wss://127.0.0.1:%d/: the server did not agree to HTTP/2 "
+        "(ALPN chose http/1.1); drop --http2\n" % h1port)
