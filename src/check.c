@@ -7,7 +7,9 @@
  * made or is refused, no case is reported, only the client's line for
  * that failure (diagnose.h). The connection is set up as the client's:
  * the same URL, Host, Origin and Authorization (clientreq.h), TLS and
- * proxy (target.h).
+ * proxy (target.h). With --http2 each case's connection is an HTTP/2
+ * connection and its WebSocket the extended CONNECT's stream (RFC 8441);
+ * the cases of the HTTP/1.1 Upgrade are left out, those of RFC 8441 run.
  */
 #include "check.h"
 
@@ -30,7 +32,8 @@
 /* Whether the case runs with these options. */
 static bool wanted(const struct wsc_opts *opts, const struct ccase *cs)
 {
-	return cs->offer == OFFER_NONE || opts->deflate;
+	return (cs->offer == OFFER_NONE || opts->deflate) &&
+		cs->transport != (opts->http2 ? TRANSPORT_H1 : TRANSPORT_H2);
 }
 
 /* How many cases from the i-th on run (only those needing an echo: echo). */
@@ -80,7 +83,7 @@ static bool first_case_refused(struct checker *k, const struct run *r)
 	int status = trace_status(k->trace);    // the proxy's, if it refused
 	char cause[8192];
 
-	if (r->opened && (!status || status == 101)) {
+	if (r->opened && (!status || status == trace_open_status(k->trace))) {
 		return false;
 	}
 	diagnose_cause(k->trace, k->opts, k->opts->url_text,
@@ -164,6 +167,7 @@ int check_run(const struct wsc_opts *opts)
 		return WSC_EXIT_FAILURE;
 	}
 	k->head = &k->trace->head;
+	k->trace->http2 = opts->http2;
 	k->opts = opts;
 	if (!clientreq_init(&k->rq, opts)) {
 		free(k->trace);

@@ -6,9 +6,9 @@
  * A kind (checkkinds.c) is what a family of cases shares: how it prepares
  * its frames once the handshake is done, how it judges each observation,
  * whether it sees the response head itself, and whether it needs a
- * server that echoes. Kinds are few (17) and rows many (83), so the rows
- * reference the kinds, which live together in checkkinds.c and
- * checkinfo.c, rather than each row carrying its own judge: the thirteen
+ * server that echoes. Kinds are few (22) and rows many (89), so the rows
+ * reference the kinds, which live together in checkkinds.c,
+ * checkinfo.c and checkh2.c, rather than each row carrying its own judge: the thirteen
  * valid-Close cases share one judge and differ only in what they send.
  */
 #ifndef WSC_CHECKCASE_H
@@ -38,7 +38,14 @@ struct case_kind {
 
 /* How the Upgrade request differs from the client's. */
 enum req_edit { REQ_NORMAL, REQ_NO_PROTOCOL, REQ_VERSION12, REQ_NO_KEY,
-	REQ_PROTOCOLS };
+	REQ_PROTOCOLS,
+	REQ_H2_NO_PROTOCOL,     // the extended CONNECT without :protocol
+	REQ_H2_NO_PATH,         // ... without :path
+	REQ_H2_EARLY,           // ... sent before the server's SETTINGS
+};
+
+/* Where the case runs: either transport, or one only (--http2 or not). */
+enum case_transport { TRANSPORT_ANY, TRANSPORT_H1, TRANSPORT_H2 };
 
 /* The permessage-deflate offer (--deflate runs these cases only). */
 enum pmd_offer {
@@ -91,6 +98,7 @@ struct ccase {
 	const char *expected;
 	enum req_edit edit;
 	enum pmd_offer offer;
+	enum case_transport transport;
 	union {                 // which one: by kind
 		struct case_msg msg;
 		struct case_bad bad;
@@ -102,11 +110,13 @@ struct ccase {
 extern const struct ccase check_cases[];
 extern const size_t check_ncases;
 
-/* The kinds (checkkinds.c, checkinfo.c). */
+/* The kinds (checkkinds.c, checkinfo.c, checkh2.c). */
 extern const struct case_kind kind_accept, kind_upgrade, kind_protocol,
 	kind_refusal, kind_no_ext, kind_echo, kind_utf8_split, kind_ping,
 	kind_ping_between, kind_unsolicited_pong, kind_fail, kind_close_ok,
-	kind_close_bad, kind_close_info, kind_negotiate, kind_rtt, kind_tput;
+	kind_close_bad, kind_close_info, kind_negotiate, kind_rtt, kind_tput,
+	kind_h2_settings, kind_h2_no_accept, kind_h2_not_websocket,
+	kind_h2_early, kind_h2_end;
 
 #define CHECK_RTT_N 100
 #define CHECK_TPUT_N 1000

@@ -2,7 +2,9 @@
  * checkcases.c - the battery of wsc --check (checkcase.h), one row per
  * case in the order they run; the IDs number the cases within their group.
  * The deflate group runs with --deflate only (check.c leaves it out
- * otherwise, its IDs unchanged).
+ * otherwise, its IDs unchanged); with --http2 the cases of the HTTP/1.1
+ * Upgrade (1.1, 1.2, 1.6) are left out and the http2 group (RFC 8441)
+ * runs, which runs only then.
  */
 #include "checkcase.h"
 
@@ -12,11 +14,13 @@ const struct ccase check_cases[] = {
 	{ "1.1", "handshake", &kind_accept,
 		"an Upgrade request",
 		"101 and Sec-WebSocket-Accept = base64(SHA-1(key + GUID))",
-		.edit = REQ_NORMAL },
+		.edit = REQ_NORMAL,
+		.transport = TRANSPORT_H1 },
 	{ "1.2", "handshake", &kind_upgrade,
 		"an Upgrade request",
 		"Upgrade: websocket and Connection: Upgrade",
-		.edit = REQ_NORMAL },
+		.edit = REQ_NORMAL,
+		.transport = TRANSPORT_H1 },
 	{ "1.3", "handshake", &kind_protocol,
 		NULL,
 		"a subprotocol only from those offered, or none",
@@ -32,7 +36,8 @@ const struct ccase check_cases[] = {
 	{ "1.6", "handshake", &kind_refusal,
 		"a request without Sec-WebSocket-Key",
 		"400",
-		.edit = REQ_NO_KEY },
+		.edit = REQ_NO_KEY,
+		.transport = TRANSPORT_H1 },
 	{ "1.7", "handshake", &kind_no_ext,
 		"no extension offered",
 		"no Sec-WebSocket-Extensions",
@@ -433,6 +438,30 @@ const struct ccase check_cases[] = {
 		"1000 binary messages of 64 KiB, 8 in flight",
 		"measured",
 		.edit = REQ_NORMAL },
+	{ "9.1", "http2", &kind_h2_settings,
+		"an extended CONNECT",
+		"SETTINGS_ENABLE_CONNECT_PROTOCOL=1",
+		.transport = TRANSPORT_H2 },
+	{ "9.2", "http2", &kind_h2_no_accept,
+		"an extended CONNECT",
+		"200 without Sec-WebSocket-Accept",
+		.transport = TRANSPORT_H2 },
+	{ "9.3", "http2", &kind_h2_not_websocket,
+		"a CONNECT without :protocol",
+		"refused: a 4xx or 5xx, or RST_STREAM",
+		.edit = REQ_H2_NO_PROTOCOL, .transport = TRANSPORT_H2 },
+	{ "9.4", "http2", &kind_h2_not_websocket,
+		"an extended CONNECT without :path",
+		"RST_STREAM PROTOCOL_ERROR or 400",
+		.edit = REQ_H2_NO_PATH, .transport = TRANSPORT_H2 },
+	{ "9.5", "http2", &kind_h2_early,
+		"an extended CONNECT before the server's SETTINGS",
+		"shown",
+		.edit = REQ_H2_EARLY, .transport = TRANSPORT_H2 },
+	{ "9.6", "http2", &kind_h2_end,
+		"Close 1000, then END_STREAM",
+		"the Close echoed, END_STREAM both ways",
+		.transport = TRANSPORT_H2 },
 };
 
 const size_t check_ncases = sizeof(check_cases) / sizeof(check_cases[0]);

@@ -113,7 +113,7 @@ static void j_protocol(struct run *r, const struct obs *o)
 		common(r, o, "(no response)");
 		return;
 	}
-	if (h->status != 101) {
+	if (h->status != open_status(r)) {
 		verdict(r, r->cs->edit == REQ_NO_PROTOCOL ? CHECK_INFO :
 			CHECK_FAIL, "HTTP %d (refused)", h->status);
 		return;
@@ -154,8 +154,9 @@ static void j_refusal(struct run *r, const struct obs *o)
 	if (ver) {
 		report_quote(q, sizeof(q), ver, strlen(ver), 60);
 	}
-	if (h->status == 101) {
-		verdict(r, CHECK_FAIL, "101: the handshake was accepted");
+	if (h->status == open_status(r)) {
+		verdict(r, CHECK_FAIL, "HTTP %d: the handshake was accepted",
+			h->status);
 	} else if (h->status < 400 || h->status > 499) {
 		verdict(r, CHECK_FAIL, "HTTP %d", h->status);
 	} else if (want == 426 && !ver) {
@@ -180,7 +181,7 @@ static void j_no_ext(struct run *r, const struct obs *o)
 		common(r, o, "(no response)");
 		return;
 	}
-	if (h->status != 101) {
+	if (h->status != open_status(r)) {
 		verdict(r, CHECK_FAIL, "HTTP %d", h->status);
 	} else if (ext && *ext) {
 		report_quote(q, sizeof(q), ext, strlen(ext), 80);
@@ -575,7 +576,7 @@ static void j_negotiate(struct run *r, const struct obs *o)
 		common(r, o, "");
 		return;
 	}
-	if (h->status != 101) {
+	if (h->status != open_status(r)) {
 		verdict(r, CHECK_FAIL, "HTTP %d", h->status);
 	} else if (!r->deflated) {
 		verdict(r, r->cs->offer == OFFER_BARE ? CHECK_FAIL : CHECK_INFO,

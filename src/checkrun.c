@@ -13,6 +13,7 @@
 #include <libwebsockets.h>
 
 #include "frame.h"
+#include "h2.h"
 #include "httphead.h"
 #include "rawconn.h"
 #include "trace.h"
@@ -36,6 +37,10 @@ void verdict(struct run *r, enum check_verdict v, const char *fmt, ...)
 	if (r->rc) {
 		rawconn_close(r->rc);
 		r->rc = NULL;
+	}
+	if (r->h2) {
+		h2_close(r->h2);
+		r->h2 = NULL;
 	}
 	// lws runs timers before its poll() in lws_service(): wake the loop
 	// so that a verdict given in a timer is acted on now
@@ -118,7 +123,14 @@ void pump(struct run *r)
 {
 	if (r->rc) {
 		rawconn_write_buf(r->rc, &r->tx, &r->tx_off);
+	} else if (r->h2) {
+		h2_write_buf(r->h2, &r->tx, &r->tx_off);
 	}
+}
+
+int open_status(const struct run *r)
+{
+	return trace_open_status(r->k->trace);
 }
 
 const char *offered_protocols(const struct wsc_opts *o)
@@ -287,7 +299,7 @@ static bool head_done(struct run *r)
 		observe(r, &o);
 		return false;
 	}
-	if (h->status != 101) {
+	if (h->status != open_status(r)) {
 		report_quote(q, sizeof(q), h->reason, strlen(h->reason), 60);
 		verdict(r, CHECK_FAIL, "the handshake was refused: HTTP %d %s",
 			h->status, q);
@@ -400,6 +412,10 @@ static void on_closed(void *user, const char *why)
 	struct obs o = { .type = O_END, .why = why };
 
 	r->rc = NULL;
+	if (r->h2) {
+		r->ends = h2_ends(r->h2);       // (it is freed after this)
+		r->h2 = NULL;
+	}
 	if (r->done) {
 		return;
 	}
@@ -428,13 +444,94 @@ static const struct rawconn_cb run_cb = {
 	on_open, on_data, on_writable, on_closed,
 };
 
+/* --- over HTTP/2 (h2.h): the extended CONNECT's stream --- */
+
+static void send_h2_request(struct run *r)
+{
+	if (r->sent || r->done || !r->h2) {
+		return;
+	}
+	r->sent = true;
+	if (!h2_request(r->h2, r->req, r->req_len)) {
+		verdict(r, CHECK_FAIL, "the request could not be sent");
+	}
+}
+
+// The server's SETTINGS came (the case that sends before them has sent)
+static void on_h2_open(void *user)
+{
+	struct run *r = user;
+
+	r->opened = true;
+	r->k->conn_failures = 0;
+	h2_set_idle(r->h2, CHECK_CASE_LIMIT_MS);
+	send_h2_request(r);
+}
+
+static void on_h2_started(void *user)
+{
+	struct run *r = user;
+
+	if (r->cs->edit == REQ_H2_EARLY) {
+		r->early = true;
+		send_h2_request(r);     // (unless h2_open() has not returned)
+	}
+}
+
+static void on_h2_field(void *user, const char *name, size_t nlen,
+		const char *value, size_t vlen)
+{
+	struct run *r = user;
+	char line[HTTPHEAD_MAX];
+	size_t n = httphead_feed_h2(r->k->head, name, nlen, value, vlen, line,
+		sizeof(line));
+
+	r->heard = true;
+	if (r->first) {         // the head, for the cause of a refusal
+		trace_add(r->k->trace->resp, &r->k->trace->resp_len, line, n);
+	}
+}
+
+static void on_h2_head(void *user, bool end)
+{
+	struct run *r = user;
+	size_t used;
+
+	if (r->done) {
+		return;
+	}
+	if (httphead_feed(r->k->head, "\r\n", 2, &used) != HTTPHEAD_DONE) {
+		verdict(r, CHECK_FAIL, "not an HTTP response (%s)",
+			*r->k->head->why ? r->k->head->why : "no :status");
+		return;
+	}
+	r->head_done = true;
+	head_done(r);
+}
+
+static const struct h2_cb run_h2_cb = {
+	on_h2_open, on_h2_field, on_h2_head, on_data, on_writable, on_closed,
+	on_h2_started,
+};
+
 /* --- the request --- */
+
+// The line the case's request leaves out, if any.
+static char *drop_from(struct run *r, enum req_edit edit)
+{
+	const char *name = edit == REQ_NO_KEY ? "Sec-WebSocket-Key: " :
+		edit == REQ_H2_NO_PROTOCOL ? ":protocol: " :
+		edit == REQ_H2_NO_PATH ? ":path: " : NULL;
+
+	return name ? strstr(r->req, name) : NULL;
+}
 
 /* The client's request (cp->rq), edited as the case says. */
 static bool build_request(struct run *r, const struct wsc_conn_params *cp)
 {
 	const struct ccase *cs = r->cs;
 	struct wsc_handshake_request rq = cp->rq;
+	bool h2 = r->k->trace->http2;
 	unsigned char nonce[16];
 	char *p;
 	ssize_t n;
@@ -460,18 +557,18 @@ static bool build_request(struct run *r, const struct wsc_conn_params *cp)
 	if (!mask_bytes(&r->k->mask, nonce, sizeof(nonce))) {
 		return false;
 	}
-	n = handshake_write_request(r->req, sizeof(r->req), &rq, nonce,
+	n = h2 ? handshake_write_request_h2(r->req, sizeof(r->req), &rq) :
+		handshake_write_request(r->req, sizeof(r->req), &rq, nonce,
 		r->key);
 	if (n < 0) {
 		return false;
 	}
 	r->req_len = (size_t)n;
-	if (cs->edit == REQ_VERSION12 && (p = strstr(r->req,
-			"Sec-WebSocket-Version: 13"))) {
+	if (cs->edit == REQ_VERSION12 && (p = strstr(r->req, h2 ?
+			"sec-websocket-version: 13" : "Sec-WebSocket-Version: 13"))) {
 		p[sizeof("Sec-WebSocket-Version: 1") - 1] = '2';
-	} else if (cs->edit == REQ_NO_KEY && (p = strstr(r->req,
-			"Sec-WebSocket-Key: "))) {
-		char *e = strstr(p, "\r\n") + 2;
+	} else if ((p = drop_from(r, cs->edit))) {
+		char *e = strstr(p, "\r\n") + 2;     // the line dropped
 
 		memmove(p, e, strlen(e) + 1);
 		r->req_len = strlen(r->req);
@@ -517,15 +614,31 @@ static void connect_case(struct run *r, bool first)
 		trace_reset(k->trace, lws_now_usecs());
 		cp.net.trace = k->trace;
 	}
-	c = rawconn_open(k->ctx, &cp.net, &run_cb, r, why, sizeof(why));
-	if (c && !r->done) {
-		r->rc = c;      // (on_open may have set it already)
+	if (k->trace->http2) {
+		struct h2 *h = h2_open(k->ctx, &cp.net, &run_h2_cb, r, why,
+			sizeof(why));
+
+		if (h && r->done) {
+			h2_close(h);
+		} else if (h) {
+			r->h2 = h;
+			if (r->early) {
+				send_h2_request(r);
+			}
+		}
+		if (h || r->done) {
+			return;
+		}
+	} else if ((c = rawconn_open(k->ctx, &cp.net, &run_cb, r, why,
+			sizeof(why)))) {
+		if (!r->done) {
+			r->rc = c;      // (on_open may have set it already)
+		}
+		return;
 	}
-	if (!c) {
-		k->conn_failures++;
-		snprintf(k->last_fail, sizeof(k->last_fail), "%s", why);
-		verdict(r, CHECK_FAIL, "no connection: %s", why);
-	}
+	k->conn_failures++;
+	snprintf(k->last_fail, sizeof(k->last_fail), "%s", why);
+	verdict(r, CHECK_FAIL, "no connection: %s", why);
 }
 
 struct run *run_case(struct checker *k, const struct ccase *cs, bool first)

@@ -1,7 +1,8 @@
 /*
  * checkrun.h - the runner of wsc --check: one case (checkcase.h) on its
- * own connection (rawconn.h). It writes the Upgrade request (handshake.h;
- * edited for the handshake cases), then the frames the case's kind
+ * own connection (rawconn.h), or with --http2 on the one stream of its
+ * own HTTP/2 connection (h2.h). It writes the Upgrade request, or the
+ * extended CONNECT (handshake.h; edited for the handshake cases), then the frames the case's kind
  * prepares, valid or deliberately broken (frame.h), and feeds what comes
  * back to a client-role message reader (message.h). The kind's judge sees
  * each observation (the response head, a message, a Ping, Pong or Close,
@@ -68,7 +69,10 @@ struct expect {
 struct run {
 	struct checker *k;
 	const struct ccase *cs;
-	struct rawconn *rc;
+	struct rawconn *rc;             // the connection, or with --http2
+	struct h2 *h2;                  // the extended CONNECT's stream
+	unsigned ends;                  // how that stream ended (h2_ends())
+	bool sent, early;               // the CONNECT went; before SETTINGS
 	bool opened, head_done, done;
 	bool heard;                     // a byte came from the server
 	bool silence;                   // ended by CHECK_CASE_LIMIT_MS of it
@@ -132,6 +136,8 @@ bool put_deflated(struct run *r, unsigned op, const unsigned char *p,
 		size_t len);
 /* Send what is queued, as far as the connection takes it. */
 void pump(struct run *r);
+/* The status that opens the WebSocket: 101, or 200 with --http2. */
+int open_status(const struct run *r);
 /* Bytes queued and not yet taken by the connection. */
 size_t tx_pending(const struct run *r);
 

@@ -457,6 +457,7 @@ static const struct rawconn_cb raw_cb = {
 
 static const struct h2_cb h2_cb = {
 	on_h2_open, on_h2_field, on_h2_head, on_data, on_writable, on_closed,
+	NULL,   // the request waits for the server's SETTINGS
 };
 
 struct wsc_conn *conn_open(struct lws_context *ctx,

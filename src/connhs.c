@@ -228,28 +228,16 @@ void connhs_read(struct wsc_conn *c, unsigned char *buf, size_t len)
 /* --- over HTTP/2: the response's fields --- */
 
 // Each field goes twice: to the trace as "name: value" (what -D shows),
-// and to the parsed head as an HTTP/1.1 line, so the verdict, the
+// and to the parsed head (httphead_feed_h2), so the verdict, the
 // refusal's line and -D read one head whichever way it came.
 void connhs_h2_field(struct wsc_conn *c, const char *name, size_t nlen,
 		const char *value, size_t vlen)
 {
 	char line[HTTPHEAD_MAX];
-	int n;
-	size_t used;
+	size_t n = httphead_feed_h2(c->head, name, nlen, value, vlen, line,
+		sizeof(line));
 
-	n = snprintf(line, sizeof(line), "%.*s: %.*s\r\n", (int)nlen, name,
-		(int)vlen, value);
-	if (n < 0 || (size_t)n >= sizeof(line)) {
-		return;
-	}
-	trace_add(c->trace->resp, &c->trace->resp_len, line, (size_t)n);
-	if (nlen == 7 && !memcmp(name, ":status", 7)) {
-		n = snprintf(line, sizeof(line), "HTTP/1.1 %.*s\r\n", (int)vlen,
-			value);
-	} else if (nlen && name[0] == ':') {
-		return;
-	}
-	httphead_feed(c->head, line, (size_t)n, &used);
+	trace_add(c->trace->resp, &c->trace->resp_len, line, n);
 }
 
 void connhs_h2_head(struct wsc_conn *c, bool end)

@@ -40,6 +40,7 @@ struct h2 {
 	bool opened;            // open() was told
 	bool head_done;         // the response head was handed on
 	bool remote_ended;      // the server's END_STREAM, before our end
+	bool end_in;            // the server's END_STREAM, whenever it came
 	bool rst;               // the server's RST_STREAM
 	bool stream_closed;
 	bool finishing, eof_sent, goaway_sent, raw_finishing;
@@ -321,6 +322,7 @@ static void settings(struct h2 *h, const nghttp2_frame *f)
 // The server ended its side of the stream: end ours (as a peer's FIN).
 static void remote_end(struct h2 *h)
 {
+	h->end_in = true;
 	if (!h->finishing) {
 		h->remote_ended = true;
 		h->finishing = true;
@@ -496,6 +498,9 @@ static void raw_open(void *user, struct rawconn *rc)
 	} else if (!start_session(h)) {
 		fail(h, "HTTP/2: out of memory");
 	} else {
+		if (h->cb.started) {
+			h->cb.started(h->user);
+		}
 		pump(h);
 	}
 	h->in_cb--;
@@ -638,6 +643,17 @@ bool h2_request(struct h2 *h, const char *text, size_t len)
 	}
 	api_pump(h);
 	return true;
+}
+
+uint32_t h2_peer_setting(const struct h2 *h, int32_t id)
+{
+	return h->s ? nghttp2_session_get_remote_settings(h->s, id) : 0;
+}
+
+unsigned h2_ends(const struct h2 *h)
+{
+	return (h->eof_sent ? H2_END_OURS : 0) | (h->end_in ? H2_END_THEIRS :
+		0) | (h->rst ? H2_END_RST : 0);
 }
 
 void h2_set_idle(struct h2 *h, long ms)

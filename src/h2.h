@@ -33,6 +33,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <libwebsockets.h>
 
@@ -52,6 +53,10 @@ struct h2_cb {
 	void (*data)(void *user, unsigned char *buf, size_t len);
 	void (*writable)(void *user);
 	void (*closed)(void *user, const char *why);
+	// (optional) the session is up and the server's SETTINGS have not
+	// come: h2_request() may go now, which RFC 8441 3 says a client
+	// must not do (wsc --check does it deliberately, to see the reply)
+	void (*started)(void *user);
 };
 
 /* Connect (p as for rawconn_open; its alpn is set here). NULL with why
@@ -70,6 +75,16 @@ bool h2_write_buf(struct h2 *h, struct wsc_buf *b, size_t *off);
 
 /* Bytes queued and not yet in a DATA frame. */
 size_t h2_pending(const struct h2 *h);
+
+/* The server's SETTINGS value id (RFC 9113 6.5.2), or its default. */
+uint32_t h2_peer_setting(const struct h2 *h, int32_t id);
+
+/* How the stream ended so far (in closed() too): END_STREAM sent, or
+ * received, RST_STREAM received. */
+#define H2_END_OURS 1u
+#define H2_END_THEIRS 2u
+#define H2_END_RST 4u
+unsigned h2_ends(const struct h2 *h);
 
 /* As rawconn_set_idle() and rawconn_fd(). */
 void h2_set_idle(struct h2 *h, long ms);

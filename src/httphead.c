@@ -264,6 +264,31 @@ const char *httphead_get(const struct wsc_httphead *h, const char *name)
 	return NULL;
 }
 
+size_t httphead_feed_h2(struct wsc_httphead *h, const char *name,
+		size_t nlen, const char *value, size_t vlen, char *line,
+		size_t size)
+{
+	char status[64];
+	int n = snprintf(line, size, "%.*s: %.*s\r\n", (int)nlen, name,
+		(int)vlen, value);
+	int sn;
+	size_t used;
+
+	if (n < 0 || (size_t)n >= size) {
+		return 0;
+	}
+	if (nlen == 7 && !memcmp(name, ":status", 7)) {
+		sn = snprintf(status, sizeof(status), "HTTP/1.1 %.*s\r\n",
+			(int)vlen, value);
+		if (sn > 0 && (size_t)sn < sizeof(status)) {
+			httphead_feed(h, status, (size_t)sn, &used);
+		}
+	} else if (!nlen || name[0] != ':') {
+		httphead_feed(h, line, (size_t)n, &used);
+	}
+	return (size_t)n;
+}
+
 size_t httphead_count(const struct wsc_httphead *h, const char *name)
 {
 	size_t c = 0;

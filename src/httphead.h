@@ -64,6 +64,17 @@ enum wsc_httphead_status httphead_feed(struct wsc_httphead *h,
 const char *httphead_get(const struct wsc_httphead *h, const char *name);
 
 /* How many fields are named name (any case). */
+/*
+ * One field of an HTTP/2 response head (RFC 9113 8.3.2) fed to h as its
+ * HTTP/1.1 line (":status" as the status line; the other pseudo-fields
+ * are not fed), so one parsed head serves whichever way it came; the
+ * field is written to line as "name: value\r\n", as a trace shows it.
+ * The length written, 0 when it does not fit in size.
+ */
+size_t httphead_feed_h2(struct wsc_httphead *h, const char *name,
+		size_t nlen, const char *value, size_t vlen, char *line,
+		size_t size);
+
 size_t httphead_count(const struct wsc_httphead *h, const char *name);
 
 /*

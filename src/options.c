@@ -452,11 +452,6 @@ enum wsc_parse options_parse(int argc, char **argv, struct wsc_opts *o)
 			return WSC_PARSE_USAGE;
 		}
 	}
-	if (o->http2 && o->check) {
-		options_usage("--check does not speak HTTP/2: drop --http2",
-			NULL, NULL);
-		return WSC_PARSE_USAGE;
-	}
 	if (o->listen && o->check) {
 		options_usage("--check runs against a server: it takes a URL, not "
 			"--listen", NULL, NULL);

@@ -141,8 +141,9 @@ const struct wsc_option options_table[] = {
 		"client silent for SECS/2, close one silent for SECS (0: never). "
 		"Default: 60", CAT_SERVER },
 	{ "check", OPT_CHECK, NULL, "test the server at URL (one that echoes "
-		"every message) against RFC 6455 and print a report: a verdict "
-		"per case, exit 1 if one failed", CAT_GENERAL },
+		"every message) against RFC 6455 (and RFC 8441 with --http2) and "
+		"print a report: a verdict per case, exit 1 if one failed",
+		CAT_GENERAL },
 	{ "help", 'h', NULL, "show this help and exit", CAT_GENERAL },
 	{ "version", 'V', NULL, "show versions and exit", CAT_GENERAL },
 };

@@ -280,12 +280,6 @@ def test_reconnect_after_a_reset_stream():
     assert "wsc: connected again (attempt 1)" in lines
 
 
-def test_check_with_http2_is_a_usage_error():
-    r = run(["--check", "--http2", "ws://127.0.0.1:9/"])
-    assert r.returncode == 2
-    assert r.stderr == b"wsc: --check does not speak HTTP/2: drop --http2\n"
-
-
 def test_slow_reader_through_haproxy_memory_flat(haproxy):
     """10^5 lines echoed through HAProxy while stdout is read slowly: the
     HTTP/2 window opens only as wsc prints, so the server is held back,
