@@ -2,8 +2,8 @@
  * jsonfmt.c - a streaming JSON scanner that re-indents: one pass to check,
  * one pass to emit, each a loop over the bytes with an explicit stack; and
  * the same scan handing out the top object's members. --rpc runs it on
- * every message both ways, so the position lives in a local and strings
- * are skipped a word at a time.
+ * every message both ways, so the position lives in a local and each
+ * byte's class is one table lookup.
  */
 #include "jsonfmt.h"
 
@@ -51,58 +51,59 @@ static bool is_hex(char c)
 		(c >= 'A' && c <= 'F');
 }
 
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
 
 /*
- * Where a string's plain run ends: the first of the 8 bytes at p that is
- * a quote, a backslash or a control byte, 8 when none is. Eight bytes at
- * a time because most of a message's bytes are inside strings. zero()
- * marks exactly the zero bytes of x (0x80 in each), with no borrow from
- * one byte into the next, so the first mark in memory order is the first
- * such byte on either byte order.
+ * What each byte can be, looked up once per byte rather than tested
+ * against several values: most of a message's bytes are inside strings,
+ * and --rpc scans every message it sends and receives.
  */
-static uint64_t zero(uint64_t x)
+enum {
+	PLAIN = 1,          // in a string as itself: not '"', '\\', < 0x20
+	DIGIT = 2,
+};
+
+#define RUN16(b) b, b, b, b, b, b, b, b, b, b, b, b, b, b, b, b
+static const unsigned char byte_class[256] = {
+	RUN16(0), RUN16(0),                         // 0x00-0x1f: controls
+	PLAIN, PLAIN, 0, PLAIN, PLAIN, PLAIN, PLAIN, PLAIN,     // 0x20-0x27: '"'
+	PLAIN, PLAIN, PLAIN, PLAIN, PLAIN, PLAIN, PLAIN, PLAIN,
+	PLAIN | DIGIT, PLAIN | DIGIT, PLAIN | DIGIT, PLAIN | DIGIT,   // 0x30-
+	PLAIN | DIGIT, PLAIN | DIGIT, PLAIN | DIGIT, PLAIN | DIGIT,
+	PLAIN | DIGIT, PLAIN | DIGIT, PLAIN, PLAIN, PLAIN, PLAIN, PLAIN, PLAIN,
+	RUN16(PLAIN),                               // 0x40-0x4f
+	PLAIN, PLAIN, PLAIN, PLAIN, PLAIN, PLAIN, PLAIN, PLAIN,  // 0x50-0x5f:
+	PLAIN, PLAIN, PLAIN, PLAIN, 0, PLAIN, PLAIN, PLAIN,       // '\\'
+	RUN16(PLAIN), RUN16(PLAIN),                 // 0x60-0x7f
+	/*
+	 * 0x80 and up: plain, not checked as UTF-8 (jsonfmt.h). A message
+	 * received was checked by the message layer before it gets here;
+	 * lines sent go out as given, and the display escapes the rest.
+	 */
+	RUN16(PLAIN), RUN16(PLAIN), RUN16(PLAIN), RUN16(PLAIN),
+	RUN16(PLAIN), RUN16(PLAIN), RUN16(PLAIN), RUN16(PLAIN),
+};
+#undef RUN16
+
+static inline bool is_class(char c, unsigned cls)
 {
-	const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL;
-
-	return ~(((x & low7) + low7) | x | low7);
-}
-
-static size_t plain8(const char *p)
-{
-	const uint64_t each = 0x0101010101010101ULL;
-	uint64_t x, m;
-
-	memcpy(&x, p, 8);
-	m = zero(x ^ each * '"') | zero(x ^ each * '\\') |
-		zero(x & each * 0xe0);
-	if (!m) {
-		return 8;
-	}
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	return (size_t)__builtin_clzll(m) / 8;
-#else
-	return (size_t)__builtin_ctzll(m) / 8;
-#endif
+	return byte_class[(unsigned char)c] & cls;
 }
 
 // Past the string at i (its opening quote), or FAIL.
-static size_t string(const char *s, size_t n, size_t i)
+static inline __attribute__((always_inline)) size_t string(const char *s,
+		size_t n, size_t i)
 {
 	i++;
 	for (;;) {
 		unsigned char c;
-		size_t k = 8;
 
-		while (k == 8 && i + 8 <= n) {
-			k = plain8(s + i);
-			i += k;
+		// the plain run, four bytes a step while four are left
+		while (i + 4 <= n && is_class(s[i], PLAIN) &&
+				is_class(s[i + 1], PLAIN) && is_class(s[i + 2], PLAIN) &&
+				is_class(s[i + 3], PLAIN)) {
+			i += 4;
 		}
-		while (i < n && (unsigned char)s[i] >= 0x20 && s[i] != '"' &&
-				s[i] != '\\') {
+		while (i < n && is_class(s[i], PLAIN)) {
 			i++;
 		}
 		if (i >= n) {
@@ -133,23 +134,24 @@ static size_t string(const char *s, size_t n, size_t i)
 	}
 }
 
-static size_t digits(const char *s, size_t n, size_t i)
+static inline size_t digits(const char *s, size_t n, size_t i)
 {
-	while (i < n && is_digit(s[i])) {
+	while (i < n && is_class(s[i], DIGIT)) {
 		i++;
 	}
 	return i;
 }
 
 // -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?: past it, or FAIL
-static size_t number(const char *s, size_t n, size_t i)
+static inline __attribute__((always_inline)) size_t number(const char *s,
+		size_t n, size_t i)
 {
 	size_t j;
 
 	if (i < n && s[i] == '-') {
 		i++;
 	}
-	if (i >= n || !is_digit(s[i])) {
+	if (i >= n || !is_class(s[i], DIGIT)) {
 		return FAIL;
 	}
 	i = s[i] == '0' ? i + 1 : digits(s, n, i);

@@ -488,7 +488,6 @@ bool jsonpath_find_all(const char *s, size_t n,
 
 struct members {
 	const char *const *names;
-	size_t len[JSONPATH_FIND_MAX];
 	size_t k;
 	struct jsonpath_span *out;
 };
@@ -503,25 +502,42 @@ static bool has_backslash(const char *s, size_t n)
 	return false;
 }
 
+// s[0..n) is the bytes of name (a C string): a short loop, since names
+// are short and most keys differ at their first byte.
+static bool same_bytes(const char *s, size_t n, const char *name)
+{
+	size_t i = 0;
+
+	while (i < n && name[i] && s[i] == name[i]) {
+		i++;
+	}
+	return i == n && !name[i];
+}
+
 static void member_cb(void *ctx, const char *key, size_t klen, size_t at,
 		size_t len)
 {
 	struct members *m = ctx;
-	int escaped = -1;   // not looked at yet
+	size_t raw = klen - 2;  // the bytes between the quotes
+	int escaped = -1;       // not looked at yet
 
 	for (size_t i = 0; i < m->k; i++) {
-		size_t nlen = m->len[i];
+		const char *name = m->names[i];
 		bool is;
 
-		// unescaped, a name is its bytes; escaped, it is longer
-		if (klen - 2 < nlen) {
-			continue;
+		/*
+		 * Unescaped, a name is its bytes; escaped, it is longer than
+		 * what it means. The bytes are compared first, which settles
+		 * most keys without looking for a backslash.
+		 */
+		if (same_bytes(key + 1, raw, name)) {
+			is = !has_backslash(key + 1, raw);
+		} else {
+			if (escaped < 0) {
+				escaped = has_backslash(key + 1, raw);
+			}
+			is = escaped && str_is(key, klen, name, strlen(name));
 		}
-		if (escaped < 0) {
-			escaped = has_backslash(key + 1, klen - 2);
-		}
-		is = escaped ? klen - 2 > nlen && str_is(key, klen, m->names[i],
-			nlen) : klen - 2 == nlen && !memcmp(key + 1, m->names[i], nlen);
 		if (is) {
 			// a name twice in one object: the last one counts
 			m->out[i] = (struct jsonpath_span){ true, at, len };
@@ -536,9 +552,6 @@ bool jsonpath_members(const char *s, size_t n, const char *const *names,
 
 	if (k > JSONPATH_FIND_MAX) {
 		return false;
-	}
-	for (size_t i = 0; i < k; i++) {
-		m.len[i] = strlen(names[i]);
 	}
 	memset(out, 0, k * sizeof(*out));
 	if (!jsonfmt_members(s, n, member_cb, &m)) {
