@@ -527,10 +527,16 @@ static void member_cb(void *ctx, const char *key, size_t klen, size_t at,
 
 		/*
 		 * Unescaped, a name is its bytes; escaped, it is longer than
-		 * what it means. The bytes are compared first, which settles
-		 * most keys without looking for a backslash.
+		 * what it means. Most keys differ from the name at their first
+		 * byte, which is its first character unless it is a backslash;
+		 * then the bytes are compared, which settles the rest without
+		 * looking for a backslash.
 		 */
-		if (same_bytes(key + 1, raw, name)) {
+		if (!raw || !*name) {
+			is = !raw && !*name;
+		} else if (key[1] != *name && key[1] != '\\') {
+			continue;
+		} else if (same_bytes(key + 1, raw, name)) {
 			is = !has_backslash(key + 1, raw);
 		} else {
 			if (escaped < 0) {

@@ -189,6 +189,7 @@ static void test_members(void)
 	bool all = true;
 	const char *t;
 	static const char *const rpc[] = { "method", "id", "error" };
+	static const char *const odd[] = { "", "a\\b", "\\" };
 	struct jsonpath_span sp[3];
 
 	for (size_t i = 0; i < sizeof(finds) / sizeof(finds[0]); i++) {
@@ -239,6 +240,11 @@ static void test_members(void)
 		&& !sp[2].found, "an empty object: valid, nothing found");
 	ok(!jsonpath_members("{\"id\":1", 7, rpc + 1, 1, sp) && !sp[0].found,
 		"cut short: nothing found");
+	t = "{\"\":1,\"a\\b\":2,\"\\\\\":3}";
+	ok(jsonpath_members(t, strlen(t), odd, 3, sp) && sp[0].found &&
+		t[sp[0].at] == '1' && !sp[1].found && sp[2].found &&
+		t[sp[2].at] == '3', "an empty name is only the empty key; a key "
+		"whose bytes are the name's but escaped is not it");
 	ok(!jsonpath_members("{}", 2, rpc, JSONPATH_FIND_MAX + 1, sp),
 		"more names than JSONPATH_FIND_MAX are refused");
 }
