@@ -88,18 +88,21 @@ def read_rest(p, silence, take=None, watch=None):
     kept, got, ended = [], threading.Event(), []
 
     def reader():
-        while True:
-            d = os.read(fd, 1 << 16)
-            if not d:
-                break
-            if take:
-                take(d)
-            else:
-                kept.append(d)
-            if watch:
-                watch.sample()
-            got.set()
-        ended.append(True)
+        try:
+            while True:
+                d = os.read(fd, 1 << 16)
+                if not d:
+                    break
+                if take:
+                    take(d)
+                else:
+                    kept.append(d)
+                if watch:
+                    watch.sample()
+                got.set()
+        except Exception as e:      # take's assertion: the test's failure
+            ended.append(e)
+        ended.append(None)
         got.set()
     t = threading.Thread(target=reader, daemon=True)
     t.start()
@@ -107,7 +110,23 @@ def read_rest(p, silence, take=None, watch=None):
         assert got.wait(silence), "stdout silent for %d s" % silence
         got.clear()
     t.join()
+    if ended[0]:
+        raise ended[0]
     return b"".join(kept)
+
+
+def write_lines(p, line, n, batch=1000):
+    """In a thread: line(i) + "\n" for i in range(n) to p's stdin, in
+    writes of batch lines, then stdin closed."""
+    def writer():
+        try:
+            for i in range(0, n, batch):
+                p.stdin.write(b"".join(line(j) + b"\n" for j in
+                                       range(i, min(i + batch, n))))
+            p.stdin.close()
+        except (BrokenPipeError, ValueError):
+            pass
+    threading.Thread(target=writer, daemon=True).start()
 
 
 def read_all_slowly(p, first, total, silence):
