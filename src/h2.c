@@ -240,8 +240,11 @@ bool h2_write_buf(struct h2 *h, struct wsc_buf *b, size_t *off)
 		api_pump(h);
 		n = b->len - *off;
 	}
-	if (*off < b->len) {
+	// bytes left here keep conn_tx_empty() false: the caller waits too
+	if (*off < b->len || h->tx.len > h->tx_off) {
 		h->want_writable = true;
+	}
+	if (*off < b->len) {
 		return false;
 	}
 	*off = 0;

@@ -9,8 +9,9 @@ import threading
 import time
 
 from harness import finish, run, spawn
-from h2raw import (ACK, CANCEL, CONTINUATION, END_HEADERS,
-                   ENABLE_CONNECT_PROTOCOL, GOAWAY, HEADERS, INTERNAL_ERROR,
+from h2raw import (ACK, CANCEL, CONTINUATION, DATA, END_HEADERS,
+                   ENABLE_CONNECT_PROTOCOL, GOAWAY, HEADERS,
+                   INITIAL_WINDOW_SIZE, INTERNAL_ERROR,
                    NO_ERROR, PROTOCOL_ERROR, SETTINGS, WINDOW_UPDATE,
                    H2Server, data_frames, frame, goaway_frame, header_block,
                    headers_frame, rst_frame, settings_frame)
@@ -298,3 +299,40 @@ def test_a_server_that_ignores_the_window_is_held_back():
     out = out.split(b"\n")
     assert out[-1] == b""
     assert out[:-1] == [line(i) for i in range(n)]
+
+
+def test_sending_resumes_after_the_server_stops_reading():
+    """A large window, and a server that reads nothing for a second (the
+    pause is the subject) while wsc has 14 MB of lines to send: the
+    socket, the TLS-less transport buffer and the stream's buffer fill.
+    Once the server reads again every line must arrive: bytes the stream
+    had taken but not yet framed go out, and so must all that follows (a
+    sender that waits for a writable() nobody will call hangs here)."""
+    n, size = 200000, 64
+    wire = n * (6 + size) + 6 + 2       # masked frames, then the Close
+    got = {}
+
+    def handler(c):
+        big = 1 << 30
+        c.read_preface()
+        c.recv_until(SETTINGS)
+        c.send(settings_frame([(ENABLE_CONNECT_PROTOCOL, 1),
+                               (INITIAL_WINDOW_SIZE, big)]) +
+               frame(SETTINGS, ACK, 0) +
+               frame(WINDOW_UPDATE, 0, 0, struct.pack("!I", big)))
+        s = c.recv_request()
+        c.send(headers_frame(s, OK))
+        threading.Event().wait(1)
+        total = 0
+        while total < wire:
+            f = c.recv_frame()
+            if f[0] == DATA:
+                total += len(f[3])
+        got["bytes"] = total
+        c.send(data_frames(s, CLOSE, end_stream=True))
+        c.drain()
+    lines = b"".join(b"%d" % i + b"x" * (size - len(b"%d" % i)) + b"\n"
+                     for i in range(n))
+    r, _ = wsc(handler, "-w", "0", input=lines, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert got == {"bytes": wire}
