@@ -85,8 +85,10 @@ void dump_verdict(const struct wsc_trace *w, const char *offered)
 
 	handshake_accept(w->key, expected);
 	if (w->http2) {
+		// RFC 8441 5: not used over HTTP/2, so a stray one is ignored
 		log_raw("* HTTP/2 :status 200: the stream carries the WebSocket "
-			"(RFC 8441: no Sec-WebSocket-Accept)");
+			"(RFC 8441: no Sec-WebSocket-Accept%s)", got ? "; the "
+			"server's is ignored" : "");
 	} else if (got && !strcmp(got, expected)) {
 		log_raw("* Sec-WebSocket-Accept %s matches the key sent", expected);
 	} else {

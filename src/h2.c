@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "h2trace.h"
 #include "trace.h"
 
 #define H2_TX_CAP (128 * 1024)  // stream bytes waiting for DATA frames
@@ -42,6 +43,7 @@ struct h2 {
 	bool remote_ended;      // the server's END_STREAM, before our end
 	bool end_in;            // the server's END_STREAM, whenever it came
 	bool rst;               // the server's RST_STREAM
+	bool goaway;            // the server's GOAWAY NO_ERROR, ours taken
 	bool stream_closed;
 	bool finishing, eof_sent, goaway_sent, raw_finishing;
 	bool want_writable;
@@ -50,6 +52,7 @@ struct h2 {
 	struct wsc_buf tx;      // stream bytes for DATA frames, from tx_off
 	size_t tx_off;
 	char why[256];          // a failure found outside a callback
+	char lib_why[160];      // nghttp2's last word on what the server broke
 	lws_sorted_usec_list_t sul;
 };
 
@@ -238,8 +241,11 @@ bool h2_write_buf(struct h2 *h, struct wsc_buf *b, size_t *off)
 		api_pump(h);
 		n = b->len - *off;
 	}
-	if (*off < b->len) {
+	// bytes left here keep conn_tx_empty() false: the caller waits too
+	if (*off < b->len || h->tx.len > h->tx_off) {
 		h->want_writable = true;
+	}
+	if (*off < b->len) {
 		return false;
 	}
 	*off = 0;
@@ -254,52 +260,12 @@ size_t h2_pending(const struct h2 *h)
 
 /* --- receiving --- */
 
-static const char *setting_name(int32_t id)
-{
-	static const char *const names[] = { NULL, "HEADER_TABLE_SIZE",
-		"ENABLE_PUSH", "MAX_CONCURRENT_STREAMS", "INITIAL_WINDOW_SIZE",
-		"MAX_FRAME_SIZE", "MAX_HEADER_LIST_SIZE", NULL,
-		"ENABLE_CONNECT_PROTOCOL" };
-
-	return id > 0 && id < 9 ? names[id] : NULL;
-}
-
-// One side's SETTINGS as the trace's line: "SETTINGS NAME=value ...".
-static void trace_settings(struct h2 *h, bool ours,
-		const nghttp2_settings_entry *iv, size_t n)
-{
-	char line[512];
-	size_t len = (size_t)snprintf(line, sizeof(line), "SETTINGS%s",
-		n ? "" : " (none)");
-
-	if (!h->trace) {
-		return;
-	}
-	for (size_t i = 0; i < n && len < sizeof(line); i++) {
-		const char *name = setting_name(iv[i].settings_id);
-
-		len += name ? (size_t)snprintf(line + len, sizeof(line) - len,
-			" %s=%u", name, iv[i].value) : (size_t)snprintf(line +
-			len, sizeof(line) - len, " 0x%x=%u", iv[i].settings_id,
-			iv[i].value);
-	}
-	if (len > sizeof(line) - 3) {
-		len = sizeof(line) - 3;
-	}
-	memcpy(line + len, "\r\n", 2);
-	if (ours) {
-		trace_add(h->trace->req, &h->trace->req_len, line, len + 2);
-	} else {
-		trace_add(h->trace->resp, &h->trace->resp_len, line, len + 2);
-	}
-}
-
 // The server's first SETTINGS: it must allow the extended CONNECT.
 static void settings(struct h2 *h, const nghttp2_frame *f)
 {
 	bool connect = false;
 
-	trace_settings(h, false, f->settings.iv, f->settings.niv);
+	h2trace_settings(h->trace, false, f->settings.iv, f->settings.niv);
 	for (size_t i = 0; i < f->settings.niv; i++) {
 		if (f->settings.iv[i].settings_id ==
 				NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL) {
@@ -379,6 +345,8 @@ static int frame_recv_cb(nghttp2_session *s, const nghttp2_frame *f,
 		} else if (!h->stream || f->goaway.last_stream_id < h->stream) {
 			fail(h, "the server ended the HTTP/2 connection (GOAWAY) "
 				"before taking the request");
+		} else {
+			h->goaway = true;       // the stream goes on to its end
 		}
 		break;
 	default:
@@ -427,6 +395,48 @@ static int data_cb(nghttp2_session *s, uint8_t flags, int32_t id,
 	return 0;
 }
 
+// nghttp2 ended the connection for what the server sent: its GOAWAY's
+// code and reason (RFC 9113 5.4.1) are the line, once it is sent
+static int frame_send_cb(nghttp2_session *s, const nghttp2_frame *f,
+		void *user)
+{
+	struct h2 *h = user;
+
+	if (f->hd.type == NGHTTP2_GOAWAY && f->goaway.error_code !=
+			NGHTTP2_NO_ERROR && !h->dead) {
+		size_t n = f->goaway.opaque_data_len;
+
+		fail(h, "HTTP/2: the server broke the protocol (%s%s%.*s)",
+			nghttp2_http2_strerror(f->goaway.error_code),
+			n || *h->lib_why ? ": " : "", n ? (int)n : (int)strlen(
+			h->lib_why), n ? (const char *)f->goaway.opaque_data :
+			h->lib_why);
+	}
+	return 0;
+}
+
+// What nghttp2 found wrong, kept for the stream's failure line
+static int error_cb(nghttp2_session *s, int code, const char *msg,
+		size_t len, void *user)
+{
+	struct h2 *h = user;
+
+	snprintf(h->lib_why, sizeof(h->lib_why), "%.*s", (int)len, msg);
+	return 0;
+}
+
+static int invalid_frame_cb(nghttp2_session *s, const nghttp2_frame *f,
+		int code, void *user)
+{
+	struct h2 *h = user;
+
+	if (!*h->lib_why) {
+		snprintf(h->lib_why, sizeof(h->lib_why), "%s",
+			nghttp2_strerror(code));
+	}
+	return 0;
+}
+
 static int stream_close_cb(nghttp2_session *s, int32_t id, uint32_t code,
 		void *user)
 {
@@ -437,8 +447,9 @@ static int stream_close_cb(nghttp2_session *s, int32_t id, uint32_t code,
 	}
 	h->stream_closed = true;
 	if (code != NGHTTP2_NO_ERROR && !h->rst) {
-		fail(h, "the HTTP/2 stream failed (%s)",
-			nghttp2_http2_strerror(code));
+		fail(h, "the HTTP/2 stream failed (%s%s%s)",
+			nghttp2_http2_strerror(code), *h->lib_why ? ": " : "",
+			h->lib_why);
 	}
 	return 0;
 }
@@ -466,6 +477,11 @@ static bool start_session(struct h2 *h)
 		data_cb);
 	nghttp2_session_callbacks_set_on_stream_close_callback(cbs,
 		stream_close_cb);
+	nghttp2_session_callbacks_set_on_frame_send_callback(cbs,
+		frame_send_cb);
+	nghttp2_session_callbacks_set_error_callback2(cbs, error_cb);
+	nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(cbs,
+		invalid_frame_cb);
 	if (nghttp2_option_new(&opt)) {
 		nghttp2_session_callbacks_del(cbs);
 		return false;
@@ -481,7 +497,7 @@ static bool start_session(struct h2 *h)
 			NGHTTP2_FLAG_NONE, 0, H2_WINDOW)) {
 		return false;
 	}
-	trace_settings(h, true, iv, sizeof(iv) / sizeof(*iv));
+	h2trace_settings(h->trace, true, iv, sizeof(iv) / sizeof(*iv));
 	return true;
 }
 
@@ -569,7 +585,8 @@ static void raw_closed(void *user, const char *why)
 			why ? " (" : "", why ? why : "", why ? ")" : "");
 	} else {
 		tell_closed(h, why ? why : h->remote_ended ? "the server ended "
-			"the HTTP/2 stream" : NULL);
+			"the HTTP/2 stream" : h->goaway ? "the server closed the "
+			"HTTP/2 connection after its GOAWAY (NO_ERROR)" : NULL);
 	}
 	h->in_cb--;
 	gone(h);

@@ -78,16 +78,65 @@ def read_slowly(p, first):
     return chunks, watch
 
 
-def read_rest(p, secs):
-    """Read the rest of p's stdout at full speed, to its end (within
-    secs)."""
-    rest = []
-    reader = threading.Thread(
-        target=lambda: rest.append(p.stdout.read()), daemon=True)
-    reader.start()
-    reader.join(secs)
-    assert rest, "stdout did not end within %d s" % secs
-    return rest[0]
+def read_rest(p, silence, take=None, watch=None):
+    """Read the rest of p's stdout at full speed, to its end, failing after
+    silence seconds without a byte (progress is counted, not the total:
+    sanitizers and valgrind are slow). take(chunk) gets each chunk and
+    nothing is kept (else the bytes are returned); watch (an RssWatch) is
+    sampled as it goes."""
+    fd = p.stdout.fileno()
+    kept, got, ended = [], threading.Event(), []
+
+    def reader():
+        try:
+            while True:
+                d = os.read(fd, 1 << 16)
+                if not d:
+                    break
+                if take:
+                    take(d)
+                else:
+                    kept.append(d)
+                if watch:
+                    watch.sample()
+                got.set()
+        except Exception as e:      # take's assertion: the test's failure
+            ended.append(e)
+        ended.append(None)
+        got.set()
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    while not ended:
+        assert got.wait(silence), "stdout silent for %d s" % silence
+        got.clear()
+    t.join()
+    if ended[0]:
+        raise ended[0]
+    return b"".join(kept)
+
+
+def write_lines(p, line, n, batch=1000):
+    """In a thread: line(i) + "\n" for i in range(n) to p's stdin, in
+    writes of batch lines, then stdin closed."""
+    def writer():
+        try:
+            for i in range(0, n, batch):
+                p.stdin.write(b"".join(line(j) + b"\n" for j in
+                                       range(i, min(i + batch, n))))
+            p.stdin.close()
+        except (BrokenPipeError, ValueError):
+            pass
+    threading.Thread(target=writer, daemon=True).start()
+
+
+def read_all_slowly(p, first, total, silence):
+    """p's whole stdout: read slowly (read_slowly; less than a quarter of
+    total bytes then, or the reader was not slow), the RSS bounds checked,
+    then the rest (read_rest)."""
+    chunks, watch = read_slowly(p, first)
+    assert sum(map(len, chunks)) < total // 4, "the reader was not slow"
+    watch.check()
+    return b"".join(chunks) + read_rest(p, silence)
 
 
 def test_slow_stdout_reader_memory_stays_flat_and_nothing_is_lost():
@@ -106,19 +155,13 @@ def test_slow_stdout_reader_memory_stays_flat_and_nothing_is_lost():
     with RawServer(handler) as srv:
         p = spawn([srv.url])    # stdin stays open: the server closes
         try:
-            chunks, watch = read_slowly(p, size)    # ~600 KiB of 20 MiB
-            slow_bytes = sum(map(len, chunks))
-            assert slow_bytes < n * size // 4, "the reader was not slow"
-            watch.check()
-
-            rest = read_rest(p, 30)
+            out = read_all_slowly(p, size, n * size, 30)  # 20 MiB
             rc = p.wait(10)
             err = p.stderr.read()
             assert srv.done.wait(5), "the server's handler did not finish"
         finally:
             finish(p, sig=signal.SIGKILL)
     assert rc == 0, err
-    out = b"".join(chunks) + rest
     lines = out.split(b"\n")
     assert lines[-1] == b""
     assert len(lines) - 1 == n

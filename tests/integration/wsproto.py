@@ -155,10 +155,12 @@ def _unmask(data, mask):
 
 class RawServer:
     """Listen on 127.0.0.1:0 (or a Unix socket path); run handler(conn) per
-    connection in a thread. Handler exceptions are kept for the test."""
+    connection in a thread. Handler exceptions are kept for the test.
+    conn is the class of the connections (h2raw's for HTTP/2)."""
 
-    def __init__(self, handler, unix_path=None, host="127.0.0.1"):
+    def __init__(self, handler, unix_path=None, host="127.0.0.1", conn=None):
         self.handler = handler
+        self.conn_class = conn or Conn
         self.host = host
         if unix_path:
             self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -192,7 +194,7 @@ class RawServer:
                 s, _ = self.sock.accept()
             except OSError:
                 return
-            c = Conn(s)
+            c = self.conn_class(s)
             self.conns.append(c)
             threading.Thread(target=self._run, args=(c,), daemon=True).start()
 
