@@ -4,7 +4,7 @@ anything else as a string), in command-line order with -x, within
 --expect-timeout, exit 4 with one line when not met."""
 import time
 
-from harness import PYTHON, ServerProcess, python_server, run
+from harness import PYTHON, SERVE_HANDLER, ServerProcess, python_server, run
 
 # A python3-websockets server that answers each message with the replies
 # listed for it (in order), and echoes the rest.
@@ -26,13 +26,7 @@ async def handler(ws, path=None):
     except websockets.ConnectionClosed:
         pass
 
-async def main():
-    async with websockets.serve(handler, "127.0.0.1", 0) as s:
-        print(s.sockets[0].getsockname()[1], flush=True)
-        await asyncio.Future()
-
-asyncio.run(main())
-'''
+''' + SERVE_HANDLER
 
 
 def url(srv):

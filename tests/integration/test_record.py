@@ -10,7 +10,8 @@ import pytest
 
 import threading
 
-from harness import run, python_server, spawn, finish
+from harness import (PYTHON, SERVE_HANDLER, ServerProcess, finish,
+                     python_server, run, spawn)
 from wsproto import (RawServer, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING,
                      OP_PONG, frame, echo_until_close)
 
@@ -272,17 +273,10 @@ async def handler(ws, path=None):
     except websockets.ConnectionClosed:
         pass
 
-async def main():
-    async with websockets.serve(handler, "127.0.0.1", 0) as s:
-        print(s.sockets[0].getsockname()[1], flush=True)
-        await asyncio.Future()
-
-asyncio.run(main())
-'''
+''' + SERVE_HANDLER
 
 
 def push_server(when):
-    from harness import PYTHON, ServerProcess
     return ServerProcess([PYTHON, "-c", PUSH_SERVER, when])
 
 
